@@ -1,0 +1,38 @@
+using System.CommandLine;
+
+namespace Wrenn.Cli.Serve;
+
+/// <summary><c>wrenn serve</c>: runs the server and the host agent of this machine in one process.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string>("--listen")
+        {
+            Description = "Address and port to serve on",
+            DefaultValueFactory = _ => "127.0.0.1:8080",
+        };
+        var dataDirectory = new Option<string>("--data-dir")
+        {
+            Description = "Where capsules and server state live",
+            DefaultValueFactory = _ => "/var/lib/wrenn",
+        };
+        var imagesDirectory = new Option<string>("--images-dir")
+        {
+            Description = "Guest images built by images/build.sh",
+            DefaultValueFactory = _ => "/var/lib/wrenn/images",
+        };
+        var command = new Command("serve", "Serve the Wrenn API with capsules on this machine") { listen, dataDirectory, imagesDirectory };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new ServeSettings(
+                parse.GetValue(listen)!,
+                Path.GetFullPath(parse.GetValue(dataDirectory)!),
+                Path.GetFullPath(parse.GetValue(imagesDirectory)!));
+            await using var app = ServeHost.Build(settings);
+            await app.RunAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+}

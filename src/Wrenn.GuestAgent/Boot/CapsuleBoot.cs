@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Connections;
+using Wrenn.GuestAgent.Transport;
+using Wrenn.Linux.Network;
+
+namespace Wrenn.GuestAgent.Boot;
+
+/// <summary>
+/// Runs the agent as the capsule's PID 1: the initramfs has mounted the root filesystem, /proc,
+/// /sys, /dev, /run and /tmp; this brings up loopback and serves the host link forever. PID 1 must
+/// never exit (the kernel would panic), so a failed server is logged and started again.
+/// </summary>
+internal static class CapsuleBoot
+{
+    public static async Task<int> RunAsync()
+    {
+        var commandLine = KernelCommandLine.Parse(await File.ReadAllTextAsync("/proc/cmdline").ConfigureAwait(false));
+        var link = HostLinkEndPoint.Parse(commandLine.Link);
+        if (link is null)
+        {
+            await Console.Error.WriteLineAsync("wrenn-agent: bad wrenn.link on the kernel command line").ConfigureAwait(false);
+            return await IdleForeverAsync().ConfigureAwait(false);
+        }
+
+        var loopbackError = Loopback.BringUp();
+        if (loopbackError != 0)
+        {
+            await Console.Error.WriteLineAsync($"wrenn-agent: loopback up failed, errno {loopbackError}").ConfigureAwait(false);
+        }
+
+        while (true)
+        {
+            try
+            {
+                await using var app = AgentApp.Build(
+                    new AgentSettings(link, commandLine.Secret),
+                    builder => builder.Services.AddSingleton<IConnectionListenerFactory, HostLinkListenerFactory>());
+                await Console.Out.WriteLineAsync("WRENN-AGENT-READY").ConfigureAwait(false);
+                await app.RunAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                await Console.Error.WriteLineAsync($"wrenn-agent: server failed: {exception.GetType().Name}").ConfigureAwait(false);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> IdleForeverAsync()
+    {
+        await Task.Delay(Timeout.Infinite).ConfigureAwait(false);
+        return 1;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Wrenn.HostAgent.Capsules;
+
+/// <summary>
+/// The on-disk home of one capsule: &lt;data&gt;/capsules/&lt;id&gt;/ (layout in docs/architecture.md).
+/// </summary>
+public sealed record CapsuleDirectory(string Root)
+{
+    public string StateFile => Path.Combine(Root, "capsule.json");
+
+    /// <summary>Copy-on-write overlay over the template's read-only root image.</summary>
+    public string Disk => Path.Combine(Root, "disk.qcow2");
+
+    public string QmpSocket => Path.Combine(Root, "qmp.sock");
+
+    public string AgentSocket => Path.Combine(Root, "agent.sock");
+
+    public string ConsoleSocket => Path.Combine(Root, "console.sock");
+
+    /// <summary>The guest console, size-capped (see ConsoleLog).</summary>
+    public string ConsoleLog => Path.Combine(Root, "console.log");
+
+    public string PidFile => Path.Combine(Root, "vmm.pid");
+
+    public static CapsuleDirectory For(string dataDirectory, CapsuleId id) =>
+        new(Path.Combine(dataDirectory, "capsules", id.Value));
+}

@@ -1,0 +1,254 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Wrenn.Agent.Protocol;
+using Wrenn.HostAgent.Guest;
+using Wrenn.HostAgent.Images;
+using Wrenn.HostAgent.Vmm;
+
+namespace Wrenn.HostAgent.Capsules;
+
+/// <summary>
+/// The capsules of this host: creates them (VM boot, agent ready, Init with a fresh secret), adopts
+/// the ones an earlier host agent left running, deletes them, and reports VMs that die.
+/// </summary>
+public sealed partial class CapsuleRuntime(
+    RuntimeOptions options, IVmm vmm, GuestImages images, TimeProvider time, ILogger<CapsuleRuntime> logger) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<CapsuleId, Capsule> _capsules = new();
+
+    /// <summary>Raised when a capsule's VM ends without being asked to.</summary>
+    public event Action<CapsuleId, VmExit>? Crashed;
+
+    public IReadOnlyCollection<Capsule> Running => _capsules.Values.ToList();
+
+    public Capsule? Find(CapsuleId id) => _capsules.GetValueOrDefault(id);
+
+    public async Task<Capsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!images.Templates.TryGetValue(spec.Template, out var template))
+        {
+            throw new CapsuleException(CapsuleFailure.UnknownTemplate, $"no template {spec.Template}");
+        }
+
+        var id = CapsuleId.New();
+        var directory = CapsuleDirectory.For(options.DataDirectory, id);
+        Directory.CreateDirectory(directory.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var bootSecret = NewSecret();
+        IVm? vm = null;
+        try
+        {
+            vm = await vmm.BootAsync(
+                new VmSpec(directory, spec.Vcpus, spec.MemoryMb, images.KernelPath, images.InitrdPath, template.Path, bootSecret),
+                cancellationToken).ConfigureAwait(false);
+            var state = new CapsuleState(id.Value, spec.Template, spec.Vcpus, spec.MemoryMb, vmm.Name,
+                vm.Process.Pid, vm.Process.StartTicks, bootSecret, null, time.GetUtcNow());
+            await state.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
+            var capsule = new Capsule(id, state, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, bootSecret));
+            await WaitReadyOrExitAsync(capsule, options.BootTimeout, cancellationToken).ConfigureAwait(false);
+            await InitAsync(capsule, cancellationToken).ConfigureAwait(false);
+            Track(capsule);
+            return capsule;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogCreateFailed(logger, id.Value, exception);
+            await DiscardAsync(vm, directory).ConfigureAwait(false);
+            throw exception as CapsuleException ?? new CapsuleException(CapsuleFailure.BootFailed, "capsule boot failed", exception);
+        }
+        catch
+        {
+            await DiscardAsync(vm, directory).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes over the capsules whose VMs are still running from an earlier host agent. Returns the
+    /// ids of capsules whose VM is gone; their directories stay until deleted.
+    /// </summary>
+    public async Task<IReadOnlyList<CapsuleId>> AdoptAllAsync(CancellationToken cancellationToken)
+    {
+        var gone = new List<CapsuleId>();
+        if (!Directory.Exists(options.CapsulesDirectory))
+        {
+            return gone;
+        }
+
+        foreach (var root in Directory.EnumerateDirectories(options.CapsulesDirectory))
+        {
+            var directory = new CapsuleDirectory(root);
+            if (!CapsuleId.TryParse(Path.GetFileName(root), out var id) || _capsules.ContainsKey(id))
+            {
+                continue;
+            }
+
+            var adopted = CapsuleState.Load(directory) is { } state && state.Vmm == vmm.Name
+                && await TryAdoptAsync(id, directory, state, cancellationToken).ConfigureAwait(false);
+            if (!adopted)
+            {
+                gone.Add(id);
+            }
+        }
+
+        return gone;
+    }
+
+    /// <summary>Stops the capsule's VM if it runs and removes everything it had on disk.</summary>
+    public async Task DeleteAsync(CapsuleId id, CancellationToken cancellationToken)
+    {
+        if (_capsules.TryRemove(id, out var capsule))
+        {
+            await capsule.Vm.StopAsync(cancellationToken).ConfigureAwait(false);
+            await capsule.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var directory = CapsuleDirectory.For(options.DataDirectory, id);
+        if (Directory.Exists(directory.Root))
+        {
+            Directory.Delete(directory.Root, recursive: true);
+        }
+    }
+
+    /// <summary>Lets go of every capsule without stopping its VM: they are adopted on the next start.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var capsule in _capsules.Values)
+        {
+            await capsule.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _capsules.Clear();
+    }
+
+    private async Task<bool> TryAdoptAsync(CapsuleId id, CapsuleDirectory directory, CapsuleState state, CancellationToken cancellationToken)
+    {
+        IVm? vm;
+        try
+        {
+            vm = await vmm.AdoptAsync(directory, new VmmProcess(state.Pid, state.PidStartTicks), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
+        {
+            LogAdoptFailed(logger, id.Value, exception);
+            return false;
+        }
+
+        if (vm is null)
+        {
+            return false;
+        }
+
+        foreach (var secret in new[] { state.Secret, state.NextSecret })
+        {
+            if (secret is null)
+            {
+                continue;
+            }
+
+            var capsule = new Capsule(id, state with { Secret = secret, NextSecret = null }, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, secret));
+            try
+            {
+                await capsule.Agent.WaitReadyAsync(TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+                await capsule.State.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
+                Track(capsule);
+                LogAdopted(logger, id.Value, state.Pid);
+                return true;
+            }
+            catch (RpcException exception) when (AgentErrors.CodeOf(exception) == AgentErrorCode.Unauthenticated)
+            {
+                capsule.Agent.Dispose();
+            }
+        }
+
+        LogAdoptFailed(logger, id.Value, null);
+        await vm.DisposeAsync().ConfigureAwait(false);
+        return false;
+    }
+
+    private static async Task WaitReadyOrExitAsync(Capsule capsule, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var ready = capsule.Agent.WaitReadyAsync(timeout, cancellationToken);
+        if (await Task.WhenAny(ready, capsule.Exited).ConfigureAwait(false) != ready)
+        {
+            var exit = await capsule.Exited.ConfigureAwait(false);
+            throw new CapsuleException(CapsuleFailure.BootFailed, $"VM ended during boot: {exit.Reason}");
+        }
+
+        await ready.ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the guest clock and identity and replaces the agent secret, crash-safely.</summary>
+    private async Task InitAsync(Capsule capsule, CancellationToken cancellationToken)
+    {
+        var next = NewSecret();
+        var pending = capsule.State with { NextSecret = next };
+        await pending.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
+        var request = new InitRequest
+        {
+            NewSecret = next,
+            UnixTimeNs = (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100,
+            CapsuleId = capsule.Id.Value,
+            Template = capsule.State.Template,
+            Hostname = capsule.Id.Value,
+            Entropy = Google.Protobuf.ByteString.CopyFrom(RandomNumberGenerator.GetBytes(64)),
+        };
+        try
+        {
+            await capsule.Agent.Machine.InitAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException exception)
+        {
+            throw new CapsuleException(CapsuleFailure.AgentFailed, "guest agent init failed", exception);
+        }
+
+        capsule.Agent.UseSecret(next);
+        capsule.State = pending with { Secret = next, NextSecret = null };
+        await capsule.State.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Track(Capsule capsule)
+    {
+        _capsules[capsule.Id] = capsule;
+        _ = capsule.Exited.ContinueWith(
+            exited =>
+            {
+                if (!exited.Result.Expected && _capsules.TryRemove(capsule.Id, out _))
+                {
+                    LogCrashed(logger, capsule.Id.Value, exited.Result.Reason);
+                    Crashed?.Invoke(capsule.Id, exited.Result);
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private static async Task DiscardAsync(IVm? vm, CapsuleDirectory directory)
+    {
+        if (vm is not null)
+        {
+            await vm.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await vm.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (Directory.Exists(directory.Root))
+        {
+            Directory.Delete(directory.Root, recursive: true);
+        }
+    }
+
+    private static string NewSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Creating capsule {CapsuleId} failed")]
+    private static partial void LogCreateFailed(ILogger logger, string capsuleId, Exception exception);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Adopted capsule {CapsuleId} (VMM pid {Pid})")]
+    private static partial void LogAdopted(ILogger logger, string capsuleId, int pid);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Could not adopt capsule {CapsuleId}")]
+    private static partial void LogAdoptFailed(ILogger logger, string capsuleId, Exception? exception);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Capsule {CapsuleId} died: {Reason}")]
+    private static partial void LogCrashed(ILogger logger, string capsuleId, string reason);
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Wrenn.HostAgent.Images;
+
+/// <summary>
+/// The guest images built by images/build.sh: one kernel, one initramfs and a read-only root
+/// filesystem per template, described by the directory's manifest.json.
+/// </summary>
+public sealed class GuestImages
+{
+    private GuestImages(string directory, Manifest manifest)
+    {
+        Directory = directory;
+        KernelPath = Path.Combine(directory, manifest.Kernel.File);
+        InitrdPath = Path.Combine(directory, manifest.Initrd.File);
+        KernelVersion = manifest.KernelVersion;
+        Templates = manifest.Templates.ToDictionary(
+            pair => pair.Key,
+            pair => new TemplateImage(pair.Key, Path.Combine(directory, pair.Value.File), pair.Value.InputHash),
+            StringComparer.Ordinal);
+    }
+
+    public string Directory { get; }
+
+    public string KernelPath { get; }
+
+    public string InitrdPath { get; }
+
+    public string KernelVersion { get; }
+
+    public IReadOnlyDictionary<string, TemplateImage> Templates { get; }
+
+    /// <summary>Loads the manifest of <paramref name="directory"/>; fails when the images were never built.</summary>
+    public static GuestImages Load(string directory)
+    {
+        var manifestPath = Path.Combine(directory, "manifest.json");
+        if (!File.Exists(manifestPath))
+        {
+            throw new FileNotFoundException($"No guest images in {directory}: run `make setup` (images/build.sh).", manifestPath);
+        }
+
+        var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllText(manifestPath))
+            ?? throw new InvalidDataException($"{manifestPath} is empty");
+        return new GuestImages(Path.GetFullPath(directory), manifest);
+    }
+
+    private sealed record Manifest(
+        [property: JsonPropertyName("kernel_version")] string KernelVersion,
+        [property: JsonPropertyName("kernel")] ManifestFile Kernel,
+        [property: JsonPropertyName("initrd")] ManifestFile Initrd,
+        [property: JsonPropertyName("templates")] Dictionary<string, ManifestTemplate> Templates);
+
+    private sealed record ManifestFile([property: JsonPropertyName("file")] string File);
+
+    private sealed record ManifestTemplate(
+        [property: JsonPropertyName("file")] string File,
+        [property: JsonPropertyName("input_hash")] string InputHash);
+}

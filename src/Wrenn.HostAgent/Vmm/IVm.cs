@@ -1,0 +1,16 @@
+namespace Wrenn.HostAgent.Vmm;
+
+/// <summary>A running capsule VM: its VMM process, the byte stream to its guest agent, its fate.</summary>
+public interface IVm : IAsyncDisposable
+{
+    VmmProcess Process { get; }
+
+    /// <summary>Completes when the VMM process ends: after <see cref="StopAsync"/>, or unexpectedly.</summary>
+    Task<VmExit> Exited { get; }
+
+    /// <summary>Opens a new byte stream to the guest agent (the previous one, if any, is closed first by the caller).</summary>
+    ValueTask<Stream> ConnectAgentAsync(CancellationToken cancellationToken);
+
+    /// <summary>Ends the VM (quit, then kill) and waits for the VMM process to go away.</summary>
+    Task StopAsync(CancellationToken cancellationToken);
+}

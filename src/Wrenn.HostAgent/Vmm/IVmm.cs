@@ -1,0 +1,22 @@
+using Wrenn.HostAgent.Capsules;
+
+namespace Wrenn.HostAgent.Vmm;
+
+/// <summary>
+/// A VMM driver: boots capsule VMs and re-adopts the ones still running from an earlier host agent.
+/// QEMU (KVM or TCG) and Firecracker implement it.
+/// </summary>
+public interface IVmm
+{
+    /// <summary>Driver name recorded in each capsule's state, e.g. "qemu".</summary>
+    string Name { get; }
+
+    /// <summary>Boots a VM for <paramref name="spec"/>; on failure nothing is left running.</summary>
+    Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes over the VM of <paramref name="directory"/> if its VMM process (<paramref name="process"/>)
+    /// is still alive; null when it is gone.
+    /// </summary>
+    Task<IVm?> AdoptAsync(CapsuleDirectory directory, VmmProcess process, CancellationToken cancellationToken);
+}

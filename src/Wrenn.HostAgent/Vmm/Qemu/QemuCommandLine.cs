@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace Wrenn.HostAgent.Vmm.Qemu;
+
+/// <summary>
+/// The QEMU argument list of a capsule: a microvm machine with the guest's console, QMP and agent
+/// port on Unix sockets in the capsule directory, and the root disk as a qcow2 overlay. The
+/// boot-hang fixes measured in docs/research are kept here: tsc_early_khz (TSC calibration under
+/// TCG) and reboot=t panic=-1 with -no-reboot (a guest reboot or panic ends QEMU instead of hanging).
+/// </summary>
+internal static class QemuCommandLine
+{
+    /// <summary>The virtio-serial port name the guest agent looks for (KernelCommandLine.DefaultLink).</summary>
+    public const string AgentPortName = "wrenn-agent";
+
+    public static IReadOnlyList<string> For(VmSpec spec, bool kvm, long tscKhz)
+    {
+        var directory = spec.Directory;
+        var kernelArguments = string.Join(' ',
+            "console=ttyS0", "quiet", "loglevel=4",
+            $"tsc_early_khz={tscKhz.ToString(CultureInfo.InvariantCulture)}",
+            "reboot=t", "panic=-1", "nokaslr", "root=/dev/vda",
+            $"wrenn.secret={spec.AgentSecret}", $"wrenn.link=virtio:{AgentPortName}");
+        return
+        [
+            "-name", "wrenn-" + Path.GetFileName(directory.Root),
+            "-M", "microvm",
+            "-accel", kvm ? "kvm" : "tcg",
+            "-cpu", kvm ? "host" : "max",
+            "-m", spec.MemoryMb.ToString(CultureInfo.InvariantCulture),
+            "-smp", spec.Vcpus.ToString(CultureInfo.InvariantCulture),
+            "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+            "-daemonize", "-pidfile", directory.PidFile,
+            "-kernel", spec.KernelPath,
+            "-initrd", spec.InitrdPath,
+            "-append", kernelArguments,
+            "-chardev", $"socket,id=console,path={directory.ConsoleSocket},server=on,wait=off",
+            "-serial", "chardev:console",
+            "-qmp", $"unix:{directory.QmpSocket},server=on,wait=off",
+            "-chardev", $"socket,id=agent,path={directory.AgentSocket},server=on,wait=off",
+            "-device", "virtio-serial-device",
+            "-device", $"virtserialport,chardev=agent,name={AgentPortName}",
+            "-drive", $"file={directory.Disk},if=none,id=root,format=qcow2,discard=unmap",
+            "-device", "virtio-blk-device,drive=root",
+        ];
+    }
+}

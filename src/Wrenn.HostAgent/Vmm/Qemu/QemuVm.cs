@@ -1,0 +1,119 @@
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Wrenn.HostAgent.Capsules;
+
+namespace Wrenn.HostAgent.Vmm.Qemu;
+
+/// <summary>
+/// One detached QEMU process (it was started with -daemonize, so it outlives the host agent) and
+/// this host agent's connections to it. A closed QMP connection means QEMU is gone.
+/// </summary>
+internal sealed class QemuVm : IVm
+{
+    private readonly CapsuleDirectory _directory;
+    private readonly QmpClient _qmp;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Task _console;
+    private volatile bool _stopping;
+
+    public QemuVm(CapsuleDirectory directory, VmmProcess process, QmpClient qmp)
+    {
+        _directory = directory;
+        _qmp = qmp;
+        Process = process;
+        _console = ConsoleLog.CopyAsync(directory.ConsoleSocket, directory.ConsoleLog, _lifetime.Token);
+        Exited = WatchAsync();
+    }
+
+    public VmmProcess Process { get; }
+
+    public Task<VmExit> Exited { get; }
+
+    internal QmpClient Qmp => _qmp;
+
+    public async ValueTask<Stream> ConnectAgentAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(_directory.AgentSocket), cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        if (!Exited.IsCompleted)
+        {
+            try
+            {
+                using var quitTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                quitTimeout.CancelAfter(TimeSpan.FromSeconds(2));
+                await _qmp.ExecuteAsync("quit", new JsonObject(), quitTimeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is IOException or QmpException or OperationCanceledException)
+            {
+                // QEMU is wedged or already leaving: the kill below settles it.
+            }
+        }
+
+        if (!await WaitGoneAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false))
+        {
+            Process.Kill();
+            await WaitGoneAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        }
+
+        await Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _qmp.DisposeAsync().ConfigureAwait(false);
+        await _console.ConfigureAwait(false);
+        _lifetime.Dispose();
+    }
+
+    private async Task<VmExit> WatchAsync()
+    {
+        await _qmp.Closed.ConfigureAwait(false);
+        if (_stopping)
+        {
+            return new VmExit(Expected: true, "stopped");
+        }
+
+        // The QMP socket also closes when this host agent disposes the VM on shutdown while QEMU
+        // keeps running; only a process that is really gone counts as an exit.
+        if (!await WaitGoneAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false))
+        {
+            return new VmExit(Expected: true, "detached");
+        }
+
+        var console = ConsoleLog.Tail(_directory.ConsoleLog);
+        return new VmExit(Expected: false, console.Contains("Kernel panic", StringComparison.Ordinal)
+            ? "guest kernel panic"
+            : "vmm exited unexpectedly");
+    }
+
+    private async Task<bool> WaitGoneAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (Process.IsAlive)
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,71 @@
+using Wrenn.HostAgent.Capsules;
+using Wrenn.HostAgent.Guest;
+using Wrenn.HostAgent.Vmm;
+
+namespace Wrenn.HostAgent.Tests.Capsules;
+
+/// <summary>Each test boots its own capsule: these tests end or take over VMs.</summary>
+public sealed class LifecycleTests : IAsyncLifetime
+{
+    private readonly TestRuntime _runtime = TestRuntime.Create();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _runtime.DisposeAsync();
+
+    [Fact]
+    public async Task KilledVmm_IsDetectedAsACrash()
+    {
+        var capsule = await _runtime.Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
+        var crashed = new TaskCompletionSource<VmExit>();
+        _runtime.Runtime.Crashed += (id, exit) =>
+        {
+            if (id == capsule.Id)
+            {
+                crashed.TrySetResult(exit);
+            }
+        };
+
+        using (var process = System.Diagnostics.Process.GetProcessById(capsule.Vm.Process.Pid))
+        {
+            process.Kill();
+        }
+
+        var exit = await crashed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(exit.Expected);
+        Assert.Equal("vmm exited unexpectedly", exit.Reason);
+        Assert.Null(_runtime.Runtime.Find(capsule.Id));
+    }
+
+    [Fact]
+    public async Task HostAgentRestart_AdoptsTheRunningCapsule_WithItsProcesses()
+    {
+        var capsule = await _runtime.Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
+        await capsule.Agent.RunAsync("/bin/sh", "-c", "echo before-restart > /root/state.txt");
+        var pid = capsule.Vm.Process.Pid;
+
+        await _runtime.RestartAsync();
+        var gone = await _runtime.Runtime.AdoptAllAsync(Timeout());
+
+        Assert.Empty(gone);
+        var adopted = _runtime.Runtime.Find(capsule.Id);
+        Assert.NotNull(adopted);
+        Assert.Equal(pid, adopted.Vm.Process.Pid);
+        var result = await adopted.Agent.RunAsync("cat", "/root/state.txt");
+        Assert.Equal("before-restart\n", result.StdoutText);
+    }
+
+    [Fact]
+    public async Task Delete_StopsTheVm_AndRemovesItsFiles()
+    {
+        var capsule = await _runtime.Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
+        var process = capsule.Vm.Process;
+
+        await _runtime.Runtime.DeleteAsync(capsule.Id, Timeout());
+
+        Assert.False(process.IsAlive);
+        Assert.False(Directory.Exists(capsule.Directory.Root));
+    }
+
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
+}
