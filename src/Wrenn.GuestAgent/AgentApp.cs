@@ -1,7 +1,11 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Wrenn.GuestAgent.Accounts;
+using Wrenn.GuestAgent.Files;
 using Wrenn.GuestAgent.Machine;
+using Wrenn.GuestAgent.Processes;
+using Wrenn.GuestAgent.Pty;
 using Wrenn.GuestAgent.Security;
+using Wrenn.GuestAgent.Tunnels;
 
 namespace Wrenn.GuestAgent;
 
@@ -39,11 +43,19 @@ internal static class AgentApp
             grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
             grpc.EnableDetailedErrors = false;
         });
-        // modules: register (each feature folder adds its services here)
+        services.AddSingleton(settings);
+        services.AddSingleton<ProcessTable>();
+        services.AddSingleton<ProcessLauncher>();
+        services.AddSingleton<PtyLauncher>();
+        services.AddSingleton<FileEntries>();
 
         configure?.Invoke(builder);
         var app = builder.Build();
-        // modules: map (each feature folder maps its gRPC service here)
+        app.MapGrpcService<MachineService>();
+        app.MapGrpcService<ProcessesService>();
+        app.MapGrpcService<PtyService>();
+        app.MapGrpcService<FilesService>();
+        app.MapGrpcService<TunnelService>();
         return app;
     }
 }

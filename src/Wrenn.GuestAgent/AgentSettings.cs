@@ -5,4 +5,8 @@ namespace Wrenn.GuestAgent;
 /// <summary>How one agent instance is reached and who may call it.</summary>
 /// <param name="Endpoint">Where Kestrel listens: a host link endpoint in a capsule, a Unix socket in tests.</param>
 /// <param name="InitialSecret">The secret valid until the first Init.</param>
-internal sealed record AgentSettings(EndPoint Endpoint, string InitialSecret);
+/// <param name="OwnsMachine">
+/// True for PID 1 of a capsule: Init then sets the clock, the host name and the entropy pool.
+/// A development or test agent leaves the machine it runs on alone.
+/// </param>
+internal sealed record AgentSettings(EndPoint Endpoint, string InitialSecret, bool OwnsMachine = false);

@@ -32,7 +32,7 @@ internal static class CapsuleBoot
             try
             {
                 await using var app = AgentApp.Build(
-                    new AgentSettings(link, commandLine.Secret),
+                    new AgentSettings(link, commandLine.Secret, OwnsMachine: true),
                     builder => builder.Services.AddSingleton<IConnectionListenerFactory, HostLinkListenerFactory>());
                 await Console.Out.WriteLineAsync("WRENN-AGENT-READY").ConfigureAwait(false);
                 await app.RunAsync().ConfigureAwait(false);

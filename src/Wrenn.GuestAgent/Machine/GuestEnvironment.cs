@@ -9,7 +9,10 @@ internal sealed class GuestEnvironment
     /// <summary>The user operations run as when a request names none.</summary>
     public const string DefaultUser = "root";
 
-    private volatile Snapshot _current = new(string.Empty, string.Empty, new Dictionary<string, string>());
+    private volatile Snapshot _current = null!;
+
+    // Before the first Init (and in development agents) processes still get a PATH and a locale.
+    public GuestEnvironment() => Set(string.Empty, string.Empty, new Dictionary<string, string>());
 
     public string CapsuleId => _current.CapsuleId;
 

@@ -1,0 +1,632 @@
+#!/usr/bin/env bash
+# Builds Wrenn's guest images from Debian packages only (nothing else is ever downloaded):
+#
+#   images/build.sh --agent <guest agent ELF> [--out <dir>] [--cache <dir>] [--force]
+#
+# Outputs (in --out, default /var/lib/wrenn/images), each written under a temporary name and
+# renamed into place, so an interrupted build never leaves a half-written file behind:
+#   vmlinuz           bzImage of the concrete package behind linux-image-cloud-amd64 (extracted, not installed)
+#   initrd.img        uncompressed newc cpio: static busybox, the virtio/vsock modules, images/initramfs/init
+#   <template>.ext4   read-only root filesystem per template (capsules write to a qcow2 overlay)
+#   manifest.json     files, hashes and kernel version, read by the host (Wrenn.HostAgent.Images)
+#
+# Caching (--cache, default /var/cache/wrenn/images): mmdebstrap takes minutes, so its rootfs
+# tarball is kept under a key hashing everything that shapes it (suite, package list, mmdebstrap
+# arguments, apt sources, parent tarball). The kernel package is kept per concrete version. Every
+# output is rebuilt only when its own inputs change, recorded in <out>/.build/<file>.input; an ext4
+# image depends on its rootfs tarball, the agent binary and this script. A cached rootfs does not
+# pick up Debian's later (security) updates: --force ignores every cache and rebuilds everything.
+# Needs root: mmdebstrap's root mode, device nodes in the initramfs, ownership-preserving tar.
+set -euo pipefail
+shopt -s nullglob
+# C locale: '.' as decimal separator in $EPOCHREALTIME, bytewise sorting, untranslated tool output.
+export LC_ALL=C
+umask 022
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly SCRIPT_DIR
+readonly SCRIPT_PATH="$SCRIPT_DIR/${BASH_SOURCE[0]##*/}"
+readonly SUITE=bookworm
+readonly KERNEL_METAPACKAGE=linux-image-cloud-amd64
+# Templates in build order; a template with a parent is its parent's rootfs plus more packages.
+readonly TEMPLATES=(minimal base-python)
+declare -rA TEMPLATE_PARENT=([base-python]=minimal)
+# Modules loaded by the initramfs, dependencies added from modules.dep. virtio_mmio: QEMU microvm
+# and Firecracker devices (found through ACPI: this kernel lacks VIRTIO_MMIO_CMDLINE_DEVICES);
+# virtio_pci: q35 and PCI-based VMMs; virtio_console: the agent's virtio-serial port; virtio_blk:
+# the root disk; virtio_net: networking; vmw_vsock_virtio_transport: the agent's vsock link under
+# Firecracker; virtio_rng: host entropy (Firecracker's entropy device); virtio_balloon: memory
+# reclaim. ext4 is built into the cloud kernel (checked below against its config).
+readonly GUEST_MODULES=(virtio_mmio virtio_pci virtio_console virtio_blk virtio_net
+    vmw_vsock_virtio_transport virtio_rng virtio_balloon)
+# Free space in each root filesystem for the user's files. The image is sparse and capsules write
+# to a qcow2 overlay, so free space costs no disk until used; 1 GiB covers a typical
+# `pip install` or `git clone` in a sandbox. Larger disks are a resize of the overlay, not a rebuild.
+readonly HEADROOM_MIB=1024
+# ext4 metadata on top of the files: journal (32 MiB at these sizes), inode tables, bitmaps.
+readonly METADATA_MIB=64
+# Documentation, manuals and translations are dead weight in a sandbox (LANG=C.UTF-8); copyright
+# files stay. dpkg keeps honouring these inside the capsule, for packages the user installs.
+readonly DPKG_OPTIONS=(
+    'path-exclude=/usr/share/man/*'
+    'path-exclude=/usr/share/info/*'
+    'path-exclude=/usr/share/doc/*'
+    'path-include=/usr/share/doc/*/copyright'
+    'path-exclude=/usr/share/locale/*'
+    'path-exclude=/usr/share/lintian/*'
+)
+
+AGENT=""
+OUT=/var/lib/wrenn/images
+CACHE=/var/cache/wrenn/images
+FORCE=0
+WORK=""
+TEMP_PATHS=()
+MIRRORS=()
+SCRIPT_HASH=""
+AGENT_SHA=""
+KERNEL_PACKAGE=""
+KERNEL_PACKAGE_VERSION=""
+KERNEL_VERSION=""
+KERNEL_TREE=""
+declare -A ROOTFS_TAR=() TEMPLATE_INPUT=()
+
+usage() {
+    cat <<'EOF'
+usage: images/build.sh --agent <guest agent ELF> [--out <dir>] [--cache <dir>] [--force]
+  --agent   the wrenn-agent binary installed as /usr/local/bin/wrenn-agent in every image
+  --out     output directory (default /var/lib/wrenn/images)
+  --cache   build cache (default /var/cache/wrenn/images)
+  --force   ignore every cache and rebuild everything
+EOF
+}
+
+log() { printf '%s\n' "$*"; }
+die() {
+    printf 'images/build.sh: error: %s\n' "$*" >&2
+    exit 1
+}
+
+parse_args() {
+    while (($#)); do
+        case "$1" in
+            --agent) AGENT=${2:?--agent needs a path}; shift 2 ;;
+            --out) OUT=${2:?--out needs a directory}; shift 2 ;;
+            --cache) CACHE=${2:?--cache needs a directory}; shift 2 ;;
+            --force) FORCE=1; shift ;;
+            -h | --help) usage; exit 0 ;;
+            *) usage >&2; die "unknown argument: $1" ;;
+        esac
+    done
+    [[ -n $AGENT ]] || { usage >&2; die "--agent is required"; }
+    [[ -f $AGENT ]] || die "agent binary not found: $AGENT"
+    # Catches a wrong path (a script, a directory listing, an LFS pointer) before minutes of work.
+    cmp -s -n 4 "$AGENT" <(printf '\177ELF') || die "$AGENT is not an ELF executable"
+    AGENT=$(realpath "$AGENT")
+}
+
+require_environment() {
+    ((EUID == 0)) || die "must run as root (mmdebstrap root mode, device nodes, file ownership)"
+    local tool missing=()
+    for tool in mmdebstrap mkfs.ext4 dumpe2fs cpio depmod apt-get apt-cache dpkg-deb flock \
+        sha256sum tar realpath; do
+        command -v "$tool" >/dev/null || missing+=("$tool")
+    done
+    [[ -x /bin/busybox ]] || missing+=(/bin/busybox)
+    ((${#missing[@]} == 0)) || die "missing ${missing[*]}: run scripts/setup-packages.sh"
+    # A dynamically linked busybox (package "busybox") cannot run in the initramfs.
+    if ldd /bin/busybox >/dev/null 2>&1; then
+        die "/bin/busybox is dynamically linked: install busybox-static (scripts/setup-packages.sh)"
+    fi
+}
+
+sha256_file() {
+    local sum
+    sum=$(sha256sum "$1")
+    printf '%s' "${sum%% *}"
+}
+
+sha256_text() {
+    local sum
+    sum=$(printf '%s' "$1" | sha256sum)
+    printf '%s' "${sum%% *}"
+}
+
+seconds_since() {
+    awk -v start="$1" -v now="$EPOCHREALTIME" 'BEGIN { printf "%.1f", now - start }'
+}
+
+mib() {
+    awk -v bytes="$1" 'BEGIN { m = bytes / 1048576; printf (m >= 100 ? "%.0f" : "%.1f"), m }'
+}
+
+# "N MiB apparent, M MiB allocated": images are sparse, the second number is what disk they use.
+size_summary() {
+    local apparent blocks block_size
+    read -r apparent blocks block_size < <(stat -c '%s %b %B' "$1")
+    printf '%s MiB apparent, %s MiB allocated' "$(mib "$apparent")" "$(mib $((blocks * block_size)))"
+}
+
+report_built() {
+    local name=$1 start=$2 detail=${3:-}
+    log "built $name in $(seconds_since "$start") s${detail:+: $detail}"
+}
+
+# Removes temporary outputs and the work directory on every exit path (error, ^C, TERM).
+cleanup() {
+    local path
+    for path in "${TEMP_PATHS[@]}"; do rm -f -- "$path"; done
+    if [[ -n $WORK && -d $WORK ]] && ! has_mounts_under "$WORK"; then
+        rm -rf --one-file-system -- "$WORK"
+    fi
+}
+
+has_mounts_under() {
+    awk -v dir="$1" '$2 == dir || index($2, dir "/") == 1 { found = 1 } END { exit !found }' /proc/self/mounts
+}
+
+# Serialises concurrent builds sharing a cache, then clears what a killed (SIGKILL) run left.
+prepare_directories() {
+    mkdir -p "$OUT/.build" "$CACHE/kernel" "$CACHE/rootfs"
+    OUT=$(realpath "$OUT")
+    CACHE=$(realpath "$CACHE")
+    exec {lock_fd}>"$CACHE/.lock"
+    if ! flock -n "$lock_fd"; then
+        log "waiting for another images/build.sh using $CACHE"
+        flock "$lock_fd"
+    fi
+    local stale
+    for stale in "$CACHE"/work.*; do
+        # mmdebstrap killed mid-run may leave /proc or /dev mounted in its chroot: never delete those.
+        if has_mounts_under "$stale"; then
+            log "warning: leaving $stale (something is still mounted inside it)" >&2
+        else
+            rm -rf --one-file-system -- "$stale"
+        fi
+    done
+    rm -f -- "$OUT"/.*.tmp.* "$OUT"/.build/.*.tmp.* "$CACHE"/rootfs/*.tmp.*
+    WORK=$(mktemp -d "$CACHE/work.XXXXXX")
+    # apt-get download runs as the unprivileged _apt user, which must reach its download directory.
+    chmod 0755 "$WORK"
+}
+
+# Output files appear only complete: written under a temporary name in the same directory, flushed
+# to disk, then renamed over the old one.
+temp_output() {
+    local path
+    path="$1/.$(basename "$2").tmp.$$"
+    TEMP_PATHS+=("$path")
+    printf '%s' "$path"
+}
+
+publish() {
+    sync -- "$1"
+    mv -f -- "$1" "$2"
+}
+
+# <out>/.build/<file>.input holds the key of the inputs the current <file> was built from.
+is_current() {
+    local file=$1 key=$2 stamp="$OUT/.build/$1.input"
+    ((FORCE == 0)) && [[ -f $OUT/$file && -f $stamp && $(<"$stamp") == "$key" ]]
+}
+
+mark_current() {
+    local file=$1 key=$2 tmp
+    tmp=$(temp_output "$OUT/.build" "$file.input")
+    printf '%s\n' "$key" >"$tmp"
+    mv -f -- "$tmp" "$OUT/.build/$file.input"
+}
+
+# Prints the host's Debian apt sources as one-line "deb URI SUITE COMPONENTS" entries for $SUITE,
+# so images come from the same mirror (or snapshot) the host trusts, without naming hosts here.
+host_apt_sources() {
+    local deb822=/etc/apt/sources.list.d/debian.sources list=/etc/apt/sources.list
+    {
+        if [[ -r $deb822 ]]; then
+            awk '
+                function flush(   nu, ns, uris, suites, i, j) {
+                    if (fields["types"] ~ /(^| )deb( |$)/ && tolower(fields["enabled"]) != "no" &&
+                        fields["components"] != "") {
+                        nu = split(fields["uris"], uris, " ")
+                        ns = split(fields["suites"], suites, " ")
+                        for (i = 1; i <= nu; i++)
+                            for (j = 1; j <= ns; j++)
+                                print "deb " uris[i] " " suites[j] " " fields["components"]
+                    }
+                    delete fields
+                }
+                /^#/ { next }
+                /^[ \t]*$/ { flush(); next }
+                /^[ \t]/ { if (key != "") fields[key] = fields[key] " " $0; next }
+                {
+                    key = tolower(substr($0, 1, index($0, ":") - 1))
+                    value = substr($0, index($0, ":") + 1)
+                    sub(/^[ \t]+/, "", value)
+                    sub(/[ \t]+$/, "", value)
+                    fields[key] = value
+                }
+                END { flush() }
+            ' "$deb822"
+        fi
+        if [[ -r $list ]]; then
+            # One-line format; [options] are dropped (mmdebstrap finds the keyring itself).
+            sed -n -E 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?/deb /p' "$list"
+        fi
+    } | awk -v suite="$SUITE" '
+        { $1 = $1 }
+        $3 == suite || index($3, suite "-") == 1 { if (!seen[$0]++) print }
+    '
+}
+
+read_apt_sources() {
+    local sources
+    sources=$(host_apt_sources)
+    mapfile -t MIRRORS <<<"$sources"
+    local line
+    for line in "${MIRRORS[@]}"; do
+        [[ $line == "deb "*" $SUITE "* ]] && return 0
+    done
+    die "no 'deb ... $SUITE ...' apt source on this host (/etc/apt/sources.list.d/debian.sources)"
+}
+
+# linux-image-cloud-amd64 is a metapackage: the kernel is its linux-image-<abi>-cloud-amd64 dependency.
+resolve_kernel() {
+    local show
+    show=$(apt-cache show --no-all-versions "$KERNEL_METAPACKAGE" 2>/dev/null || true)
+    if [[ -z $show ]]; then
+        log "apt knows no $KERNEL_METAPACKAGE yet: running apt-get update"
+        apt-get update -qq
+        show=$(apt-cache show --no-all-versions "$KERNEL_METAPACKAGE")
+    fi
+    # "Depends: linux-image-6.1.0-NN-cloud-amd64 (= VERSION)": package, and version when pinned.
+    local dependency
+    dependency=$(awk -F': ' '$1 == "Depends" {
+        n = split($2, deps, /, */)
+        for (i = 1; i <= n; i++) if (deps[i] ~ /^linux-image-[0-9]/) { print deps[i]; exit }
+    }' <<<"$show")
+    read -r KERNEL_PACKAGE _ KERNEL_PACKAGE_VERSION <<<"${dependency//[()]/}"
+    [[ -n $KERNEL_PACKAGE ]] || die "cannot find the kernel package $KERNEL_METAPACKAGE depends on"
+    if [[ ${dependency//[()]/} != *" = "* ]]; then
+        # Unpinned dependency (apt-cache is slow, hence only then): take the candidate version.
+        show=$(apt-cache show --no-all-versions "$KERNEL_PACKAGE")
+        KERNEL_PACKAGE_VERSION=$(awk '$1 == "Version:" { print $2; exit }' <<<"$show")
+    fi
+    [[ -n $KERNEL_PACKAGE_VERSION ]] || die "no version of $KERNEL_PACKAGE is available"
+    KERNEL_VERSION=${KERNEL_PACKAGE#linux-image-}
+}
+
+# Downloads the kernel .deb (apt verifies it against the signed archive) and extracts it, once per
+# package version; depmod runs on the extracted tree so modules.dep matches these modules.
+fetch_kernel() {
+    local name="${KERNEL_PACKAGE}_${KERNEL_PACKAGE_VERSION//:/%3a}"
+    KERNEL_TREE="$CACHE/kernel/$name"
+    if ((FORCE == 0)) && [[ -f $KERNEL_TREE/.complete ]]; then
+        log "cached $KERNEL_PACKAGE $KERNEL_PACKAGE_VERSION"
+        return
+    fi
+    local start=$EPOCHREALTIME download="$WORK/kernel-download" tree="$WORK/kernel-tree"
+    mkdir -p "$download"
+    # apt downloads as the unprivileged _apt user: let it write here (without a sandbox warning).
+    if id _apt >/dev/null 2>&1; then chown _apt "$download"; fi
+    (cd "$download" && apt-get download -qq "$KERNEL_PACKAGE=$KERNEL_PACKAGE_VERSION")
+    local debs=("$download"/*.deb)
+    ((${#debs[@]} == 1)) || die "apt-get download $KERNEL_PACKAGE produced ${#debs[@]} files"
+    dpkg-deb -x "${debs[0]}" "$tree"
+    [[ -f $tree/boot/vmlinuz-$KERNEL_VERSION ]] || die "$KERNEL_PACKAGE has no /boot/vmlinuz-$KERNEL_VERSION"
+    # ext4 must be built in: the initramfs mounts the root disk before any ext4 module could load.
+    grep -qx 'CONFIG_EXT4_FS=y' "$tree/boot/config-$KERNEL_VERSION" ||
+        die "$KERNEL_PACKAGE does not build ext4 into the kernel"
+    depmod -b "$(module_base "$tree")" "$KERNEL_VERSION"
+    touch "$tree/.complete"
+    rm -rf --one-file-system -- "$CACHE"/kernel/*
+    mv -- "$tree" "$KERNEL_TREE"
+    rm -rf -- "$download"
+    log "fetched $KERNEL_PACKAGE $KERNEL_PACKAGE_VERSION in $(seconds_since "$start") s"
+}
+
+# depmod's base directory: modules live in /lib/modules, or /usr/lib/modules in merged-/usr packages.
+module_base() {
+    if [[ -d $1/lib/modules/$KERNEL_VERSION ]]; then
+        printf '%s' "$1"
+    elif [[ -d $1/usr/lib/modules/$KERNEL_VERSION ]]; then
+        printf '%s' "$1/usr"
+    else
+        die "$KERNEL_PACKAGE has no modules directory for $KERNEL_VERSION"
+    fi
+}
+
+install_kernel() {
+    local key start=$EPOCHREALTIME tmp
+    key=$(sha256_text "vmlinuz|$KERNEL_PACKAGE|$KERNEL_PACKAGE_VERSION")
+    if is_current vmlinuz "$key"; then log "cached vmlinuz"; return; fi
+    tmp=$(temp_output "$OUT" vmlinuz)
+    cp -- "$KERNEL_TREE/boot/vmlinuz-$KERNEL_VERSION" "$tmp"
+    chmod 0644 "$tmp"
+    publish "$tmp" "$OUT/vmlinuz"
+    mark_current vmlinuz "$key"
+    report_built vmlinuz "$start" "$(size_summary "$OUT/vmlinuz")"
+}
+
+# Prints the module files (relative to the modules directory) to load, dependencies first.
+# Modules built into the kernel need no loading; a module neither built in nor shipped is an error.
+resolve_modules() {
+    local moddir=$1 line path name rest
+    local -A deps=() by_name=() builtin=() seen=()
+    local -a ordered=()
+    while IFS= read -r line; do
+        path=${line%%:*}
+        rest=${line#*:}
+        deps[$path]=$rest
+        name=${path##*/}
+        name=${name%%.ko*}
+        by_name[${name//-/_}]=$path
+    done <"$moddir/modules.dep"
+    if [[ -f $moddir/modules.builtin ]]; then
+        while IFS= read -r path; do
+            name=${path##*/}
+            name=${name%%.ko*}
+            builtin[${name//-/_}]=1
+        done <"$moddir/modules.builtin"
+    fi
+    visit() {
+        local module=$1 dep
+        [[ -z ${seen[$module]:-} ]] || return 0
+        seen[$module]=1
+        for dep in ${deps[$module]}; do visit "$dep"; done
+        ordered+=("$module")
+    }
+    for name in "${GUEST_MODULES[@]}"; do
+        name=${name//-/_}
+        if [[ -n ${by_name[$name]:-} ]]; then
+            visit "${by_name[$name]}"
+        elif [[ -z ${builtin[$name]:-} ]]; then
+            die "kernel $KERNEL_VERSION has no module $name"
+        fi
+    done
+    printf '%s\n' "${ordered[@]}"
+}
+
+# Copies one module into the initramfs uncompressed: busybox insmod cannot load .ko.xz/.zst/.gz.
+copy_module() {
+    local source=$1 target=$2
+    case "$source" in
+        *.ko) cp -- "$source" "$target" ;;
+        *.ko.xz) xz -dc -- "$source" >"$target" ;;
+        *.ko.zst) zstd -dcq -- "$source" >"$target" ;;
+        *.ko.gz) gzip -dc -- "$source" >"$target" ;;
+        *) die "unknown module format: $source" ;;
+    esac
+}
+
+build_initrd() {
+    local init="$SCRIPT_DIR/initramfs/init" moddir modules key
+    moddir="$(module_base "$KERNEL_TREE")/lib/modules/$KERNEL_VERSION"
+    modules=$(resolve_modules "$moddir")
+    key=$(sha256_text "initrd|$KERNEL_PACKAGE|$KERNEL_PACKAGE_VERSION|$modules|$(sha256_file "$init")|$(sha256_file /bin/busybox)|$SCRIPT_HASH")
+    if is_current initrd.img "$key"; then log "cached initrd.img"; return; fi
+
+    local start=$EPOCHREALTIME stage="$WORK/initrd" applets applet module file tmp
+    mkdir -p "$stage"/{bin,dev,etc,lib/modules,newroot,proc,sys}
+    cp -- /bin/busybox "$stage/bin/busybox"
+    applets=$(/bin/busybox --list)
+    for applet in $applets; do
+        [[ $applet == busybox ]] || ln -s busybox "$stage/bin/$applet"
+    done
+    # The kernel opens /dev/console for /init's stdio before anything could mount devtmpfs.
+    mknod -m 0600 "$stage/dev/console" c 5 1
+    mknod -m 0666 "$stage/dev/null" c 1 3
+    while IFS= read -r module; do
+        file=${module##*/}
+        file="${file%%.ko*}.ko"
+        copy_module "$moddir/$module" "$stage/lib/modules/$file"
+        printf '%s\n' "$file" >>"$stage/etc/wrenn-modules"
+    done <<<"$modules"
+    install -m 0755 -- "$init" "$stage/init"
+
+    tmp=$(temp_output "$OUT" initrd.img)
+    # Fixed timestamps and sorted entries: the same inputs give the same bytes.
+    find "$stage" -exec touch -h -d @0 {} +
+    (cd "$stage" && find . -mindepth 1 -print0 | sort -z |
+        cpio --null --create --format=newc --owner=0:0 --reproducible --quiet) >"$tmp"
+    publish "$tmp" "$OUT/initrd.img"
+    mark_current initrd.img "$key"
+    local count
+    count=$(wc -l <<<"$modules")
+    report_built initrd.img "$start" "$(size_summary "$OUT/initrd.img"), $count modules"
+}
+
+# Package names from a package list: '#' comments and blank lines dropped, one name per line.
+read_packages() {
+    sed -e 's/#.*//' -- "$1" | tr -s '[:blank:]' '\n' | sed '/^$/d'
+}
+
+# The mmdebstrap arguments for a template. They are part of the rootfs cache key, so anything
+# that changes the tarball's content must be expressed here.
+mmdebstrap_arguments() {
+    local template=$1 packages=$2 parent=${TEMPLATE_PARENT[$1]:-} option
+    local -a args=(--mode=root --format=tar --aptopt='Acquire::Languages "none"')
+    for option in "${DPKG_OPTIONS[@]}"; do args+=(--dpkgopt="$option"); done
+    if [[ -n $parent ]]; then
+        # Layered on the parent's tarball (the pattern documented in mmdebstrap(1)): no second
+        # bootstrap of the essential packages, only the extra packages are installed.
+        args+=(--variant=custom
+            --setup-hook="tar-in $(printf '%q' "${ROOTFS_TAR[$parent]}") /"
+            --customize-hook="chroot \"\$1\" apt-get install --yes --no-install-recommends -q ${packages//$'\n'/ }")
+    else
+        args+=(--variant=minbase --include="${packages//$'\n'/,}")
+    fi
+    printf '%s\n' "${args[@]}"
+}
+
+# Runs mmdebstrap for a template unless a tarball for the same inputs is cached.
+build_rootfs() {
+    local template=$1 list="$SCRIPT_DIR/packages/$1.txt" packages arguments key parent tar
+    [[ -f $list ]] || die "no package list $list"
+    packages=$(read_packages "$list")
+    [[ -n $packages ]] || die "$list lists no packages"
+    arguments=$(mmdebstrap_arguments "$template" "$packages")
+    parent=${TEMPLATE_PARENT[$template]:-}
+    key=$(sha256_text "rootfs|$SUITE|$template|$packages|$arguments|$(printf '%s\n' "${MIRRORS[@]}")|${parent:+$(<"${ROOTFS_TAR[$parent]}.sha256")}")
+    tar="$CACHE/rootfs/$template-$key.tar"
+    ROOTFS_TAR[$template]=$tar
+    if ((FORCE == 0)) && [[ -f $tar && -f $tar.sha256 ]]; then
+        # The date is a reminder: package updates reach a cached rootfs only with --force.
+        log "cached rootfs $template (mmdebstrap, $(date -r "$tar" +%F))"
+        return
+    fi
+
+    local start=$EPOCHREALTIME tmp="$tar.tmp.$$" logfile="$CACHE/rootfs/$template.log" sum old
+    local -a args
+    mapfile -t args <<<"$arguments"
+    TEMP_PATHS+=("$tmp")
+    log "running mmdebstrap for $template (takes minutes; log: $logfile)"
+    # TMPDIR: mmdebstrap's chroot lives in our work directory on the cache's disk, not in /tmp.
+    if ! TMPDIR="$WORK" mmdebstrap "${args[@]}" "$SUITE" "$tmp" "${MIRRORS[@]}" >"$logfile" 2>&1; then
+        tail -n 30 "$logfile" >&2
+        die "mmdebstrap failed for $template (full log: $logfile)"
+    fi
+    sum=$(sha256_file "$tmp")
+    printf '%s\n' "$sum" >"$tmp.sha256"
+    TEMP_PATHS+=("$tmp.sha256")
+    # Only one tarball per template is kept: older keys are dead weight.
+    for old in "$CACHE/rootfs/$template-"*.tar; do
+        if [[ ${old##*/} =~ ^$template-[0-9a-f]{64}\.tar$ ]]; then rm -f -- "$old" "$old.sha256"; fi
+    done
+    mv -f -- "$tmp" "$tar"
+    mv -f -- "$tmp.sha256" "$tar.sha256"
+    report_built "rootfs $template (mmdebstrap)" "$start" "$(size_summary "$tar")"
+}
+
+# Turns an extracted rootfs into a capsule root: the agent, identity files, and no caches.
+finalize_tree() {
+    local template=$1 tree=$2
+    install -D -m 0755 -o 0 -g 0 -- "$AGENT" "$tree/usr/local/bin/wrenn-agent"
+
+    # The agent renames the host to the capsule id at Init; these are the values before that.
+    printf 'capsule\n' >"$tree/etc/hostname"
+    printf '127.0.0.1\tlocalhost\n127.0.1.1\tcapsule\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
+        >"$tree/etc/hosts"
+    # mmdebstrap copied the build host's resolver configuration: never ship that.
+    printf '# Placeholder: the capsule'"'"'s resolver is configured when its network is.\n' \
+        >"$tree/etc/resolv.conf"
+    chmod 0644 "$tree/etc/hostname" "$tree/etc/hosts" "$tree/etc/resolv.conf"
+    ln -sfn /usr/share/zoneinfo/Etc/UTC "$tree/etc/localtime"
+    printf 'Etc/UTC\n' >"$tree/etc/timezone"
+    # No locales package: C.UTF-8 is built into glibc. Read by pam_env (su, sudo, login).
+    mkdir -p "$tree/etc/default"
+    printf 'LANG=C.UTF-8\n' >"$tree/etc/default/locale"
+    install -d -m 0700 -o 0 -g 0 "$tree/root"
+
+    # Package indexes and logs of the build: stale in a week, and `apt-get update` rebuilds them.
+    # (apt's lock files and partial/ directories stay.)
+    find "$tree/var/lib/apt/lists" "$tree/var/cache/apt" -mindepth 1 -maxdepth 1 \
+        ! -name partial ! -name lock ! -name archives -exec rm -rf -- {} +
+    rm -f -- "$tree"/var/cache/apt/archives/*.deb "$tree"/var/cache/debconf/*-old \
+        "$tree"/var/lib/dpkg/*-old
+    rm -rf -- "$tree"/tmp/* "$tree"/tmp/.[!.]* "$tree"/var/tmp/*
+    find "$tree/var/log" -type f -delete
+
+    case "$template" in
+        base-python) allow_pip_install "$tree" ;;
+    esac
+}
+
+# PEP 668 makes Debian's pip refuse `pip install` outside a venv (EXTERNALLY-MANAGED). A capsule is
+# a throwaway sandbox whose user expects `pip install x` to just work, as in hosted sandboxes, so
+# the marker is removed, and excluded in dpkg so a python3.x upgrade in the capsule keeps it away.
+allow_pip_install() {
+    local tree=$1
+    rm -f -- "$tree"/usr/lib/python3*/EXTERNALLY-MANAGED
+    printf '# Wrenn: pip installs system-wide in capsules (PEP 668 marker removed).\npath-exclude=/usr/lib/python3*/EXTERNALLY-MANAGED\n' \
+        >"$tree/etc/dpkg/dpkg.cfg.d/wrenn-python"
+    # Everything runs as root in a capsule: pip's "running as root" warning is noise.
+    printf '[global]\nroot-user-action = ignore\n' >"$tree/etc/pip.conf"
+}
+
+# Builds <template>.ext4 unless its inputs (rootfs tarball, agent, this script) are unchanged.
+build_image() {
+    local template=$1 file="$1.ext4" tar=${ROOTFS_TAR[$1]} key
+    key=$(sha256_text "ext4|$template|$(<"$tar.sha256")|$AGENT_SHA|$SCRIPT_HASH")
+    TEMPLATE_INPUT[$template]=$key
+    if is_current "$file" "$key"; then log "cached $file"; return; fi
+
+    local start=$EPOCHREALTIME tree="$WORK/tree-$template" tmp used size_mib free
+    mkdir "$tree"
+    tar --numeric-owner --xattrs --xattrs-include='*' -xpf "$tar" -C "$tree"
+    finalize_tree "$template" "$tree"
+
+    # Size = files + 5% for block rounding + ext4 metadata + the free space promised to users.
+    used=$(du -sx -B1 "$tree" | cut -f1)
+    size_mib=$(((used * 105 / 100 + 1048575) / 1048576 + METADATA_MIB + HEADROOM_MIB))
+    tmp=$(temp_output "$OUT" "$file")
+    # -d fills the filesystem from the tree without mounting anything; -m 0: no blocks reserved for
+    # root, who is the only user; the image file stays sparse.
+    # (-q still prints "Creating regular file" on stdout.)
+    mkfs.ext4 -q -F -L wrenn-root -m 0 -d "$tree" -E root_owner=0:0 "$tmp" "${size_mib}M" >/dev/null
+    rm -rf --one-file-system -- "$tree"
+    free=$(dumpe2fs -h "$tmp" 2>/dev/null | awk -F: '
+        $1 == "Free blocks" { blocks = $2 } $1 == "Block size" { size = $2 }
+        END { printf "%d", blocks * size / 1048576 }')
+    publish "$tmp" "$OUT/$file"
+    mark_current "$file" "$key"
+    report_built "$file" "$start" "$(size_summary "$OUT/$file"), $free MiB free"
+}
+
+write_manifest() {
+    local tmp template comma="" kernel_sha initrd_sha size
+    kernel_sha=$(sha256_file "$OUT/vmlinuz")
+    initrd_sha=$(sha256_file "$OUT/initrd.img")
+    tmp=$(temp_output "$OUT" manifest.json)
+    {
+        printf '{\n'
+        printf '  "kernel_version": "%s",\n' "$KERNEL_VERSION"
+        printf '  "kernel": {"file": "vmlinuz", "sha256": "%s", "package": "%s", "package_version": "%s"},\n' \
+            "$kernel_sha" "$KERNEL_PACKAGE" "$KERNEL_PACKAGE_VERSION"
+        printf '  "initrd": {"file": "initrd.img", "sha256": "%s"},\n' "$initrd_sha"
+        printf '  "suite": "%s",\n' "$SUITE"
+        printf '  "templates": {'
+        for template in "${TEMPLATES[@]}"; do
+            size=$(stat -c %s "$OUT/$template.ext4")
+            printf '%s\n    "%s": {"file": "%s.ext4", "input_hash": "%s", "size_bytes": %s}' \
+                "$comma" "$template" "$template" "${TEMPLATE_INPUT[$template]}" "$size"
+            comma=,
+        done
+        printf '\n  },\n'
+        printf '  "agent_sha256": "%s"\n' "$AGENT_SHA"
+        printf '}\n'
+    } >"$tmp"
+    if cmp -s "$tmp" "$OUT/manifest.json"; then
+        rm -f -- "$tmp"
+        log "cached manifest.json"
+    else
+        publish "$tmp" "$OUT/manifest.json"
+        log "wrote manifest.json"
+    fi
+}
+
+main() {
+    local start=$EPOCHREALTIME template
+    parse_args "$@"
+    require_environment
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    prepare_directories
+    SCRIPT_HASH=$(sha256_file "$SCRIPT_PATH")
+    AGENT_SHA=$(sha256_file "$AGENT")
+    read_apt_sources
+    resolve_kernel
+    log "guest images: Debian $SUITE, kernel $KERNEL_VERSION ($KERNEL_PACKAGE_VERSION), out $OUT, cache $CACHE"
+
+    fetch_kernel
+    install_kernel
+    build_initrd
+    for template in "${TEMPLATES[@]}"; do
+        build_rootfs "$template"
+        build_image "$template"
+    done
+    write_manifest
+    log "images ready in $OUT ($(seconds_since "$start") s)"
+}
+
+main "$@"

@@ -1,0 +1,209 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using Wrenn.Agent.Protocol;
+
+namespace Wrenn.GuestAgent.Files;
+
+/// <summary>The Files gRPC service: stat, list, mkdir, remove, and streamed read and atomic write.</summary>
+internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.FilesBase
+{
+    private const int ChunkBytes = 64 * 1024;
+    private const int MaxDepth = 10;
+
+    public override Task<FileEntry> Stat(PathRequest request, ServerCallContext context) =>
+        Task.FromResult(FileErrors.Translate(() => entries.Describe(GuestPaths.Resolve(request.Path))));
+
+    public override Task<ListReply> List(ListRequest request, ServerCallContext context)
+    {
+        var depth = request.Depth == 0 ? 1 : (int)request.Depth;
+        if (depth > MaxDepth)
+        {
+            throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "depth must be 1..10");
+        }
+
+        var root = GuestPaths.Resolve(request.Path);
+        return Task.FromResult(FileErrors.Translate(() =>
+        {
+            var top = entries.Describe(root);
+            if (top.Type != FileType.Directory)
+            {
+                throw AgentErrors.Exception(AgentErrorCode.NotADirectory, "not a directory");
+            }
+
+            var reply = new ListReply();
+            Walk(new DirectoryInfo(root), depth, request.MaxEntries, reply);
+            return reply;
+        }));
+    }
+
+    public override Task<FileEntry> MakeDir(PathRequest request, ServerCallContext context)
+    {
+        var path = GuestPaths.Resolve(request.Path);
+        return Task.FromResult(FileErrors.Translate(() =>
+        {
+            if (Path.Exists(path) || new FileInfo(path).LinkTarget is not null)
+            {
+                throw AgentErrors.Exception(AgentErrorCode.Conflict, "path exists");
+            }
+
+            Directory.CreateDirectory(path);
+            return entries.Describe(path);
+        }));
+    }
+
+    public override Task<RemoveReply> Remove(PathRequest request, ServerCallContext context)
+    {
+        var path = GuestPaths.Resolve(request.Path);
+        if (path == "/")
+        {
+            throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "refusing to remove /");
+        }
+
+        return Task.FromResult(FileErrors.Translate(() =>
+        {
+            var entry = entries.Describe(path);
+            if (entry.Type == FileType.Directory)
+            {
+                // Directory.Delete does not follow symlinks inside the tree: it removes the links.
+                Directory.Delete(path, recursive: true);
+            }
+            else
+            {
+                File.Delete(path);
+            }
+
+            return new RemoveReply();
+        }));
+    }
+
+    public override async Task Read(ReadRequest request, IServerStreamWriter<ReadChunk> responseStream, ServerCallContext context)
+    {
+        var path = GuestPaths.Resolve(request.Path);
+        var stream = FileErrors.Translate(() =>
+        {
+            if (Directory.Exists(path))
+            {
+                throw AgentErrors.Exception(AgentErrorCode.IsADirectory, "is a directory");
+            }
+
+            return new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Options = FileOptions.SequentialScan, BufferSize = 0 });
+        });
+        await using (stream.ConfigureAwait(false))
+        {
+            var size = stream.CanSeek ? stream.Length : 0;
+            if (request.MaxBytes > 0 && size > request.MaxBytes)
+            {
+                throw AgentErrors.Exception(AgentErrorCode.TooLarge, "file is larger than max_bytes");
+            }
+
+            var buffer = new byte[ChunkBytes];
+            var first = true;
+            while (true)
+            {
+                var count = await stream.ReadAsync(buffer, context.CancellationToken).ConfigureAwait(false);
+                if (count == 0 && !first)
+                {
+                    return;
+                }
+
+                var chunk = new ReadChunk { Data = ByteString.CopyFrom(buffer, 0, count) };
+                if (first)
+                {
+                    chunk.Size = size;
+                    first = false;
+                }
+
+                await responseStream.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
+                if (count == 0)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    public override async Task<FileEntry> Write(IAsyncStreamReader<WriteChunk> requestStream, ServerCallContext context)
+    {
+        var cancellation = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellation).ConfigureAwait(false) || requestStream.Current.ChunkCase != WriteChunk.ChunkOneofCase.Header)
+        {
+            throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "the first message must be the header");
+        }
+
+        var header = requestStream.Current.Header;
+        var path = GuestPaths.Resolve(header.Path);
+        var temporary = FileErrors.Translate(() => PrepareTemporary(path));
+        try
+        {
+            long written = 0;
+            var stream = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 });
+            await using (stream.ConfigureAwait(false))
+            {
+                while (await requestStream.MoveNext(cancellation).ConfigureAwait(false))
+                {
+                    var data = requestStream.Current.Data;
+                    await stream.WriteAsync(data.Memory, cancellation).ConfigureAwait(false);
+                    written += data.Length;
+                }
+            }
+
+            if (header.ExpectedSize >= 0 && written != header.ExpectedSize)
+            {
+                throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "received size differs from expected_size");
+            }
+
+            return FileErrors.Translate(() =>
+            {
+                if (File.Exists(path))
+                {
+                    File.SetUnixFileMode(temporary, File.GetUnixFileMode(path));
+                }
+
+                File.Move(temporary, path, overwrite: true);
+                return entries.Describe(path);
+            });
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+            throw FileErrors.From(failure);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Creates the target's parents and returns a fresh temporary name beside it.</summary>
+    private static string PrepareTemporary(string path)
+    {
+        if (Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
+        {
+            throw AgentErrors.Exception(AgentErrorCode.IsADirectory, "is a directory");
+        }
+
+        var directory = Path.GetDirectoryName(path) ?? "/";
+        Directory.CreateDirectory(directory);
+        return Path.Combine(directory, $".{Path.GetFileName(path)}.wrenn-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
+    }
+
+    private void Walk(DirectoryInfo directory, int depth, uint maxEntries, ListReply reply)
+    {
+        foreach (var info in directory.EnumerateFileSystemInfos().OrderBy(info => info.Name, StringComparer.Ordinal))
+        {
+            if (maxEntries > 0 && reply.Entries.Count >= maxEntries)
+            {
+                throw AgentErrors.Exception(AgentErrorCode.TooLarge, "too many entries");
+            }
+
+            var entry = entries.Describe(info);
+            reply.Entries.Add(entry);
+            if (depth > 1 && entry.Type == FileType.Directory)
+            {
+                Walk((DirectoryInfo)info, depth - 1, maxEntries, reply);
+            }
+        }
+    }
+}

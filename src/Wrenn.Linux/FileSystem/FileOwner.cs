@@ -1,0 +1,26 @@
+using System.Runtime.InteropServices;
+
+namespace Wrenn.Linux.FileSystem;
+
+/// <summary>The owning user and group of a path, not following a final symlink (.NET exposes neither id).</summary>
+public static unsafe partial class FileOwner
+{
+    // struct stat on x86-64 is 144 bytes with st_uid at 28 and st_gid at 32.
+    private const int StatBytes = 256;
+
+    /// <summary>(uid, gid) of <paramref name="path"/>, or null when it cannot be stat'ed.</summary>
+    public static (uint Uid, uint Gid)? Of(string path)
+    {
+        var buffer = stackalloc byte[StatBytes];
+        // SAFETY: a 256-byte stack buffer, larger than struct stat; lstat writes only that struct.
+        if (LStat(path, buffer) != 0)
+        {
+            return null;
+        }
+
+        return (*(uint*)(buffer + 28), *(uint*)(buffer + 32));
+    }
+
+    [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LStat(string path, byte* buffer);
+}

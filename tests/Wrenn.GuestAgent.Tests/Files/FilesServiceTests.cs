@@ -1,0 +1,108 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Wrenn.Agent.Protocol;
+
+namespace Wrenn.GuestAgent.Tests.Files;
+
+public sealed class FilesServiceTests(AgentServerFixture agent) : IClassFixture<AgentServerFixture>, IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("wrenn-files-").FullName;
+
+    private Agent.Protocol.Files.FilesClient Client => new(agent.Server.Channel);
+
+    [Fact]
+    public async Task Write_IsAtomic_AndCreatesParents()
+    {
+        var path = Path.Combine(_root, "a/b/c.txt");
+
+        var entry = await WriteAsync(path, [ByteString.CopyFromUtf8("hello "), ByteString.CopyFromUtf8("world")], expectedSize: 11);
+
+        Assert.Equal(path, entry.Path);
+        Assert.Equal(11, entry.Size);
+        Assert.Equal("hello world", await File.ReadAllTextAsync(path));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
+
+    [Fact]
+    public async Task Write_WithWrongSize_LeavesTargetUnchanged()
+    {
+        var path = Path.Combine(_root, "kept.txt");
+        await File.WriteAllTextAsync(path, "original");
+
+        var failure = await Assert.ThrowsAsync<RpcException>(() => WriteAsync(path, [ByteString.CopyFromUtf8("short")], expectedSize: 100));
+
+        Assert.Equal(AgentErrorCode.InvalidArgument, AgentErrors.CodeOf(failure));
+        Assert.Equal("original", await File.ReadAllTextAsync(path));
+        Assert.Single(Directory.GetFiles(_root));
+    }
+
+    [Fact]
+    public async Task List_RespectsDepth_AndReportsTypes()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "d/e"));
+        await File.WriteAllTextAsync(Path.Combine(_root, "d/e/deep.txt"), "x");
+        File.CreateSymbolicLink(Path.Combine(_root, "link"), "d");
+
+        var shallow = await Client.ListAsync(new ListRequest { Path = _root, Depth = 1 }, AgentServer.Authorized());
+        var deep = await Client.ListAsync(new ListRequest { Path = _root, Depth = 3 }, AgentServer.Authorized());
+
+        Assert.Equal(["d", "link"], shallow.Entries.Select(e => e.Name));
+        Assert.Equal([FileType.Directory, FileType.Symlink], shallow.Entries.Select(e => e.Type));
+        Assert.Contains(deep.Entries, e => e.Path == Path.Combine(_root, "d/e/deep.txt") && e.Type == FileType.File);
+        Assert.Equal("d", shallow.Entries[1].SymlinkTarget);
+    }
+
+    [Fact]
+    public async Task Remove_IsRecursive_AndMkdirConflicts()
+    {
+        var directory = Path.Combine(_root, "gone");
+        await Client.MakeDirAsync(new PathRequest { Path = directory + "/inner" }, AgentServer.Authorized());
+        var conflict = await Assert.ThrowsAsync<RpcException>(async () => await Client.MakeDirAsync(new PathRequest { Path = directory }, AgentServer.Authorized()));
+
+        await Client.RemoveAsync(new PathRequest { Path = directory }, AgentServer.Authorized());
+
+        Assert.Equal(AgentErrorCode.Conflict, AgentErrors.CodeOf(conflict));
+        Assert.False(Directory.Exists(directory));
+    }
+
+    [Fact]
+    public async Task Read_StreamsInChunks_WithSizeFirst()
+    {
+        var path = Path.Combine(_root, "big.bin");
+        var content = new byte[300_000];
+        new Random(3).NextBytes(content);
+        await File.WriteAllBytesAsync(path, content);
+
+        using var call = Client.Read(new ReadRequest { Path = path }, AgentServer.Authorized());
+        var chunks = await call.ResponseStream.ReadAllAsync().ToListAsync();
+
+        Assert.Equal(content.Length, chunks[0].Size);
+        Assert.All(chunks, chunk => Assert.True(chunk.Data.Length <= 64 * 1024));
+        Assert.Equal(content, chunks.SelectMany(chunk => chunk.Data.ToByteArray()).ToArray());
+    }
+
+    [Fact]
+    public async Task Read_Directory_IsIsADirectory()
+    {
+        using var call = Client.Read(new ReadRequest { Path = _root }, AgentServer.Authorized());
+
+        var failure = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
+
+        Assert.Equal(AgentErrorCode.IsADirectory, AgentErrors.CodeOf(failure));
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private async Task<FileEntry> WriteAsync(string path, ByteString[] chunks, long expectedSize)
+    {
+        using var call = Client.Write(AgentServer.Authorized());
+        await call.RequestStream.WriteAsync(new WriteChunk { Header = new WriteHeader { Path = path, ExpectedSize = expectedSize } });
+        foreach (var chunk in chunks)
+        {
+            await call.RequestStream.WriteAsync(new WriteChunk { Data = chunk });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        return await call.ResponseAsync;
+    }
+}

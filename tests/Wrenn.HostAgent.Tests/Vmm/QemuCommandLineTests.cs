@@ -1,0 +1,35 @@
+using Wrenn.HostAgent.Capsules;
+using Wrenn.HostAgent.Vmm;
+using Wrenn.HostAgent.Vmm.Qemu;
+
+namespace Wrenn.HostAgent.Tests.Vmm;
+
+public sealed class QemuCommandLineTests
+{
+    private static readonly VmSpec Spec = new(new CapsuleDirectory("/data/capsules/cl-x"), 2, 1024, "/img/vmlinuz", "/img/initrd.img", "/img/minimal.ext4", "s3cret");
+
+    [Fact]
+    public void For_Tcg_KeepsTheBootHangFixes()
+    {
+        var argv = QemuCommandLine.For(Spec, kvm: false, tscKhz: 2096030);
+        var append = argv[argv.ToList().IndexOf("-append") + 1];
+
+        Assert.Contains("tsc_early_khz=2096030", append, StringComparison.Ordinal);
+        Assert.Contains("reboot=t panic=-1", append, StringComparison.Ordinal);
+        Assert.Contains("wrenn.secret=s3cret", append, StringComparison.Ordinal);
+        Assert.Contains("-no-reboot", argv);
+        Assert.Contains("-daemonize", argv);
+        Assert.Equal("tcg", argv[argv.ToList().IndexOf("-accel") + 1]);
+        Assert.Equal("2", argv[argv.ToList().IndexOf("-smp") + 1]);
+        Assert.Equal("1024", argv[argv.ToList().IndexOf("-m") + 1]);
+    }
+
+    [Fact]
+    public void For_Kvm_UsesTheHostCpu()
+    {
+        var argv = QemuCommandLine.For(Spec, kvm: true, tscKhz: 1).ToList();
+
+        Assert.Equal("kvm", argv[argv.IndexOf("-accel") + 1]);
+        Assert.Equal("host", argv[argv.IndexOf("-cpu") + 1]);
+    }
+}
