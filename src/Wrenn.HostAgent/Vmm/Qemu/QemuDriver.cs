@@ -5,7 +5,7 @@ using Wrenn.HostAgent.Capsules;
 namespace Wrenn.HostAgent.Vmm.Qemu;
 
 /// <summary>
-/// Runs capsules as QEMU microvm guests: KVM when /dev/kvm is usable, TCG software emulation
+/// Runs capsules as QEMU microvm guests: KVM when it demonstrably works (<see cref="KvmProbe"/>), TCG software emulation
 /// otherwise. QEMU daemonizes, so capsules survive a host agent restart and are adopted again.
 /// </summary>
 public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
@@ -13,7 +13,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
     private const string QemuBinary = "qemu-system-x86_64";
     private const string QemuImgBinary = "qemu-img";
 
-    private readonly bool _kvm = HostCpu.KvmUsable;
+    private readonly bool _kvm = KvmProbe.Works(QemuBinary);
     private readonly long _tscKhz = HostCpu.TscKhz();
 
     public string Name => "qemu";
