@@ -10,7 +10,8 @@ status=0
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
-  dotnet test "$project" -c "$config" --no-build -nologo \
+  # A hung test must fail the run, not stall CI: vstest kills the host and names the test.
+  dotnet test "$project" -c "$config" --no-build -nologo --blame-hang-timeout 10m --blame-hang-dump-type none \
     --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=normal" || status=1
 done
 python3 - "$results" <<'PY'

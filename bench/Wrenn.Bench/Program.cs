@@ -11,13 +11,14 @@ var agentBinary = Path.Combine(AppContext.BaseDirectory, "../../../agent/wrenn-a
 var dataDirectory = Directory.CreateTempSubdirectory("wrenn-bench-").FullName;
 try
 {
+    var driver = new QemuDriver(NullLogger<QemuDriver>.Instance);
     await using var runtime = new CapsuleRuntime(
         new RuntimeOptions { DataDirectory = dataDirectory },
-        new QemuDriver(NullLogger<QemuDriver>.Instance),
+        driver,
         GuestImages.Load(imagesDirectory),
         TimeProvider.System,
         NullLogger<CapsuleRuntime>.Instance);
-    await RuntimeBenchmark.RunAsync(runtime, agentBinary, runs);
+    await RuntimeBenchmark.RunAsync(runtime, agentBinary, runs, driver.Accelerator);
 }
 finally
 {

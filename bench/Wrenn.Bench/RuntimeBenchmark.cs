@@ -13,9 +13,9 @@ internal static class RuntimeBenchmark
 {
     private const long FileBytes = 100L * 1024 * 1024;
 
-    public static async Task RunAsync(CapsuleRuntime runtime, string agentBinary, int runs)
+    public static async Task RunAsync(CapsuleRuntime runtime, string agentBinary, int runs, string accelerator)
     {
-        var coldBoot = new Samples("cold boot to agent ready", "s");
+        var coldBoot = new Samples("cold boot to agent ready", "s", target: 2.5);
         for (var i = 0; i < runs; i++)
         {
             var watch = Stopwatch.StartNew();
@@ -25,7 +25,7 @@ internal static class RuntimeBenchmark
         }
 
         var subject = await runtime.CreateAsync(new CapsuleSpec("minimal"), CancellationToken.None);
-        var exec = new Samples("exec round trip of `true`", "ms");
+        var exec = new Samples("exec round trip of `true`", "ms", target: 5);
         for (var i = 0; i < 3; i++)
         {
             await subject.Agent.RunAsync("true");
@@ -38,8 +38,8 @@ internal static class RuntimeBenchmark
             exec.Add(watch.Elapsed.TotalMilliseconds);
         }
 
-        var write = new Samples("file write, 100 MiB streamed", "MB/s");
-        var read = new Samples("file read, 100 MiB streamed", "MB/s");
+        var write = new Samples("file write, 100 MiB streamed", "MB/s", target: 50, higherIsBetter: true);
+        var read = new Samples("file read, 100 MiB streamed", "MB/s", target: 50, higherIsBetter: true);
         for (var i = 0; i < runs; i++)
         {
             var path = $"/root/bench-{i}.bin";
@@ -56,14 +56,14 @@ internal static class RuntimeBenchmark
         var agentMb = new FileInfo(agentBinary).Length / 1e6;
 
         Console.WriteLine();
-        Console.WriteLine("Runtime (QEMU microvm, 1 vCPU, 512 MiB)");
+        Console.WriteLine($"Runtime (QEMU microvm, {accelerator}, 1 vCPU, 512 MiB)");
         Console.WriteLine(Samples.Header());
         foreach (var samples in new[] { coldBoot, exec, write, read })
         {
             Console.WriteLine(samples.Row());
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"guest agent binary: {agentMb:0.0} MB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"guest agent binary: {agentMb:0.0} MB (target <= 20 MB, ratio {agentMb / 20:0.00})"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RESULT runtime cold_boot_s={coldBoot.Median:0.000} exec_rtt_ms={exec.Median:0.00} file_write_mbps={write.Median:0.0} file_read_mbps={read.Median:0.0} agent_size_mb={agentMb:0.0}"));
     }

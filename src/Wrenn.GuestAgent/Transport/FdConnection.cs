@@ -121,6 +121,12 @@ internal sealed class FdConnection : ConnectionContext
         {
             // The reader side was completed by DisposeAsync while we waited.
         }
+        finally
+        {
+            // Kestrel is done with this session (closed or failed it): the port's reader must stop
+            // feeding it and look for the next host's preface.
+            Abort(new ConnectionAbortedException("session closed"));
+        }
     }
 
     private bool WriteAll(ReadOnlySpan<byte> data)

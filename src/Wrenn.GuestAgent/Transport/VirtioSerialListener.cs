@@ -70,6 +70,13 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
         var buffer = new byte[64 * 1024];
         while (!_stopping)
         {
+            if (_current is { IsOpen: false })
+            {
+                // Kestrel ended the session on its own (e.g. a protocol error when a new host's
+                // preface reached a session the guest had not seen end).
+                EndSession();
+            }
+
             var read = FdIo.Read(_port, buffer);
             if (read > 0)
             {
@@ -83,7 +90,7 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
             }
             else if (read == -Errno.EAGAIN)
             {
-                FdIo.Poll(_port, FdIo.POLLIN, 500);
+                FdIo.Poll(_port, FdIo.POLLIN, 100);
             }
             else if (read != -Errno.EINTR)
             {

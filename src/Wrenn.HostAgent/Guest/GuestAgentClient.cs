@@ -11,48 +11,40 @@ namespace Wrenn.HostAgent.Guest;
 /// </summary>
 public sealed class GuestAgentClient : IDisposable
 {
-    private readonly GrpcChannel _channel;
+    private readonly Func<CancellationToken, ValueTask<Stream>> _connect;
     // Replaced whole when the secret rotates; calls read it as they start.
     private volatile string _secret;
+    // Replaced whole by Reconnect; calls take the clients of whichever one they read.
+    private volatile Connection _connection;
 
     public GuestAgentClient(Func<CancellationToken, ValueTask<Stream>> connect, string secret)
     {
+        _connect = connect;
         _secret = secret;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = (_, cancellationToken) => connect(cancellationToken),
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            // One connection carries every call: the guest end serves one session at a time.
-            EnableMultipleHttp2Connections = false,
-            InitialHttp2StreamWindowSize = 1024 * 1024,
-        };
-        _channel = GrpcChannel.ForAddress("http://capsule-agent", new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            MaxReceiveMessageSize = 8 * 1024 * 1024,
-            MaxSendMessageSize = 8 * 1024 * 1024,
-        });
-        var invoker = _channel.Intercept(metadata =>
-        {
-            metadata.Add("authorization", "Bearer " + _secret);
-            return metadata;
-        });
-        Machine = new Machine.MachineClient(invoker);
-        Processes = new Processes.ProcessesClient(invoker);
-        Pty = new Pty.PtyClient(invoker);
-        Files = new Files.FilesClient(invoker);
-        Tunnel = new Tunnel.TunnelClient(invoker);
+        _connection = Open();
     }
 
-    public Machine.MachineClient Machine { get; }
+    public Machine.MachineClient Machine => _connection.Machine;
 
-    public Processes.ProcessesClient Processes { get; }
+    public Processes.ProcessesClient Processes => _connection.Processes;
 
-    public Pty.PtyClient Pty { get; }
+    public Pty.PtyClient Pty => _connection.Pty;
 
-    public Files.FilesClient Files { get; }
+    public Files.FilesClient Files => _connection.Files;
 
-    public Tunnel.TunnelClient Tunnel { get; }
+    public Tunnel.TunnelClient Tunnel => _connection.Tunnel;
+
+    /// <summary>
+    /// Drops the HTTP/2 connection and opens a new one on the next call. Needed when the byte
+    /// stream was replaced under the old one (a resumed VM, a failed first contact): a cancelled
+    /// call alone would leave the handler reusing a connection the guest no longer serves.
+    /// Calls in flight on the old connection fail.
+    /// </summary>
+    public void Reconnect()
+    {
+        var previous = Interlocked.Exchange(ref _connection, Open());
+        previous.Channel.Dispose();
+    }
 
     /// <summary>Presents <paramref name="secret"/> from the next call on (after Init replaced it in the guest).</summary>
     public void UseSecret(string secret) => _secret = secret;
@@ -75,10 +67,47 @@ public sealed class GuestAgentClient : IDisposable
             catch (RpcException exception) when (exception.StatusCode != StatusCode.Unauthenticated
                 && !cancellationToken.IsCancellationRequested && Environment.TickCount64 < deadline)
             {
-                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                // A fresh connection, after a pause long enough for the guest to see the old one
+                // go: its port reports "host gone" and it waits for a new HTTP/2 preface.
+                Reconnect();
+                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose() => _connection.Channel.Dispose();
+
+    private Connection Open()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = (_, cancellationToken) => _connect(cancellationToken),
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            // One connection carries every call: the guest end serves one session at a time.
+            EnableMultipleHttp2Connections = false,
+            InitialHttp2StreamWindowSize = 1024 * 1024,
+        };
+        var channel = GrpcChannel.ForAddress("http://capsule-agent", new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = 8 * 1024 * 1024,
+            MaxSendMessageSize = 8 * 1024 * 1024,
+        });
+        var invoker = channel.Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + _secret);
+            return metadata;
+        });
+        return new Connection(channel, new Machine.MachineClient(invoker), new Processes.ProcessesClient(invoker),
+            new Pty.PtyClient(invoker), new Files.FilesClient(invoker), new Tunnel.TunnelClient(invoker));
+    }
+
+    private sealed record Connection(
+        GrpcChannel Channel,
+        Machine.MachineClient Machine,
+        Processes.ProcessesClient Processes,
+        Pty.PtyClient Pty,
+        Files.FilesClient Files,
+        Tunnel.TunnelClient Tunnel);
 }

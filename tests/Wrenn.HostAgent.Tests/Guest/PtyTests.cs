@@ -25,6 +25,9 @@ public sealed class PtyTests(MinimalCapsule booted)
             await Input(first, "stty size; echo marker-$((40+2))\n");
             Assert.Contains("30 100", await ReadUntil(first, "marker-42"), StringComparison.Ordinal);
             await Input(first, "sleep 1; echo while-detached-$((6*7))\n");
+            // The terminal's echo of the line proves the agent has it: a call torn down right after a
+            // write may lose input still in flight, as with any cancelled stream.
+            await ReadUntil(first, "while-detached-$((6*7))");
         }
 
         await Task.Delay(2000);
