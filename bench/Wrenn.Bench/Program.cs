@@ -18,7 +18,8 @@ try
         GuestImages.Load(imagesDirectory),
         TimeProvider.System,
         NullLogger<CapsuleRuntime>.Instance);
-    await RuntimeBenchmark.RunAsync(runtime, agentBinary, runs, driver.Accelerator);
+    var coldBoot = await RuntimeBenchmark.RunAsync(runtime, agentBinary, runs, driver.Accelerator);
+    await SnapshotBenchmark.RunAsync(runtime, runs, coldBoot);
 }
 finally
 {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Connections;
+using Wrenn.GuestAgent.Processes;
 using Wrenn.GuestAgent.Transport;
 using Wrenn.Linux.Network;
 
@@ -13,6 +14,7 @@ internal static class CapsuleBoot
 {
     public static async Task<int> RunAsync()
     {
+        ChildReaper.OwnsAllChildren = true;
         var commandLine = KernelCommandLine.Parse(await File.ReadAllTextAsync("/proc/cmdline").ConfigureAwait(false));
         var link = HostLinkEndPoint.Parse(commandLine.Link);
         if (link is null)

@@ -16,6 +16,14 @@ internal static class ChildReaper
     private static Thread? _thread;
 
     /// <summary>
+    /// Set by PID 1 of a capsule, where every process of the guest ends up a child of the agent:
+    /// then SIGCHLD is kept at its default disposition so that only this reaper collects exits.
+    /// (The .NET runtime installs its own SIGCHLD handler, which reaps every child when it
+    /// believes SIGCHLD was ignored, as it is for an init process; the exit statuses were lost.)
+    /// </summary>
+    public static bool OwnsAllChildren { get; set; }
+
+    /// <summary>
     /// Spawns and registers under the reaper's lock, so that an exit is never seen before the pid
     /// is known (it would be taken for an orphan's and its status lost).
     /// </summary>
@@ -24,6 +32,11 @@ internal static class ChildReaper
         GuestProcess process;
         lock (Sync)
         {
+            if (OwnsAllChildren)
+            {
+                Children.RestoreDefaultChildSignal();
+            }
+
             var pid = spawn();
             process = register(pid);
             Watched[pid] = process;

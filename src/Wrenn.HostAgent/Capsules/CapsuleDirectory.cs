@@ -10,6 +10,16 @@ public sealed record CapsuleDirectory(string Root)
     /// <summary>Copy-on-write overlay over the template's read-only root image.</summary>
     public string Disk => Path.Combine(Root, "disk.qcow2");
 
+    /// <summary>
+    /// The capsule's own guest RAM (cold-booted capsules): mapped shared, so at any pause it already
+    /// holds the memory image and nothing is copied. Capsules created from a template map the
+    /// template's memory file copy-on-write instead and keep their changes in snapshots.
+    /// </summary>
+    public string Memory => Path.Combine(Root, "memory.ram");
+
+    /// <summary>Snapshots of this capsule, one directory per pause generation (gen-N).</summary>
+    public string Snapshots => Path.Combine(Root, "snapshots");
+
     public string QmpSocket => Path.Combine(Root, "qmp.sock");
 
     public string AgentSocket => Path.Combine(Root, "agent.sock");

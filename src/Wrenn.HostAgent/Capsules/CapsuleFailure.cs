@@ -8,4 +8,14 @@ public enum CapsuleFailure
     BootFailed,
     /// <summary>The guest agent refused or failed a call the host needed.</summary>
     AgentFailed,
+    /// <summary>No such capsule on this host.</summary>
+    NotFound,
+    /// <summary>The operation needs another state (e.g. pausing a paused capsule).</summary>
+    WrongState,
+    /// <summary>Saving a snapshot failed; the capsule is still running.</summary>
+    PauseFailed,
+    /// <summary>The capsule's snapshot is missing or damaged.</summary>
+    SnapshotCorrupt,
+    /// <summary>The snapshot was intact but the VM could not be started from it.</summary>
+    ResumeFailed,
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Wrenn.Agent.Protocol;
 using Wrenn.HostAgent.Guest;
 using Wrenn.HostAgent.Images;
+using Wrenn.HostAgent.Snapshots;
 using Wrenn.HostAgent.Vmm;
 
 namespace Wrenn.HostAgent.Capsules;
@@ -17,6 +18,7 @@ public sealed partial class CapsuleRuntime(
     RuntimeOptions options, IVmm vmm, GuestImages images, TimeProvider time, ILogger<CapsuleRuntime> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<CapsuleId, Capsule> _capsules = new();
+    private readonly TemplateStore _templates = new(options.TemplatesDirectory ?? Path.Combine(options.DataDirectory, "templates"), images);
 
     /// <summary>Raised when a capsule's VM ends without being asked to.</summary>
     public event Action<CapsuleId, VmExit>? Crashed;
@@ -25,38 +27,46 @@ public sealed partial class CapsuleRuntime(
 
     public Capsule? Find(CapsuleId id) => _capsules.GetValueOrDefault(id);
 
+    /// <summary>
+    /// Creates a capsule by restoring its template's snapshot copy-on-write (built on first use:
+    /// one cold boot per template and VM size). Its memory pages and disk image are shared with
+    /// every other capsule of the template until it changes them.
+    /// </summary>
     public async Task<Capsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (!images.Templates.TryGetValue(spec.Template, out var template))
-        {
-            throw new CapsuleException(CapsuleFailure.UnknownTemplate, $"no template {spec.Template}");
-        }
-
+        var template = spec.ColdBoot ? null : await TemplateSnapshotAsync(spec, cancellationToken).ConfigureAwait(false);
         var id = CapsuleId.New();
         var directory = CapsuleDirectory.For(options.DataDirectory, id);
         Directory.CreateDirectory(directory.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var bootSecret = NewSecret();
         IVm? vm = null;
         try
         {
-            vm = await vmm.BootAsync(
-                new VmSpec(directory, spec.Vcpus, spec.MemoryMb, images.KernelPath, images.InitrdPath, template.Path, bootSecret),
-                cancellationToken).ConfigureAwait(false);
-            var state = new CapsuleState(id.Value, spec.Template, spec.Vcpus, spec.MemoryMb, vmm.Name,
-                vm.Process.Pid, vm.Process.StartTicks, bootSecret, null, time.GetUtcNow());
-            await state.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
-            var capsule = new Capsule(id, state, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, bootSecret));
-            await WaitReadyOrExitAsync(capsule, options.BootTimeout, cancellationToken).ConfigureAwait(false);
-            await InitAsync(capsule, cancellationToken).ConfigureAwait(false);
-            Track(capsule);
-            return capsule;
+            CapsuleState state;
+            if (template is null)
+            {
+                var image = images.Templates.GetValueOrDefault(spec.Template)
+                    ?? throw new CapsuleException(CapsuleFailure.UnknownTemplate, $"no template image {spec.Template}");
+                state = new CapsuleState(id.Value, spec.Template, spec.Vcpus, spec.MemoryMb, vmm.Name, 0, 0, NewSecret(), null,
+                    time.GetUtcNow(), CapsuleStatus.Running, directory.Memory, MemoryShared: true, image.Path, Generation: 0);
+                CreateSparseFile(directory.Memory, (long)spec.MemoryMb * 1024 * 1024);
+                vm = await vmm.BootAsync(SpecFor(directory, state), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var manifest = template.Manifest;
+                state = new CapsuleState(id.Value, spec.Template, manifest.Vcpus, manifest.MemoryMb, vmm.Name, 0, 0, manifest.AgentSecret, null,
+                    time.GetUtcNow(), CapsuleStatus.Running, template.Files.Memory, MemoryShared: false, template.Files.Disk, Generation: 0);
+                vm = await vmm.RestoreAsync(SpecFor(directory, state), template.Files, manifest.ChangedPages, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await StartTrackingAsync(id, directory, state, vm, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogCreateFailed(logger, id.Value, exception);
             await DiscardAsync(vm, directory).ConfigureAwait(false);
-            throw exception as CapsuleException ?? new CapsuleException(CapsuleFailure.BootFailed, "capsule boot failed", exception);
+            throw exception as CapsuleException ?? new CapsuleException(CapsuleFailure.BootFailed, "capsule start failed", exception);
         }
         catch
         {
@@ -85,7 +95,22 @@ public sealed partial class CapsuleRuntime(
                 continue;
             }
 
-            var adopted = CapsuleState.Load(directory) is { } state && state.Vmm == vmm.Name
+            var state = CapsuleState.Load(directory);
+            if (state is { Status: CapsuleStatus.Paused })
+            {
+                continue;
+            }
+
+            if (state is { Status: CapsuleStatus.Pausing })
+            {
+                state = await RecoverPauseAsync(directory, state, cancellationToken).ConfigureAwait(false);
+                if (state.Status == CapsuleStatus.Paused)
+                {
+                    continue;
+                }
+            }
+
+            var adopted = state is not null && state.Vmm == vmm.Name
                 && await TryAdoptAsync(id, directory, state, cancellationToken).ConfigureAwait(false);
             if (!adopted)
             {
@@ -96,7 +121,7 @@ public sealed partial class CapsuleRuntime(
         return gone;
     }
 
-    /// <summary>Stops the capsule's VM if it runs and removes everything it had on disk.</summary>
+    /// <summary>Stops the capsule's VM if it runs and removes everything it had on disk (snapshots included).</summary>
     public async Task DeleteAsync(CapsuleId id, CancellationToken cancellationToken)
     {
         if (_capsules.TryRemove(id, out var capsule))
@@ -128,7 +153,7 @@ public sealed partial class CapsuleRuntime(
         IVm? vm;
         try
         {
-            vm = await vmm.AdoptAsync(directory, new VmmProcess(state.Pid, state.PidStartTicks), cancellationToken).ConfigureAwait(false);
+            vm = await vmm.AdoptAsync(SpecFor(directory, state), new VmmProcess(state.Pid, state.PidStartTicks), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
         {

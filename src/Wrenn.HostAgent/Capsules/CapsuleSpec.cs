@@ -1,4 +1,11 @@
 namespace Wrenn.HostAgent.Capsules;
 
 /// <summary>What a capsule is created with.</summary>
-public sealed record CapsuleSpec(string Template, int Vcpus = 1, int MemoryMb = 512);
+/// <param name="Template">A built-in template image, or a template made from a capsule.</param>
+/// <param name="Vcpus">Virtual CPUs.</param>
+/// <param name="MemoryMb">Guest RAM in MiB.</param>
+/// <param name="ColdBoot">
+/// Boot the template image from scratch instead of restoring its snapshot (seconds instead of a
+/// fraction of one; the capsule then owns its whole RAM file). For comparison and diagnosis.
+/// </param>
+public sealed record CapsuleSpec(string Template, int Vcpus = 1, int MemoryMb = 512, bool ColdBoot = false);

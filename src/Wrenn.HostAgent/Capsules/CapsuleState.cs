@@ -19,9 +19,21 @@ public sealed record CapsuleState(
     [property: JsonPropertyName("secret")] string Secret,
     // The secret an Init in flight is installing: if the host dies mid-Init, one of the two works.
     [property: JsonPropertyName("next_secret")] string? NextSecret,
-    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt)
+    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("status")] CapsuleStatus Status,
+    // RAM backing: the capsule's own memory.ram (shared) or a template's (copy-on-write).
+    [property: JsonPropertyName("memory_path")] string MemoryPath,
+    [property: JsonPropertyName("memory_shared")] bool MemoryShared,
+    // What the capsule's disk.qcow2 overlay sits on: a template image or template snapshot disk.
+    [property: JsonPropertyName("root_image")] string RootImage,
+    // The latest committed pause generation (snapshots/gen-N), 0 before the first pause.
+    [property: JsonPropertyName("generation")] int Generation)
 {
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter<CapsuleStatus>(JsonNamingPolicy.SnakeCaseLower) },
+    };
 
     public async Task SaveAsync(CapsuleDirectory directory, CancellationToken cancellationToken)
     {

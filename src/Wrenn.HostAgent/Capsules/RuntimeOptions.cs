@@ -10,4 +10,7 @@ public sealed class RuntimeOptions
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     public string CapsulesDirectory => Path.Combine(DataDirectory, "capsules");
+
+    /// <summary>Template snapshots; by default &lt;DataDirectory&gt;/templates. Several runtimes may share one.</summary>
+    public string? TemplatesDirectory { get; init; }
 }

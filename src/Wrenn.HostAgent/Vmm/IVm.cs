@@ -1,3 +1,5 @@
+using Wrenn.HostAgent.Snapshots;
+
 namespace Wrenn.HostAgent.Vmm;
 
 /// <summary>A running capsule VM: its VMM process, the byte stream to its guest agent, its fate.</summary>
@@ -10,6 +12,17 @@ public interface IVm : IAsyncDisposable
 
     /// <summary>Opens a new byte stream to the guest agent (the previous one, if any, is closed first by the caller).</summary>
     ValueTask<Stream> ConnectAgentAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stops the guest and saves its device state into <paramref name="files"/>, plus the pages it
+    /// changed when its RAM is a copy-on-write mapping (a shared RAM file already is the memory
+    /// image). Returns the number of changed pages saved. The guest stays stopped unless
+    /// <paramref name="keepRunning"/>; if saving fails it runs again, unchanged.
+    /// </summary>
+    Task<int> SnapshotAsync(SnapshotFiles files, bool keepRunning, CancellationToken cancellationToken);
+
+    /// <summary>Lets a guest stopped by <see cref="SnapshotAsync"/> run again.</summary>
+    Task ContinueAsync(CancellationToken cancellationToken);
 
     /// <summary>Ends the VM (quit, then kill) and waits for the VMM process to go away.</summary>
     Task StopAsync(CancellationToken cancellationToken);

@@ -1,4 +1,4 @@
-using Wrenn.HostAgent.Capsules;
+using Wrenn.HostAgent.Snapshots;
 
 namespace Wrenn.HostAgent.Vmm;
 
@@ -15,8 +15,15 @@ public interface IVmm
     Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Takes over the VM of <paramref name="directory"/> if its VMM process (<paramref name="process"/>)
-    /// is still alive; null when it is gone.
+    /// Starts a VM for <paramref name="spec"/> from a snapshot: its device state and changed pages
+    /// are loaded before the guest runs, the rest of its memory loads lazily from
+    /// <see cref="VmSpec.Memory"/>. On failure nothing is left running.
     /// </summary>
-    Task<IVm?> AdoptAsync(CapsuleDirectory directory, VmmProcess process, CancellationToken cancellationToken);
+    Task<IVm> RestoreAsync(VmSpec spec, SnapshotFiles files, int changedPages, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes over the VM described by <paramref name="spec"/> if its VMM process
+    /// (<paramref name="process"/>) is still alive; null when it is gone.
+    /// </summary>
+    Task<IVm?> AdoptAsync(VmSpec spec, VmmProcess process, CancellationToken cancellationToken);
 }

@@ -2,7 +2,7 @@ using Wrenn.HostAgent.Capsules;
 
 namespace Wrenn.HostAgent.Vmm;
 
-/// <summary>What to boot: sizes, the guest images, and the secret the agent starts with.</summary>
+/// <summary>What to boot: sizes, the guest images, RAM backing, and the secret the agent starts with.</summary>
 public sealed record VmSpec(
     CapsuleDirectory Directory,
     int Vcpus,
@@ -10,4 +10,8 @@ public sealed record VmSpec(
     string KernelPath,
     string InitrdPath,
     string RootImagePath,
-    string AgentSecret);
+    string AgentSecret,
+    MemoryImage Memory)
+{
+    public long MemoryBytes => (long)MemoryMb * 1024 * 1024;
+}

@@ -73,6 +73,20 @@ public static unsafe partial class Children
         return Kill(-leader, signal) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
+    /// <summary>
+    /// Puts SIGCHLD back to its default disposition (children stay zombies until waited for, and
+    /// no handler runs), replacing any handler a runtime installed.
+    /// </summary>
+    public static void RestoreDefaultChildSignal()
+    {
+        const int SIGCHLD = 17;
+        // SIG_DFL is the null handler; signal() returns the previous one (or SIG_ERR), unused here.
+        _ = SetSignal(SIGCHLD, 0);
+    }
+
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial nint SetSignal(int signal, nint handler);
+
     [LibraryImport("libc", EntryPoint = "waitid", SetLastError = true)]
     private static partial int WaitId(int idType, int id, byte* info, int options);
 

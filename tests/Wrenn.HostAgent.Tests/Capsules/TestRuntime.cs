@@ -21,6 +21,12 @@ public sealed class TestRuntime : IAsyncDisposable
     public static GuestImages Images { get; } = GuestImages.Load(
         Environment.GetEnvironmentVariable("WRENN_IMAGES_DIR") ?? "/var/lib/wrenn/images");
 
+    /// <summary>
+    /// Template snapshots shared by every runtime of this test run: each template is cold-booted
+    /// once per run, not once per test class.
+    /// </summary>
+    public static string TemplatesDirectory { get; } = SharedTemplates();
+
     public static TestRuntime Create()
     {
         // Short root: Unix socket paths inside it must stay under 108 bytes.
@@ -46,8 +52,15 @@ public sealed class TestRuntime : IAsyncDisposable
         Directory.Delete(DataDirectory, recursive: true);
     }
 
+    private static string SharedTemplates()
+    {
+        var directory = Directory.CreateTempSubdirectory("wrenn-t-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
+        return directory;
+    }
+
     private static CapsuleRuntime NewRuntime(string dataDirectory) => new(
-        new RuntimeOptions { DataDirectory = dataDirectory },
+        new RuntimeOptions { DataDirectory = dataDirectory, TemplatesDirectory = TemplatesDirectory },
         new QemuDriver(NullLogger<QemuDriver>.Instance),
         Images,
         TimeProvider.System,

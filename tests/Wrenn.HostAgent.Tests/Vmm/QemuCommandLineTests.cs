@@ -6,7 +6,8 @@ namespace Wrenn.HostAgent.Tests.Vmm;
 
 public sealed class QemuCommandLineTests
 {
-    private static readonly VmSpec Spec = new(new CapsuleDirectory("/data/capsules/cl-x"), 2, 1024, "/img/vmlinuz", "/img/initrd.img", "/img/minimal.ext4", "s3cret");
+    private static readonly VmSpec Spec = new(new CapsuleDirectory("/data/capsules/cl-x"), 2, 1024, "/img/vmlinuz", "/img/initrd.img", "/img/minimal.ext4", "s3cret",
+        new MemoryImage("/data/templates/t/memory.ram", Shared: false));
 
     [Fact]
     public void For_Tcg_KeepsTheBootHangFixes()
@@ -22,6 +23,18 @@ public sealed class QemuCommandLineTests
         Assert.Equal("tcg", argv[argv.ToList().IndexOf("-accel") + 1]);
         Assert.Equal("2", argv[argv.ToList().IndexOf("-smp") + 1]);
         Assert.Equal("1024", argv[argv.ToList().IndexOf("-m") + 1]);
+    }
+
+    [Fact]
+    public void For_MapsGuestRamFromTheMemoryFile_AndWaitsForIncomingState()
+    {
+        var argv = QemuCommandLine.For(Spec, kvm: false, tscKhz: 1, incoming: true).ToList();
+
+        Assert.Equal("microvm,memory-backend=ram,suppress-vmdesc=on", argv[argv.IndexOf("-M") + 1]);
+        Assert.Equal("memory-backend-file,id=ram,size=1024M,mem-path=/data/templates/t/memory.ram,share=off,prealloc=off", argv[argv.IndexOf("-object") + 1]);
+        Assert.Equal("defer", argv[argv.IndexOf("-incoming") + 1]);
+        Assert.Contains("migration.send-configuration=off", argv);
+        Assert.DoesNotContain("-incoming", QemuCommandLine.For(Spec, kvm: false, tscKhz: 1));
     }
 
     [Fact]

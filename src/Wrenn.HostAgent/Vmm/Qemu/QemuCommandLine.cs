@@ -13,7 +13,11 @@ internal static class QemuCommandLine
     /// <summary>The virtio-serial port name the guest agent looks for (KernelCommandLine.DefaultLink).</summary>
     public const string AgentPortName = "wrenn-agent";
 
-    public static IReadOnlyList<string> For(VmSpec spec, bool kvm, long tscKhz)
+    /// <param name="spec">The VM to describe.</param>
+    /// <param name="kvm">Hardware acceleration (else TCG).</param>
+    /// <param name="tscKhz">The host TSC frequency, passed to the guest kernel.</param>
+    /// <param name="incoming">Wait for a snapshot's device state to be loaded before the guest runs.</param>
+    public static IReadOnlyList<string> For(VmSpec spec, bool kvm, long tscKhz, bool incoming = false)
     {
         var directory = spec.Directory;
         var kernelArguments = string.Join(' ',
@@ -21,10 +25,15 @@ internal static class QemuCommandLine
             $"tsc_early_khz={tscKhz.ToString(CultureInfo.InvariantCulture)}",
             "reboot=t", "panic=-1", "nokaslr", "root=/dev/vda",
             $"wrenn.secret={spec.AgentSecret}", $"wrenn.link=virtio:{AgentPortName}");
+        var memory = spec.Memory;
+        var backend = string.Create(CultureInfo.InvariantCulture,
+            $"memory-backend-file,id=ram,size={spec.MemoryMb}M,mem-path={memory.Path},share={(memory.Shared ? "on" : "off")},prealloc={(memory.Prealloc ? "on" : "off")}");
         return
         [
             "-name", "wrenn-" + Path.GetFileName(directory.Root),
-            "-M", "microvm",
+            // suppress-vmdesc: a snapshot's device state carries no JSON description to skip.
+            "-M", "microvm,memory-backend=ram,suppress-vmdesc=on",
+            "-object", backend,
             "-accel", kvm ? "kvm" : "tcg",
             "-cpu", kvm ? "host" : "max",
             "-m", spec.MemoryMb.ToString(CultureInfo.InvariantCulture),
@@ -42,6 +51,10 @@ internal static class QemuCommandLine
             "-device", $"virtserialport,chardev=agent,name={AgentPortName}",
             "-drive", $"file={directory.Disk},if=none,id=root,format=qcow2,discard=unmap",
             "-device", "virtio-blk-device,drive=root",
+            // A snapshot is loaded as an incoming migration of device state only (no configuration
+            // section: QEMU writes none for a device-state save). Until it completes the guest
+            // does not run and QEMU leaves guest RAM untouched.
+            .. incoming ? (string[])["-incoming", "defer", "-global", "migration.send-configuration=off"] : [],
         ];
     }
 }

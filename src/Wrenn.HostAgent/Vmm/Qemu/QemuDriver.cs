@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Wrenn.HostAgent.Capsules;
+using Wrenn.HostAgent.Snapshots;
 
 namespace Wrenn.HostAgent.Vmm.Qemu;
 
@@ -23,37 +24,80 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
     public async Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var directory = spec.Directory;
-        await HostCommand.RunAsync(QemuImgBinary,
-            ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", spec.RootImagePath, directory.Disk],
-            cancellationToken).ConfigureAwait(false);
+        await CreateOverlayAsync(spec, cancellationToken).ConfigureAwait(false);
+        var vm = await StartAsync(spec, incoming: false, cancellationToken).ConfigureAwait(false);
+        LogBooted(logger, spec.Directory.Root, vm.Process.Pid, _kvm);
+        return vm;
+    }
 
-        // -daemonize returns once QEMU has created its sockets and detached into its own session.
-        await HostCommand.RunAsync(QemuBinary, QemuCommandLine.For(spec, _kvm, _tscKhz), cancellationToken).ConfigureAwait(false);
-        var process = ReadPidFile(directory) ?? throw new VmmException("QEMU started but left no live pid");
+    public async Task<IVm> RestoreAsync(VmSpec spec, SnapshotFiles files, int changedPages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(files);
+        await CreateOverlayAsync(spec, cancellationToken).ConfigureAwait(false);
+        var vm = await StartAsync(spec, incoming: true, cancellationToken).ConfigureAwait(false);
         try
         {
-            var qmp = await QmpClient.ConnectAsync(directory.QmpSocket, cancellationToken).ConfigureAwait(false);
-            LogBooted(logger, directory.Root, process.Pid, _kvm);
-            return new QemuVm(directory, process, qmp);
+            if (changedPages > 0)
+            {
+                GuestRam.RestoreChanges(vm.Process.Pid, spec.Memory.Path, spec.MemoryBytes, files.MemoryIndex, files.MemoryPages);
+            }
+
+            await vm.LoadDeviceStateAsync(files.DeviceState, cancellationToken).ConfigureAwait(false);
+            return vm;
         }
-        catch
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            process.Kill();
-            throw;
+            await vm.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await vm.DisposeAsync().ConfigureAwait(false);
+            throw exception as VmmException ?? new VmmException("restoring the snapshot failed", exception);
         }
     }
 
-    public async Task<IVm?> AdoptAsync(CapsuleDirectory directory, VmmProcess process, CancellationToken cancellationToken)
+    public async Task<IVm?> AdoptAsync(VmSpec spec, VmmProcess process, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(process);
         if (!process.IsAlive)
         {
             return null;
         }
 
-        var qmp = await QmpClient.ConnectAsync(directory.QmpSocket, cancellationToken).ConfigureAwait(false);
-        return new QemuVm(directory, process, qmp);
+        var qmp = await QmpClient.ConnectAsync(spec.Directory.QmpSocket, cancellationToken).ConfigureAwait(false);
+        return new QemuVm(spec, process, qmp);
+    }
+
+    /// <summary>The capsule's root disk: a qcow2 overlay on its template's image, made once.</summary>
+    private static async Task CreateOverlayAsync(VmSpec spec, CancellationToken cancellationToken)
+    {
+        var disk = spec.Directory.Disk;
+        if (File.Exists(disk))
+        {
+            return;
+        }
+
+        var backingFormat = spec.RootImagePath.EndsWith(".qcow2", StringComparison.Ordinal) ? "qcow2" : "raw";
+        await HostCommand.RunAsync(QemuImgBinary,
+            ["create", "-q", "-f", "qcow2", "-F", backingFormat, "-b", spec.RootImagePath, disk + ".tmp"],
+            cancellationToken).ConfigureAwait(false);
+        File.Move(disk + ".tmp", disk);
+    }
+
+    private async Task<QemuVm> StartAsync(VmSpec spec, bool incoming, CancellationToken cancellationToken)
+    {
+        // -daemonize returns once QEMU has created its sockets and detached into its own session.
+        await HostCommand.RunAsync(QemuBinary, QemuCommandLine.For(spec, _kvm, _tscKhz, incoming), cancellationToken).ConfigureAwait(false);
+        var process = ReadPidFile(spec.Directory) ?? throw new VmmException("QEMU started but left no live pid");
+        try
+        {
+            var qmp = await QmpClient.ConnectAsync(spec.Directory.QmpSocket, cancellationToken).ConfigureAwait(false);
+            return new QemuVm(spec, process, qmp);
+        }
+        catch
+        {
+            process.Kill();
+            throw;
+        }
     }
 
     private static VmmProcess? ReadPidFile(CapsuleDirectory directory) =>

@@ -1,0 +1,343 @@
+using Microsoft.Extensions.Logging;
+using Wrenn.HostAgent.Guest;
+using Wrenn.HostAgent.Snapshots;
+using Wrenn.HostAgent.Vmm;
+
+namespace Wrenn.HostAgent.Capsules;
+
+/// <summary>Pause, resume, template snapshots and snapshots of capsules (design: docs/snapshots.md).</summary>
+public sealed partial class CapsuleRuntime
+{
+    // How long the guest gets to see the host's agent connection close before its VM stops, so
+    // that no half-open session is frozen into the snapshot.
+    private static readonly TimeSpan DisconnectGrace = TimeSpan.FromMilliseconds(30);
+
+    /// <summary>
+    /// Pauses a running capsule: its device state, and its memory changes when its RAM is a
+    /// template's, go to snapshots/gen-N (manifest last), then its VMM process ends. If saving
+    /// fails the capsule keeps running, unchanged.
+    /// </summary>
+    public async Task PauseAsync(CapsuleId id, CancellationToken cancellationToken)
+    {
+        var capsule = Find(id) ?? throw NotRunning(id);
+        var generation = capsule.State.Generation + 1;
+        var files = GenerationFiles(capsule.Directory, generation);
+        RecreateDirectory(files.Root);
+        capsule.State = capsule.State with { Status = CapsuleStatus.Pausing };
+        await capsule.State.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
+        capsule.Agent.Reconnect();
+        await Task.Delay(DisconnectGrace, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var changed = await capsule.Vm.SnapshotAsync(files, keepRunning: false, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                ManifestFor(capsule.State, files, changed).Save(files);
+            }
+            catch
+            {
+                await capsule.Vm.ContinueAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            Directory.Delete(files.Root, recursive: true);
+            capsule.State = capsule.State with { Status = CapsuleStatus.Running };
+            await capsule.State.SaveAsync(capsule.Directory, CancellationToken.None).ConfigureAwait(false);
+            throw new CapsuleException(CapsuleFailure.PauseFailed, "saving the snapshot failed; the capsule is still running", exception);
+        }
+
+        _capsules.TryRemove(id, out _);
+        await capsule.Vm.StopAsync(cancellationToken).ConfigureAwait(false);
+        await capsule.DisposeAsync().ConfigureAwait(false);
+        await CommitPauseAsync(capsule.Directory, capsule.State, generation, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Resumes a paused capsule in a new VMM process from its latest snapshot: changed pages and
+    /// device state loaded, the rest of memory lazily; then the clock is set and the secret rotated.
+    /// </summary>
+    /// <param name="id">The capsule.</param>
+    /// <param name="cancellationToken">Cancels the resume.</param>
+    /// <param name="eagerMemory">Load all RAM before the guest runs (for comparison in benchmarks).</param>
+    public async Task<Capsule> ResumeAsync(CapsuleId id, CancellationToken cancellationToken, bool eagerMemory = false)
+    {
+        if (Find(id) is { } running)
+        {
+            return running;
+        }
+
+        var directory = CapsuleDirectory.For(options.DataDirectory, id);
+        var state = CapsuleState.Load(directory) ?? throw new CapsuleException(CapsuleFailure.NotFound, "no such capsule");
+        if (state.Status != CapsuleStatus.Paused)
+        {
+            throw new CapsuleException(CapsuleFailure.WrongState, "capsule is not paused");
+        }
+
+        var files = GenerationFiles(directory, state.Generation);
+        SnapshotManifest manifest;
+        try
+        {
+            manifest = SnapshotManifest.Load(files);
+        }
+        catch (SnapshotException exception)
+        {
+            throw new CapsuleException(CapsuleFailure.SnapshotCorrupt, "the capsule's snapshot is missing or damaged", exception);
+        }
+
+        IVm vm;
+        try
+        {
+            var spec = SpecFor(directory, state);
+            spec = spec with { Memory = spec.Memory with { Prealloc = eagerMemory } };
+            vm = await vmm.RestoreAsync(spec, files, manifest.ChangedPages, cancellationToken).ConfigureAwait(false);
+        }
+        catch (VmmException exception)
+        {
+            throw new CapsuleException(CapsuleFailure.ResumeFailed, "the VM could not be started from the snapshot", exception);
+        }
+
+        try
+        {
+            return await StartTrackingAsync(id, directory, state with { Status = CapsuleStatus.Running, Secret = manifest.AgentSecret }, vm, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            await vm.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await vm.DisposeAsync().ConfigureAwait(false);
+            await (state with { Pid = 0 }).SaveAsync(directory, CancellationToken.None).ConfigureAwait(false);
+            throw exception as CapsuleException ?? new CapsuleException(CapsuleFailure.ResumeFailed, "the resumed capsule did not answer", exception);
+        }
+    }
+
+    /// <summary>
+    /// Makes a new template, <paramref name="name"/>, from a running or paused capsule: its memory,
+    /// processes and disk as they are now. A running capsule is stopped only while its state is
+    /// copied and then goes on as it was.
+    /// </summary>
+    public async Task<TemplateSnapshot> SnapshotToTemplateAsync(CapsuleId id, string name, CancellationToken cancellationToken)
+    {
+        if (_templates.IsBuiltIn(name) || _templates.FindNamed(name) is not null)
+        {
+            throw new CapsuleException(CapsuleFailure.WrongState, "a template with that name exists");
+        }
+
+        var capsule = Find(id);
+        var directory = capsule?.Directory ?? CapsuleDirectory.For(options.DataDirectory, id);
+        var state = capsule?.State ?? CapsuleState.Load(directory) ?? throw new CapsuleException(CapsuleFailure.NotFound, "no such capsule");
+        return await _templates.GetOrBuildAsync(name, async (staging, final, token) =>
+        {
+            if (capsule is not null)
+            {
+                capsule.Agent.Reconnect();
+                await Task.Delay(DisconnectGrace, token).ConfigureAwait(false);
+                var changed = await capsule.Vm.SnapshotAsync(staging, keepRunning: false, token).ConfigureAwait(false);
+                try
+                {
+                    await FreezeCapsuleImageAsync(directory, state, staging, staging, changed, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await capsule.Vm.ContinueAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+
+                File.Delete(staging.MemoryIndex);
+                File.Delete(staging.MemoryPages);
+            }
+            else
+            {
+                var source = GenerationFiles(directory, state.Generation);
+                var manifest = SnapshotManifest.Load(source);
+                File.Copy(source.DeviceState, staging.DeviceState);
+                await FreezeCapsuleImageAsync(directory, state, staging, source, manifest.ChangedPages, token).ConfigureAwait(false);
+            }
+
+            var frozen = state with { MemoryPath = final.Memory, MemoryShared = false };
+            ManifestFor(frozen, staging, changed: 0).Save(staging);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<TemplateSnapshot> TemplateSnapshotAsync(CapsuleSpec spec, CancellationToken cancellationToken)
+    {
+        if (images.Templates.TryGetValue(spec.Template, out var image))
+        {
+            var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb);
+            return await _templates.GetOrBuildAsync(key, (staging, final, token) => BuildTemplateAsync(spec, image.Path, staging, final, token), cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        try
+        {
+            return _templates.FindNamed(spec.Template) ?? throw new CapsuleException(CapsuleFailure.UnknownTemplate, $"no template {spec.Template}");
+        }
+        catch (SnapshotException exception)
+        {
+            throw new CapsuleException(CapsuleFailure.SnapshotCorrupt, "the template's snapshot is missing or damaged", exception);
+        }
+    }
+
+    /// <summary>Cold-boots a template image once, warms it up, and freezes it into <paramref name="staging"/>.</summary>
+    private async Task BuildTemplateAsync(CapsuleSpec spec, string rootImage, SnapshotFiles staging, SnapshotFiles final, CancellationToken cancellationToken)
+    {
+        var directory = new CapsuleDirectory(staging.Root);
+        var secret = NewSecret();
+        // The template's own RAM file, mapped shared: once the VM stops it is the memory image.
+        var state = new CapsuleState(spec.Template, spec.Template, spec.Vcpus, spec.MemoryMb, vmm.Name, 0, 0, secret, null, time.GetUtcNow(),
+            CapsuleStatus.Running, directory.Memory, MemoryShared: true, rootImage, Generation: 0);
+        CreateSparseFile(directory.Memory, (long)spec.MemoryMb * 1024 * 1024);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var vm = await vmm.BootAsync(SpecFor(directory, state), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var agent = new GuestAgentClient(vm.ConnectAgentAsync, secret);
+            await agent.WaitReadyAsync(options.BootTimeout, cancellationToken).ConfigureAwait(false);
+            // Warm-up: page in what every first command needs (shell, libc, the agent's spawn path).
+            await agent.RunAsync(new Agent.Protocol.StartRequest { Cmd = "/bin/sh", Args = { "-c", "true" } }, cancellationToken).ConfigureAwait(false);
+            agent.Reconnect();
+            await Task.Delay(DisconnectGrace * 10, cancellationToken).ConfigureAwait(false);
+            await vm.SnapshotAsync(staging, keepRunning: false, cancellationToken).ConfigureAwait(false);
+            await vm.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await vm.DisposeAsync().ConfigureAwait(false);
+        }
+
+        using (var memory = new FileStream(directory.Memory, FileMode.Open, FileAccess.ReadWrite))
+        {
+            memory.Flush(flushToDisk: true);
+        }
+
+        foreach (var leftover in new[] { directory.QmpSocket, directory.AgentSocket, directory.ConsoleSocket, directory.PidFile, directory.StateFile })
+        {
+            File.Delete(leftover);
+        }
+
+        ManifestFor(state with { MemoryPath = final.Memory, MemoryShared = false }, staging, changed: 0).Save(staging);
+        LogTemplateBuilt(logger, spec.Template, spec.MemoryMb, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Copies a stopped capsule's memory (its base file plus the pages in <paramref name="changes"/>)
+    /// and its disk into <paramref name="target"/>, a template that no longer depends on the capsule.
+    /// </summary>
+    private static async Task FreezeCapsuleImageAsync(CapsuleDirectory directory, CapsuleState state, SnapshotFiles target, SnapshotFiles changes, int changedPages, CancellationToken cancellationToken)
+    {
+        await SparseCopyAsync(state.MemoryPath, target.Memory, cancellationToken).ConfigureAwait(false);
+        if (changedPages > 0)
+        {
+            Vmm.Qemu.GuestRam.ApplyChanges(target.Memory, changes.MemoryIndex, changes.MemoryPages, (long)state.MemoryMb * 1024 * 1024);
+        }
+
+        await SparseCopyAsync(directory.Disk, target.Disk, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Capsule> StartTrackingAsync(CapsuleId id, CapsuleDirectory directory, CapsuleState state, IVm vm, CancellationToken cancellationToken)
+    {
+        var running = state with { Status = CapsuleStatus.Running, Pid = vm.Process.Pid, PidStartTicks = vm.Process.StartTicks };
+        await running.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
+        var capsule = new Capsule(id, running, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, running.Secret));
+        await WaitReadyOrExitAsync(capsule, options.BootTimeout, cancellationToken).ConfigureAwait(false);
+        await InitAsync(capsule, cancellationToken).ConfigureAwait(false);
+        Track(capsule);
+        return capsule;
+    }
+
+    /// <summary>Finishes or undoes a pause the previous host agent was in the middle of.</summary>
+    private async Task<CapsuleState> RecoverPauseAsync(CapsuleDirectory directory, CapsuleState state, CancellationToken cancellationToken)
+    {
+        var generation = state.Generation + 1;
+        var complete = IsComplete(GenerationFiles(directory, generation));
+        var vm = await vmm.AdoptAsync(SpecFor(directory, state), new VmmProcess(state.Pid, state.PidStartTicks), cancellationToken).ConfigureAwait(false);
+        if (vm is not null)
+        {
+            if (complete)
+            {
+                await vm.StopAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Stopped for a snapshot that never got its manifest: run on as if never paused.
+                await vm.ContinueAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await vm.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (complete)
+        {
+            return await CommitPauseAsync(directory, state, generation, cancellationToken).ConfigureAwait(false);
+        }
+
+        var running = state with { Status = CapsuleStatus.Running };
+        await running.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
+        return running;
+    }
+
+    private static async Task<CapsuleState> CommitPauseAsync(CapsuleDirectory directory, CapsuleState state, int generation, CancellationToken cancellationToken)
+    {
+        var paused = state with { Status = CapsuleStatus.Paused, Generation = generation, Pid = 0, PidStartTicks = 0 };
+        await paused.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
+        foreach (var older in Directory.EnumerateDirectories(directory.Snapshots))
+        {
+            if (older != GenerationFiles(directory, generation).Root)
+            {
+                Directory.Delete(older, recursive: true);
+            }
+        }
+
+        return paused;
+    }
+
+    private static bool IsComplete(SnapshotFiles files)
+    {
+        try
+        {
+            SnapshotManifest.Load(files);
+            return true;
+        }
+        catch (SnapshotException)
+        {
+            return false;
+        }
+    }
+
+    private SnapshotManifest ManifestFor(CapsuleState state, SnapshotFiles files, int changed) => new(
+        SnapshotManifest.CurrentFormat, state.Vcpus, state.MemoryMb, state.MemoryPath, state.MemoryShared, changed,
+        SnapshotManifest.Sha256Of(files.DeviceState), changed > 0 ? SnapshotManifest.Sha256Of(files.MemoryIndex) : null,
+        state.Secret, time.GetUtcNow());
+
+    private VmSpec SpecFor(CapsuleDirectory directory, CapsuleState state) =>
+        new(directory, state.Vcpus, state.MemoryMb, images.KernelPath, images.InitrdPath, state.RootImage, state.Secret,
+            new MemoryImage(state.MemoryPath, state.MemoryShared));
+
+    private static SnapshotFiles GenerationFiles(CapsuleDirectory directory, int generation) =>
+        new(Path.Combine(directory.Snapshots, "gen-" + generation.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    private static CapsuleException NotRunning(CapsuleId id) =>
+        new(CapsuleFailure.WrongState, $"capsule {id.Value} is not running");
+
+    private static void RecreateDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+
+        Directory.CreateDirectory(path);
+    }
+
+    private static void CreateSparseFile(string path, long length)
+    {
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        file.SetLength(length);
+    }
+
+    /// <summary>Copies a sparse file (RAM image, qcow2) without filling its holes.</summary>
+    private static async Task SparseCopyAsync(string source, string target, CancellationToken cancellationToken) =>
+        await HostCommand.RunAsync("cp", ["--sparse=always", source, target], cancellationToken).ConfigureAwait(false);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Built template snapshot {Template} ({MemoryMb} MiB) in {Seconds:0.0} s")]
+    private static partial void LogTemplateBuilt(ILogger logger, string template, int memoryMb, double seconds);
+}
