@@ -35,7 +35,7 @@ internal sealed class FileEntries(UserDatabase users)
             Permissions = Permissions(type, info.UnixFileMode),
             ModifiedAtUnix = new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeSeconds(),
         };
-        if (FileOwner.Of(info.FullName) is var (uid, gid))
+        if (FileStat.Owner(info.FullName) is var (uid, gid))
         {
             entry.Owner = users.UserName(uid);
             entry.Group = users.GroupName(gid);

@@ -26,6 +26,7 @@ internal sealed partial class MachineService(AgentSecret secret, GuestEnvironmen
         {
             ApplyToMachine(request);
             await MixEntropyAsync(request.Entropy, context.CancellationToken).ConfigureAwait(false);
+            await WriteMachineIdAsync(request.CapsuleId, context.CancellationToken).ConfigureAwait(false);
         }
 
         environment.Set(request.CapsuleId, request.Template, request.DefaultEnv);
@@ -56,6 +57,22 @@ internal sealed partial class MachineService(AgentSecret secret, GuestEnvironmen
         {
             LogMachineCallFailed(logger, "sethostname", nameError);
         }
+    }
+
+    /// <summary>
+    /// /etc/machine-id from the capsule id: capsules restored from one snapshot must not share it
+    /// (systemd, D-Bus and many tools treat it as the machine's identity).
+    /// </summary>
+    private static async Task WriteMachineIdAsync(string capsuleId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(capsuleId))
+        {
+            return;
+        }
+
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(capsuleId)).AsSpan(0, 16));
+        await File.WriteAllTextAsync("/etc/machine-id.wrenn-tmp", id + "\n", cancellationToken).ConfigureAwait(false);
+        File.Move("/etc/machine-id.wrenn-tmp", "/etc/machine-id", overwrite: true);
     }
 
     /// <summary>Mixes host bytes into the kernel pool (uncredited): forks of one snapshot diverge.</summary>

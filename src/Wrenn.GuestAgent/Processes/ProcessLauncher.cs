@@ -15,8 +15,11 @@ internal sealed class ProcessLauncher(ProcessTable table, UserDatabase users, Gu
     /// <summary>Output retained per process for observers that attach later.</summary>
     public const int ReplayBytes = 1024 * 1024;
 
-    /// <summary>Starts the process with the caller as its primary consumer (attached before any output).</summary>
-    public (GuestProcess Process, PrimaryLease Lease) Start(StartRequest request)
+    /// <summary>
+    /// Starts the process with the caller as its primary consumer, attached before any output;
+    /// background processes get none (null lease).
+    /// </summary>
+    public (GuestProcess Process, PrimaryLease? Lease) Start(StartRequest request)
     {
         var plan = LaunchPlan.For(request.Cmd, request.Args, request.Envs, request.Cwd, request.User, users, environment);
         var kind = request.Kind == ProcessKind.Unspecified ? ProcessKind.Exec : request.Kind;
@@ -30,7 +33,8 @@ internal sealed class ProcessLauncher(ProcessTable table, UserDatabase users, Gu
         var (stdoutRead, stdoutWrite) = Pipes.Create();
         var (stderrRead, stderrWrite) = Pipes.Create();
         var hub = new OutputHub(ReplayBytes);
-        var lease = hub.AttachPrimary(replay: false);
+        // A background process has no consumer from the start: it never waits for one.
+        PrimaryLease? lease = kind == ProcessKind.Background ? null : hub.AttachPrimary(replay: false);
         GuestProcess process;
         try
         {

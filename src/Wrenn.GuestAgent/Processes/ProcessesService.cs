@@ -12,10 +12,17 @@ internal sealed class ProcessesService(ProcessLauncher launcher, ProcessTable ta
     public override async Task Start(StartRequest request, IServerStreamWriter<ProcessEvent> responseStream, ServerCallContext context)
     {
         var (process, lease) = launcher.Start(request);
+        await responseStream.WriteAsync(new ProcessEvent { Started = new Started { Pid = process.Pid, Tag = process.Tag } }).ConfigureAwait(false);
+        if (lease is null)
+        {
+            // Background: the call ends here, cleanly, rather than by the caller resetting a stream
+            // that still carries output.
+            return;
+        }
+
         var exited = false;
         try
         {
-            await responseStream.WriteAsync(new ProcessEvent { Started = new Started { Pid = process.Pid, Tag = process.Tag } }).ConfigureAwait(false);
             await foreach (var item in lease.Events.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
                 await responseStream.WriteAsync(ToEvent(item)).ConfigureAwait(false);

@@ -20,6 +20,8 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
     private readonly SafeFileHandle _port;
     private readonly Channel<FdConnection> _sessions = Channel.CreateBounded<FdConnection>(1);
     private readonly Http2PrefaceScanner _scanner = new();
+    // The latest bytes delivered to the current session (reader thread only).
+    private readonly RecentBytes _recent = new(64 * 1024);
     private readonly ILogger _logger;
     private readonly Thread _reader;
     private volatile bool _stopping;
@@ -72,9 +74,10 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
         {
             if (_current is { IsOpen: false })
             {
-                // Kestrel ended the session on its own (e.g. a protocol error when a new host's
-                // preface reached a session the guest had not seen end).
-                EndSession();
+                // Kestrel ended the session on its own (it sent GOAWAY, or a new host's preface
+                // reached a session the guest had not seen end): a new host may already have
+                // sent its preface into the dead session.
+                RestartFromRecent();
             }
 
             var read = FdIo.Read(_port, buffer);
@@ -108,11 +111,15 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
         {
             if (_current.Deliver(data))
             {
+                _recent.Append(data);
                 return;
             }
 
-            // Kestrel closed the session (e.g. a protocol error): look for the next one.
-            EndSession();
+            // Kestrel closed the session: look for the next one, from what the dead session may
+            // have swallowed onwards.
+            _recent.Append(data);
+            RestartFromRecent();
+            return;
         }
 
         var start = _scanner.Scan(data);
@@ -130,6 +137,9 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
         }
 
         _current = session;
+        // The session's own preface is not kept: a preface found in _recent later can only be
+        // the next host's.
+        _recent.Clear();
         LogSessionStarted(_logger, session.ConnectionId);
         if (session.Deliver(Http2PrefaceScanner.Preface))
         {
@@ -137,9 +147,18 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
         }
     }
 
+    /// <summary>Ends the current session and scans what was delivered to it for a new preface.</summary>
+    private void RestartFromRecent()
+    {
+        var recent = _recent.ToArray();
+        EndSession();
+        Route(recent);
+    }
+
     private void EndSession()
     {
         _scanner.Reset();
+        _recent.Clear();
         if (_current is null)
         {
             return;

@@ -22,13 +22,14 @@ public sealed partial class CapsuleRuntime
         var capsule = Find(id) ?? throw NotRunning(id);
         var generation = capsule.State.Generation + 1;
         var files = GenerationFiles(capsule.Directory, generation);
-        RecreateDirectory(files.Root);
-        capsule.State = capsule.State with { Status = CapsuleStatus.Pausing };
-        await capsule.State.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
-        capsule.Agent.Reconnect();
-        await Task.Delay(DisconnectGrace, cancellationToken).ConfigureAwait(false);
+        var running = capsule.State;
         try
         {
+            RecreateDirectory(files.Root);
+            capsule.State = running with { Status = CapsuleStatus.Pausing };
+            await capsule.State.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
+            capsule.Agent.Reconnect();
+            await Task.Delay(DisconnectGrace, cancellationToken).ConfigureAwait(false);
             var changed = await capsule.Vm.SnapshotAsync(files, keepRunning: false, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -42,9 +43,23 @@ public sealed partial class CapsuleRuntime
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            Directory.Delete(files.Root, recursive: true);
-            capsule.State = capsule.State with { Status = CapsuleStatus.Running };
-            await capsule.State.SaveAsync(capsule.Directory, CancellationToken.None).ConfigureAwait(false);
+            // The VM runs on (SnapshotAsync continues it on failure). Undo what can be undone;
+            // if even that fails (a full disk), a restart's pause recovery continues the VM too.
+            capsule.State = running;
+            try
+            {
+                if (Directory.Exists(files.Root))
+                {
+                    Directory.Delete(files.Root, recursive: true);
+                }
+
+                await running.SaveAsync(capsule.Directory, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (IOException cleanup)
+            {
+                LogPauseCleanupFailed(logger, id.Value, cleanup);
+            }
+
             throw new CapsuleException(CapsuleFailure.PauseFailed, "saving the snapshot failed; the capsule is still running", exception);
         }
 
@@ -230,7 +245,30 @@ public sealed partial class CapsuleRuntime
             Vmm.Qemu.GuestRam.ApplyChanges(target.Memory, changes.MemoryIndex, changes.MemoryPages, (long)state.MemoryMb * 1024 * 1024);
         }
 
-        await SparseCopyAsync(directory.Disk, target.Disk, cancellationToken).ConfigureAwait(false);
+        await FlattenDiskAsync(directory.Disk, target.Disk, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Copies a capsule's disk into a template as one overlay directly on the raw template image:
+    /// the clusters of every intermediate layer are merged in, so chains never grow beyond
+    /// image ← template disk ← capsule overlay, however many generations of templates follow.
+    /// </summary>
+    private static async Task FlattenDiskAsync(string source, string target, CancellationToken cancellationToken)
+    {
+        var chain = System.Text.Json.Nodes.JsonNode.Parse(await HostCommand.RunAsync("qemu-img",
+            ["info", "--backing-chain", "--output=json", "-U", source], cancellationToken).ConfigureAwait(false))?.AsArray();
+        var baseImage = chain?[^1]?["filename"]?.GetValue<string>() ?? throw new VmmException("cannot read the disk's backing chain");
+        await HostCommand.RunAsync("qemu-img",
+            ["convert", "-q", "-U", "-O", "qcow2", "-B", baseImage, "-F", "raw", source, target], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Bytes a capsule occupies on disk (overlay, snapshots, own RAM file): allocated, not apparent, sizes.</summary>
+    public long DiskUsage(CapsuleId id)
+    {
+        var directory = CapsuleDirectory.For(options.DataDirectory, id);
+        return Directory.Exists(directory.Root)
+            ? Directory.EnumerateFiles(directory.Root, "*", SearchOption.AllDirectories).Sum(file => Linux.FileSystem.FileStat.AllocatedBytes(file))
+            : 0;
     }
 
     private async Task<Capsule> StartTrackingAsync(CapsuleId id, CapsuleDirectory directory, CapsuleState state, IVm vm, CancellationToken cancellationToken)
@@ -337,6 +375,9 @@ public sealed partial class CapsuleRuntime
     /// <summary>Copies a sparse file (RAM image, qcow2) without filling its holes.</summary>
     private static async Task SparseCopyAsync(string source, string target, CancellationToken cancellationToken) =>
         await HostCommand.RunAsync("cp", ["--sparse=always", source, target], cancellationToken).ConfigureAwait(false);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Cleaning up after a failed pause of {CapsuleId} failed")]
+    private static partial void LogPauseCleanupFailed(ILogger logger, string capsuleId, Exception exception);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Built template snapshot {Template} ({MemoryMb} MiB) in {Seconds:0.0} s")]
     private static partial void LogTemplateBuilt(ILogger logger, string template, int memoryMb, double seconds);

@@ -81,6 +81,7 @@ public sealed partial class CapsuleRuntime(
     /// </summary>
     public async Task<IReadOnlyList<CapsuleId>> AdoptAllAsync(CancellationToken cancellationToken)
     {
+        _templates.RemoveUnfinished();
         var gone = new List<CapsuleId>();
         if (!Directory.Exists(options.CapsulesDirectory))
         {

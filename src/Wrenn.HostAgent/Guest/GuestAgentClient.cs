@@ -16,6 +16,9 @@ public sealed class GuestAgentClient : IDisposable
     private volatile string _secret;
     // Replaced whole by Reconnect; calls take the clients of whichever one they read.
     private volatile Connection _connection;
+    // The byte stream in use: the guest end accepts one at a time (QEMU's chardev serves one
+    // client), so it must be closed before another is opened.
+    private Stream? _stream;
 
     public GuestAgentClient(Func<CancellationToken, ValueTask<Stream>> connect, string secret)
     {
@@ -77,15 +80,39 @@ public sealed class GuestAgentClient : IDisposable
 
     public void Dispose() => _connection.Channel.Dispose();
 
+    /// <summary>
+    /// Opens the agent stream, closing the previous one first. The HTTP handler opens a second
+    /// connection while the first is still open when the guest sends GOAWAY (Kestrel does on a
+    /// protocol error); that second connect would wait forever behind the first at QEMU's
+    /// one-client socket, so the old one goes.
+    /// </summary>
+    private async ValueTask<Stream> ConnectExclusiveAsync(CancellationToken cancellationToken)
+    {
+        var previous = Interlocked.Exchange(ref _stream, null);
+        if (previous is not null)
+        {
+            await previous.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var stream = await _connect(cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _stream, stream);
+        return stream;
+    }
+
     private Connection Open()
     {
         var handler = new SocketsHttpHandler
         {
-            ConnectCallback = (_, cancellationToken) => _connect(cancellationToken),
+            ConnectCallback = (_, cancellationToken) => ConnectExclusiveAsync(cancellationToken),
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             // One connection carries every call: the guest end serves one session at a time.
             EnableMultipleHttp2Connections = false,
             InitialHttp2StreamWindowSize = 1024 * 1024,
+            // A connection whose peer stops answering (a guest that froze, a wedged link) is torn
+            // down, failing its calls, instead of holding them forever; the next call reconnects.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
         };
         var channel = GrpcChannel.ForAddress("http://capsule-agent", new GrpcChannelOptions
         {

@@ -99,7 +99,7 @@ public sealed class ExecTests(MinimalCapsule booted)
 
         // Detached: it keeps running and keeps its output for observers.
         await Task.Delay(1500);
-        var listed = await Agent.Processes.ListAsync(new ListProcessesRequest());
+        var listed = await Agent.Processes.ListAsync(new ListProcessesRequest(), cancellationToken: Timeout());
         var process = Assert.Single(listed.Processes, p => p.Tag == tag);
         Assert.Equal(ProcessKind.Background, process.Kind);
 
@@ -118,7 +118,7 @@ public sealed class ExecTests(MinimalCapsule booted)
         }
 
         await Agent.Processes.SignalAsync(new SignalRequest { Selector = tag, Signal = 9 }, cancellationToken: Timeout());
-        var after = await Agent.Processes.ListAsync(new ListProcessesRequest());
+        var after = await Agent.Processes.ListAsync(new ListProcessesRequest(), cancellationToken: Timeout());
         Assert.DoesNotContain(after.Processes, p => p.Tag == tag);
     }
 

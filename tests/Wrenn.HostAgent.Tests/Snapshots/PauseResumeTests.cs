@@ -41,7 +41,7 @@ public sealed class PauseResumeTests : IAsyncLifetime
             last = after;
         }
 
-        var listed = await capsule.Agent.Processes.ListAsync(new ListProcessesRequest());
+        var listed = await capsule.Agent.Processes.ListAsync(new ListProcessesRequest(), cancellationToken: Timeout());
         Assert.Contains(listed.Processes, process => process.Tag == "counter");
         Assert.Equal("written before pause", (await capsule.Agent.RunAsync("cat", "/root/kept.txt")).StdoutText);
         var clockSkew = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() - long.Parse((await capsule.Agent.RunAsync("date", "+%s")).StdoutText.Trim(), CultureInfo.InvariantCulture);
@@ -121,9 +121,50 @@ public sealed class PauseResumeTests : IAsyncLifetime
         Assert.Empty(gone);
         var adopted = Runtime.Find(capsule.Id);
         Assert.NotNull(adopted);
-        var listed = await adopted.Agent.Processes.ListAsync(new ListProcessesRequest());
+        var listed = await adopted.Agent.Processes.ListAsync(new ListProcessesRequest(), cancellationToken: Timeout());
         Assert.Contains(listed.Processes, process => process.Tag == "survivor");
         Assert.Equal(CapsuleStatus.Running, CapsuleState.Load(capsule.Directory)?.Status);
+    }
+
+    [Fact]
+    public async Task FullDiskDuringPause_FailsCleanly_AndTheCapsuleRunsOn()
+    {
+        // The capsule's directory on a small tmpfs that is then filled up: the pause cannot write
+        // its snapshot.
+        var root = Directory.CreateTempSubdirectory("wrenn-full-").FullName;
+        await RunHostAsync("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", root);
+        try
+        {
+            await using var runtime = new CapsuleRuntime(
+                new RuntimeOptions { DataDirectory = root, TemplatesDirectory = TestRuntime.TemplatesDirectory },
+                new global::Wrenn.HostAgent.Vmm.Qemu.QemuDriver(Microsoft.Extensions.Logging.Abstractions.NullLogger<global::Wrenn.HostAgent.Vmm.Qemu.QemuDriver>.Instance),
+                TestRuntime.Images, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<CapsuleRuntime>.Instance);
+            var capsule = await runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
+            await capsule.Agent.RunAsync("/bin/sh", "-c", "echo still-here > /root/marker");
+            await RunHostAsync("/bin/sh", "-c", $"cat /dev/zero > {root}/filler 2>/dev/null; true");
+
+            var failure = await Assert.ThrowsAsync<CapsuleException>(() => runtime.PauseAsync(capsule.Id, Timeout()));
+
+            Assert.Equal(CapsuleFailure.PauseFailed, failure.Failure);
+            Assert.Same(capsule, runtime.Find(capsule.Id));
+            File.Delete(Path.Combine(root, "filler"));
+            Assert.Equal("still-here\n", (await capsule.Agent.RunAsync("cat", "/root/marker")).StdoutText);
+            Assert.Equal(CapsuleStatus.Running, CapsuleState.Load(capsule.Directory)?.Status);
+            Assert.Empty(Directory.GetDirectories(capsule.Directory.Snapshots));
+            await runtime.DeleteAsync(capsule.Id, Timeout());
+        }
+        finally
+        {
+            await RunHostAsync("umount", "-l", root);
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task RunHostAsync(string program, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(program, arguments);
+        await process.WaitForExitAsync(Timeout());
+        Assert.Equal(0, process.ExitCode);
     }
 
     internal static async Task StartBackgroundAsync(Capsule capsule, string tag, string script)

@@ -46,7 +46,7 @@ public sealed class TemplateSnapshotTests : IAsyncLifetime
         var copy = await Runtime.CreateAsync(new CapsuleSpec(name), PauseResumeTests.Timeout());
 
         Assert.Equal("made in the source", (await copy.Agent.RunAsync("cat", "/root/from-source.txt")).StdoutText);
-        Assert.Contains((await copy.Agent.Processes.ListAsync(new ListProcessesRequest())).Processes, p => p.Tag == "keeper");
+        Assert.Contains((await copy.Agent.Processes.ListAsync(new ListProcessesRequest(), cancellationToken: PauseResumeTests.Timeout())).Processes, p => p.Tag == "keeper");
         // The source went on as it was, and the two are independent from here.
         await copy.Agent.RunAsync("rm", "/root/from-source.txt");
         Assert.Equal(0, (await source.Agent.RunAsync("test", "-f", "/root/from-source.txt")).ExitCode);
