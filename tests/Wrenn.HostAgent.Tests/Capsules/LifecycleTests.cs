@@ -5,20 +5,14 @@ using Wrenn.HostAgent.Vmm;
 namespace Wrenn.HostAgent.Tests.Capsules;
 
 /// <summary>Each test boots its own capsule: these tests end or take over VMs.</summary>
-public sealed class LifecycleTests : IAsyncLifetime
+public sealed class LifecycleTests : OwnRuntimeTests
 {
-    private readonly TestRuntime _runtime = TestRuntime.Create();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _runtime.DisposeAsync();
-
     [Fact]
     public async Task KilledVmm_IsDetectedAsACrash()
     {
-        var capsule = await _runtime.Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
+        var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
         var crashed = new TaskCompletionSource<VmExit>();
-        _runtime.Runtime.Crashed += (id, exit) =>
+        Runtime.Crashed += (id, exit) =>
         {
             if (id == capsule.Id)
             {
@@ -34,21 +28,21 @@ public sealed class LifecycleTests : IAsyncLifetime
         var exit = await crashed.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(exit.Expected);
         Assert.Equal("vmm exited unexpectedly", exit.Reason);
-        Assert.Null(_runtime.Runtime.Find(capsule.Id));
+        Assert.Null(Runtime.Find(capsule.Id));
     }
 
     [Fact]
     public async Task HostAgentRestart_AdoptsTheRunningCapsule_WithItsProcesses()
     {
-        var capsule = await _runtime.Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
+        var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
         await capsule.Agent.RunAsync("/bin/sh", "-c", "echo before-restart > /root/state.txt");
         var pid = capsule.Vm.Process.Pid;
 
-        await _runtime.RestartAsync();
-        var gone = await _runtime.Runtime.AdoptAllAsync(Timeout());
+        await Host.RestartAsync();
+        var gone = await Runtime.AdoptAllAsync(Timeout());
 
         Assert.Empty(gone);
-        var adopted = _runtime.Runtime.Find(capsule.Id);
+        var adopted = Runtime.Find(capsule.Id);
         Assert.NotNull(adopted);
         Assert.Equal(pid, adopted.Vm.Process.Pid);
         var result = await adopted.Agent.RunAsync("cat", "/root/state.txt");
@@ -58,10 +52,10 @@ public sealed class LifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Delete_StopsTheVm_AndRemovesItsFiles()
     {
-        var capsule = await _runtime.Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
+        var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
         var process = capsule.Vm.Process;
 
-        await _runtime.Runtime.DeleteAsync(capsule.Id, Timeout());
+        await Runtime.DeleteAsync(capsule.Id, Timeout());
 
         Assert.False(process.IsAlive);
         Assert.False(Directory.Exists(capsule.Directory.Root));

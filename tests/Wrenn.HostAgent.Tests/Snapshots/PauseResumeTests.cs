@@ -9,16 +9,8 @@ using Wrenn.HostAgent.Tests.Guest;
 namespace Wrenn.HostAgent.Tests.Snapshots;
 
 /// <summary>Pause and resume of real capsules: memory, processes and disk survive; failures are clean.</summary>
-public sealed class PauseResumeTests : IAsyncLifetime
+public sealed class PauseResumeTests : OwnRuntimeTests
 {
-    private readonly TestRuntime _runtime = TestRuntime.Create();
-
-    private CapsuleRuntime Runtime => _runtime.Runtime;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _runtime.DisposeAsync();
-
     [Fact]
     public async Task CountingProcess_ContinuesAcrossThreeCycles_AndFilesStay()
     {
@@ -115,7 +107,7 @@ public sealed class PauseResumeTests : IAsyncLifetime
         await (capsule.State with { Status = CapsuleStatus.Pausing }).SaveAsync(capsule.Directory, Timeout());
         await capsule.Vm.SnapshotAsync(files, keepRunning: false, Timeout());
 
-        await _runtime.RestartAsync();
+        await Host.RestartAsync();
         var gone = await Runtime.AdoptAllAsync(Timeout());
 
         Assert.Empty(gone);

@@ -7,16 +7,8 @@ using Wrenn.HostAgent.Tests.Guest;
 namespace Wrenn.HostAgent.Tests.Snapshots;
 
 /// <summary>Capsules from template snapshots: at once, with their own identity, and from capsules.</summary>
-public sealed class TemplateSnapshotTests : IAsyncLifetime
+public sealed class TemplateSnapshotTests : OwnRuntimeTests
 {
-    private readonly TestRuntime _runtime = TestRuntime.Create();
-
-    private CapsuleRuntime Runtime => _runtime.Runtime;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _runtime.DisposeAsync();
-
     [Fact]
     public async Task FourCapsulesAtOnce_EachWithItsOwnIdentity()
     {
