@@ -221,18 +221,43 @@ public sealed partial class CapsuleRuntime(
             Hostname = capsule.Id.Value,
             Entropy = Google.Protobuf.ByteString.CopyFrom(RandomNumberGenerator.GetBytes(64)),
         };
-        try
-        {
-            await capsule.Agent.Machine.InitAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (RpcException exception)
-        {
-            throw new CapsuleException(CapsuleFailure.AgentFailed, "guest agent init failed", exception);
-        }
-
+        await SendInitAsync(capsule, request, cancellationToken).ConfigureAwait(false);
         capsule.Agent.UseSecret(next);
         capsule.State = pending with { Secret = next, NextSecret = null };
         await capsule.State.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends Init, retrying on a fresh connection when the link drops under it: right after a
+    /// restore the guest may still see the previous host go and end the new session. A retry that
+    /// is refused for its secret means the lost attempt did take effect.
+    /// </summary>
+    private static async Task SendInitAsync(Capsule capsule, InitRequest request, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await capsule.Agent.Machine.InitAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RpcException exception) when (attempt > 1 && AgentErrors.CodeOf(exception) == AgentErrorCode.Unauthenticated)
+            {
+                capsule.Agent.UseSecret(request.NewSecret);
+                await capsule.Agent.WaitReadyAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RpcException exception) when (attempt < 3 && exception.StatusCode is StatusCode.Unavailable or StatusCode.Internal)
+            {
+                // As in WaitReadyAsync: a fresh connection, once the guest has seen the old one go.
+                capsule.Agent.Reconnect();
+                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException exception)
+            {
+                throw new CapsuleException(CapsuleFailure.AgentFailed, "guest agent init failed", exception);
+            }
+        }
     }
 
     private void Track(Capsule capsule)
