@@ -7,7 +7,10 @@ namespace Wrenn.Bench;
 /// issue's target: "ratio" is median / target, and "ok" says whether the target is met (a ceiling
 /// for times, a floor for throughputs).
 /// </summary>
-internal sealed class Samples(string name, string unit, double target, bool higherIsBetter = false)
+/// <remarks>
+/// A sample without a target (a comparison row) shows dashes there.
+/// </remarks>
+internal sealed class Samples(string name, string unit, double? target, bool higherIsBetter = false)
 {
     private readonly List<double> _values = [];
 
@@ -27,10 +30,15 @@ internal sealed class Samples(string name, string unit, double target, bool high
         }
     }
 
-    public bool MeetsTarget => higherIsBetter ? Median >= target : Median <= target;
-
-    public string Row() => string.Create(CultureInfo.InvariantCulture,
-        $"| {Name,-34} | {Median,10:0.###} | {_values.Min(),10:0.###} | {_values.Max(),10:0.###} | {_values.Count,4} | {Unit,-5} | {(higherIsBetter ? ">=" : "<=")}{target,8:0.###} | {Median / target,6:0.00} | {(MeetsTarget ? "ok" : "MISS"),-4} |");
+    public string Row()
+    {
+        var comparison = target is { } goal
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{(higherIsBetter ? ">=" : "<=")}{goal,8:0.###} | {Median / goal,6:0.00} | {((higherIsBetter ? Median >= goal : Median <= goal) ? "ok" : "MISS"),-4}")
+            : $"{"-",10} | {"-",6} | {"-",-4}";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"| {Name,-34} | {Median,10:0.###} | {_values.Min(),10:0.###} | {_values.Max(),10:0.###} | {_values.Count,4} | {Unit,-5} | {comparison} |");
+    }
 
     public static string Header() =>
         "| measurement                        |     median |        min |        max |    n | unit  |   target |  ratio | met  |\n" +
