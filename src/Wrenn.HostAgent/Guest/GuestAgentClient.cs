@@ -59,19 +59,26 @@ public sealed class GuestAgentClient : IDisposable
     public async Task<HealthReply> WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attempt.CancelAfter(TimeSpan.FromSeconds(2));
+            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attemptTimeout.CancelAfter(TimeSpan.FromSeconds(2));
             try
             {
-                return await Machine.HealthAsync(new HealthRequest(), cancellationToken: attempt.Token).ResponseAsync.ConfigureAwait(false);
+                return await Machine.HealthAsync(new HealthRequest(), cancellationToken: attemptTimeout.Token).ResponseAsync.ConfigureAwait(false);
             }
             catch (RpcException exception) when (exception.StatusCode != StatusCode.Unauthenticated
                 && !cancellationToken.IsCancellationRequested && Environment.TickCount64 < deadline)
             {
-                // A fresh connection, after a pause long enough for the guest to see the old one
-                // go: its port reports "host gone" and it waits for a new HTTP/2 preface.
+                // A call that merely timed out is usually waiting in QEMU's socket for a guest
+                // that is still booting: keep the connection, so it is answered the moment the
+                // agent is up. A failed connection, or one silent for three tries, is replaced by
+                // a fresh one after a pause long enough for the guest to see the old one go.
+                if (exception.StatusCode is StatusCode.Cancelled or StatusCode.DeadlineExceeded && attempt % 3 != 0)
+                {
+                    continue;
+                }
+
                 Reconnect();
                 await Task.Delay(200, cancellationToken).ConfigureAwait(false);
             }
