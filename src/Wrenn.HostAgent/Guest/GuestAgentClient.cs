@@ -115,11 +115,8 @@ public sealed class GuestAgentClient : IDisposable
             // One connection carries every call: the guest end serves one session at a time.
             EnableMultipleHttp2Connections = false,
             InitialHttp2StreamWindowSize = 1024 * 1024,
-            // A connection whose peer stops answering (a guest that froze, a wedged link) is torn
-            // down, failing its calls, instead of holding them forever; the next call reconnects.
-            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            // No keep-alive pings: an emulated guest busy on its only vCPU can leave a ping
+            // unanswered for tens of seconds, and the connection would be dropped under its calls.
         };
         var channel = GrpcChannel.ForAddress("http://capsule-agent", new GrpcChannelOptions
         {

@@ -26,6 +26,9 @@ public sealed class PauseResumeTests : OwnRuntimeTests
             Assert.True(before > last, $"counter did not advance: {before} after {last}");
             await Runtime.PauseAsync(capsule.Id, Timeout());
             Assert.Null(Runtime.Find(capsule.Id));
+            // Known disk use: at least the overlay plus the snapshot (changed pages, device state).
+            var snapshotBytes = Directory.EnumerateFiles(capsule.Directory.Snapshots, "*", SearchOption.AllDirectories).Sum(file => new FileInfo(file).Length);
+            Assert.True(snapshotBytes > 0 && Runtime.DiskUsage(capsule.Id) > snapshotBytes);
             capsule = await Runtime.ResumeAsync(capsule.Id, Timeout());
             var after = await CountAsync(capsule);
             // Same process, same memory: it goes on from where it was, never from 1.
