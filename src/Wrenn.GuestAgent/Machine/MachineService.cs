@@ -2,6 +2,7 @@ using Grpc.Core;
 using Wrenn.Agent.Protocol;
 using Wrenn.GuestAgent.Security;
 using Wrenn.Linux.Clock;
+using Wrenn.Linux.Entropy;
 using Wrenn.Linux.Identity;
 
 namespace Wrenn.GuestAgent.Machine;
@@ -75,8 +76,8 @@ internal sealed partial class MachineService(AgentSecret secret, GuestEnvironmen
         File.Move("/etc/machine-id.wrenn-tmp", "/etc/machine-id", overwrite: true);
     }
 
-    /// <summary>Mixes host bytes into the kernel pool (uncredited): forks of one snapshot diverge.</summary>
-    private static async Task MixEntropyAsync(Google.Protobuf.ByteString entropy, CancellationToken cancellationToken)
+    /// <summary>Mixes host bytes into the kernel pool and reseeds from it: forks of one snapshot diverge.</summary>
+    private async Task MixEntropyAsync(Google.Protobuf.ByteString entropy, CancellationToken cancellationToken)
     {
         if (entropy.IsEmpty)
         {
@@ -87,6 +88,10 @@ internal sealed partial class MachineService(AgentSecret secret, GuestEnvironmen
         await using (pool.ConfigureAwait(false))
         {
             await pool.WriteAsync(entropy.Memory, cancellationToken).ConfigureAwait(false);
+            if (KernelRandom.Reseed(pool.SafeFileHandle) is var error and not 0)
+            {
+                LogMachineCallFailed(logger, "RNDRESEEDCRNG", error);
+            }
         }
     }
 

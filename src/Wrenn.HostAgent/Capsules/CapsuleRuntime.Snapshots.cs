@@ -175,20 +175,24 @@ public sealed partial class CapsuleRuntime
 
     private async Task<TemplateSnapshot> TemplateSnapshotAsync(CapsuleSpec spec, CancellationToken cancellationToken)
     {
-        if (images.Templates.TryGetValue(spec.Template, out var image))
-        {
-            var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb);
-            return await _templates.GetOrBuildAsync(key, (staging, final, token) => BuildTemplateAsync(spec, image.Path, staging, final, token), cancellationToken)
-                .ConfigureAwait(false);
-        }
-
         try
         {
+            if (images.Templates.TryGetValue(spec.Template, out var image))
+            {
+                var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb);
+                return await _templates.GetOrBuildAsync(key, (staging, final, token) => BuildTemplateAsync(spec, image.Path, staging, final, token), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+
             return _templates.FindNamed(spec.Template) ?? throw new CapsuleException(CapsuleFailure.UnknownTemplate, $"no template {spec.Template}");
         }
         catch (SnapshotException exception)
         {
             throw new CapsuleException(CapsuleFailure.SnapshotCorrupt, "the template's snapshot is missing or damaged", exception);
+        }
+        catch (Exception exception) when (exception is not CapsuleException and not OperationCanceledException)
+        {
+            throw new CapsuleException(CapsuleFailure.BootFailed, "building the template snapshot failed", exception);
         }
     }
 
