@@ -29,6 +29,7 @@ internal sealed class FdConnection : ConnectionContext
         _fd = fd;
         ConnectionId = id;
         Transport = new DuplexPipe(_fromHost.Reader, _toHost.Writer);
+        Features.Set<IHostSessionFeature>(new HostSessionFeature(this));
         Writer = RunWriterAsync();
     }
 
@@ -62,10 +63,24 @@ internal sealed class FdConnection : ConnectionContext
             return false;
         }
 
-        _fromHost.Writer.Write(data);
-        var result = _fromHost.Writer.FlushAsync(_closed.Token).AsTask().GetAwaiter().GetResult();
-        return !result.IsCompleted && !result.IsCanceled;
+        try
+        {
+            _fromHost.Writer.Write(data);
+            var result = _fromHost.Writer.FlushAsync(_closed.Token).AsTask().GetAwaiter().GetResult();
+            return !result.IsCompleted && !result.IsCanceled;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or InvalidOperationException)
+        {
+            // The session ended while this delivery waited (aborted, or Kestrel completed its input).
+            return false;
+        }
     }
+
+    /// <summary>
+    /// Ends the session once what Kestrel has written so far is on the wire (Machine.Detach: the
+    /// reply goes out, then the session is over).
+    /// </summary>
+    public void EndWhenFlushed() => _toHost.Reader.CancelPendingRead();
 
     /// <summary>The host went away: end the session.</summary>
     public void EndInput()
@@ -164,5 +179,10 @@ internal sealed class FdConnection : ConnectionContext
         public PipeReader Input { get; } = input;
 
         public PipeWriter Output { get; } = output;
+    }
+
+    private sealed class HostSessionFeature(FdConnection connection) : IHostSessionFeature
+    {
+        public void EndWhenFlushed() => connection.EndWhenFlushed();
     }
 }

@@ -72,37 +72,56 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
         var buffer = new byte[64 * 1024];
         while (!_stopping)
         {
-            if (_current is { IsOpen: false })
+            try
             {
-                // Kestrel ended the session on its own (it sent GOAWAY, or a new host's preface
-                // reached a session the guest had not seen end): a new host may already have
-                // sent its preface into the dead session.
-                RestartFromRecent();
+                ReadOnce(buffer);
             }
-
-            var read = FdIo.Read(_port, buffer);
-            if (read > 0)
+            catch (Exception exception)
             {
-                Route(buffer.AsSpan(0, read));
-            }
-            else if (read == 0)
-            {
-                // No host on the other end (never connected, gone, or a restore in progress).
-                EndSession();
-                Thread.Sleep(10);
-            }
-            else if (read == -Errno.EAGAIN)
-            {
-                FdIo.Poll(_port, FdIo.POLLIN, 100);
-            }
-            else if (read != -Errno.EINTR)
-            {
-                LogReadFailed(_logger, -read);
+                // This thread is the agent's only ear: it must outlive any session's failure (and
+                // the agent is PID 1, whose death panics the guest). Drop the session, go on.
+                LogSessionFailed(_logger, exception);
+                _current?.Abort(new ConnectionAbortedException("session failed"));
+                _current = null;
+                _scanner.Reset();
+                _recent.Clear();
                 Thread.Sleep(100);
             }
         }
 
         EndSession();
+    }
+
+    private void ReadOnce(byte[] buffer)
+    {
+        if (_current is { IsOpen: false })
+        {
+            // Kestrel ended the session on its own (it sent GOAWAY, or a new host's preface
+            // reached a session the guest had not seen end): a new host may already have
+            // sent its preface into the dead session.
+            RestartFromRecent();
+        }
+
+        var read = FdIo.Read(_port, buffer);
+        if (read > 0)
+        {
+            Route(buffer.AsSpan(0, read));
+        }
+        else if (read == 0)
+        {
+            // No host on the other end (never connected, gone, or a restore in progress).
+            EndSession();
+            Thread.Sleep(10);
+        }
+        else if (read == -Errno.EAGAIN)
+        {
+            FdIo.Poll(_port, FdIo.POLLIN, 100);
+        }
+        else if (read != -Errno.EINTR)
+        {
+            LogReadFailed(_logger, -read);
+            Thread.Sleep(100);
+        }
     }
 
     private void Route(ReadOnlySpan<byte> data)
@@ -174,6 +193,9 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Host session {ConnectionId} ended")]
     private static partial void LogSessionEnded(ILogger logger, string connectionId);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "A host session failed; waiting for the next one")]
+    private static partial void LogSessionFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Reading the host link failed with errno {Errno}")]
     private static partial void LogReadFailed(ILogger logger, int errno);

@@ -8,10 +8,6 @@ namespace Wrenn.HostAgent.Capsules;
 /// <summary>Pause, resume, template snapshots and snapshots of capsules (design: docs/snapshots.md).</summary>
 public sealed partial class CapsuleRuntime
 {
-    // How long the guest gets to see the host's agent connection close before its VM stops, so
-    // that no half-open session is frozen into the snapshot.
-    private static readonly TimeSpan DisconnectGrace = TimeSpan.FromMilliseconds(30);
-
     /// <summary>
     /// Pauses a running capsule: its device state, and its memory changes when its RAM is a
     /// template's, go to snapshots/gen-N (manifest last), then its VMM process ends. If saving
@@ -28,8 +24,7 @@ public sealed partial class CapsuleRuntime
             RecreateDirectory(files.Root);
             capsule.State = running with { Status = CapsuleStatus.Pausing };
             await capsule.State.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
-            capsule.Agent.Reconnect();
-            await Task.Delay(DisconnectGrace, cancellationToken).ConfigureAwait(false);
+            await capsule.Agent.DetachAsync(cancellationToken).ConfigureAwait(false);
             var changed = await capsule.Vm.SnapshotAsync(files, keepRunning: false, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -145,8 +140,7 @@ public sealed partial class CapsuleRuntime
         {
             if (capsule is not null)
             {
-                capsule.Agent.Reconnect();
-                await Task.Delay(DisconnectGrace, token).ConfigureAwait(false);
+                await capsule.Agent.DetachAsync(token).ConfigureAwait(false);
                 var changed = await capsule.Vm.SnapshotAsync(staging, keepRunning: false, token).ConfigureAwait(false);
                 try
                 {
@@ -213,8 +207,7 @@ public sealed partial class CapsuleRuntime
             await agent.WaitReadyAsync(options.BootTimeout, cancellationToken).ConfigureAwait(false);
             // Warm-up: page in what every first command needs (shell, libc, the agent's spawn path).
             await agent.RunAsync(new Agent.Protocol.StartRequest { Cmd = "/bin/sh", Args = { "-c", "true" } }, cancellationToken).ConfigureAwait(false);
-            agent.Reconnect();
-            await Task.Delay(DisconnectGrace * 10, cancellationToken).ConfigureAwait(false);
+            await agent.DetachAsync(cancellationToken).ConfigureAwait(false);
             await vm.SnapshotAsync(staging, keepRunning: false, cancellationToken).ConfigureAwait(false);
             await vm.StopAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -85,6 +85,27 @@ public sealed class GuestAgentClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Before a snapshot: asks the guest to end this session (Machine.Detach), then drops the
+    /// connection, so that no half-open session is frozen into the snapshot. An agent that cannot
+    /// answer only costs the restored guest one stale session, which the next connection outlives.
+    /// </summary>
+    public async Task DetachAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(5));
+            await Machine.DetachAsync(new DetachRequest(), cancellationToken: deadline.Token).ConfigureAwait(false);
+        }
+        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Proceed: the snapshot is still consistent, only the first call after restore may retry.
+        }
+
+        Reconnect();
+    }
+
     public void Dispose() => _connection.Channel.Dispose();
 
     /// <summary>

@@ -1,0 +1,26 @@
+using Wrenn.Agent.Protocol;
+
+namespace Wrenn.GuestAgent.Tests.Machine;
+
+public sealed class MachineServiceTests(AgentServerFixture agent) : IClassFixture<AgentServerFixture>
+{
+    private Agent.Protocol.Machine.MachineClient Client => new(agent.Server.Channel);
+
+    [Fact]
+    public async Task Health_ReportsVersionAndUptime()
+    {
+        var health = await Client.HealthAsync(new HealthRequest(), AgentServer.Authorized());
+
+        Assert.False(string.IsNullOrEmpty(health.AgentVersion));
+        Assert.True(health.UptimeSec > 0);
+    }
+
+    [Fact]
+    public async Task Detach_WithoutAHostLinkSession_AnswersAndLeavesTheConnectionUsable()
+    {
+        await Client.DetachAsync(new DetachRequest(), AgentServer.Authorized());
+
+        var metrics = await Client.MetricsAsync(new MetricsRequest(), AgentServer.Authorized());
+        Assert.True(metrics.MemTotalBytes > 0);
+    }
+}
