@@ -16,7 +16,7 @@ public sealed class MachineServiceTests(AgentServerFixture agent) : IClassFixtur
     }
 
     [Fact]
-    public async Task Detach_WithoutAHostLinkSession_AnswersAndLeavesTheConnectionUsable()
+    public async Task Detach_AnswersThenClosesTheSession_AndTheNextCallReconnects()
     {
         await Client.DetachAsync(new DetachRequest(), AgentServer.Authorized());
 
