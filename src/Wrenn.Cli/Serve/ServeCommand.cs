@@ -22,13 +22,26 @@ internal static class ServeCommand
             Description = "Guest images built by images/build.sh",
             DefaultValueFactory = _ => "/var/lib/wrenn/images",
         };
-        var command = new Command("serve", "Serve the Wrenn API with capsules on this machine") { listen, dataDirectory, imagesDirectory };
+        var templatesDirectory = new Option<string?>("--templates-dir")
+        {
+            Description = "Where template snapshots live (default: <data-dir>/templates); may be shared between servers of one host",
+        };
+        var proxyDomain = new Option<string?>("--proxy-domain")
+        {
+            Description = "Domain of the port proxy ({port}-{capsule}.<domain>); by default any suffix matches",
+        };
+        var command = new Command("serve", "Serve the Wrenn API with capsules on this machine")
+        {
+            listen, dataDirectory, imagesDirectory, templatesDirectory, proxyDomain,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new ServeSettings(
                 parse.GetValue(listen)!,
                 Path.GetFullPath(parse.GetValue(dataDirectory)!),
-                Path.GetFullPath(parse.GetValue(imagesDirectory)!));
+                Path.GetFullPath(parse.GetValue(imagesDirectory)!),
+                parse.GetValue(templatesDirectory) is { } templates ? Path.GetFullPath(templates) : null,
+                parse.GetValue(proxyDomain));
             await using var app = ServeHost.Build(settings);
             await app.RunAsync(cancellationToken).ConfigureAwait(false);
             return 0;

@@ -1,3 +1,4 @@
+using Wrenn.ControlPlane;
 using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Vmm;
@@ -6,28 +7,27 @@ using Wrenn.HostAgent.Vmm.Qemu;
 namespace Wrenn.Cli.Serve;
 
 /// <summary>
-/// Composes <c>wrenn serve</c>: the host agent (capsule runtime with the QEMU driver) in this
-/// process, re-adopting the capsules a previous run left running, behind the HTTP endpoints.
+/// Composes <c>wrenn serve</c>: the control plane (public API, SQLite state) and this machine's
+/// host agent (capsule runtime with the QEMU driver) in one process.
 /// </summary>
 internal static class ServeHost
 {
-    public const string Version = "0.1.0";
-
     public static WebApplication Build(ServeSettings settings)
     {
+        Directory.CreateDirectory(settings.DataDirectory);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://" + settings.Listen);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new RuntimeOptions { DataDirectory = settings.DataDirectory });
+        services.AddSingleton(new RuntimeOptions { DataDirectory = settings.DataDirectory, TemplatesDirectory = settings.TemplatesDirectory });
         services.AddSingleton(_ => GuestImages.Load(settings.ImagesDirectory));
         services.AddSingleton<IVmm, QemuDriver>();
         services.AddSingleton<CapsuleRuntime>();
-        services.AddHostedService<CapsuleAdoption>();
+        builder.AddWrennControlPlane(settings.DataDirectory, settings.ProxyDomain);
 
         var app = builder.Build();
-        app.MapGet("/health", () => Results.Json(new HealthReply("ok", Version), ServeJsonContext.Default.HealthReply));
-        app.MapGet("/api/health", () => Results.Json(new HealthReply("ok", Version), ServeJsonContext.Default.HealthReply));
+        app.UseWrennControlPlane();
         return app;
     }
 }

@@ -260,13 +260,7 @@ public sealed partial class CapsuleRuntime
     }
 
     /// <summary>Bytes a capsule occupies on disk (overlay, snapshots, own RAM file): allocated, not apparent, sizes.</summary>
-    public long DiskUsage(CapsuleId id)
-    {
-        var directory = CapsuleDirectory.For(options.DataDirectory, id);
-        return Directory.Exists(directory.Root)
-            ? Directory.EnumerateFiles(directory.Root, "*", SearchOption.AllDirectories).Sum(file => Linux.FileSystem.FileStat.AllocatedBytes(file))
-            : 0;
-    }
+    public long DiskUsage(CapsuleId id) => StoredSize.Of(CapsuleDirectory.For(options.DataDirectory, id).Root);
 
     private async Task<Capsule> StartTrackingAsync(CapsuleId id, CapsuleDirectory directory, CapsuleState state, IVm vm, CancellationToken cancellationToken)
     {

@@ -27,6 +27,9 @@ public sealed partial class CapsuleRuntime(
 
     public Capsule? Find(CapsuleId id) => _capsules.GetValueOrDefault(id);
 
+    /// <summary>The capsule's recorded status on this host when no VM of it is tracked (e.g. paused); null when it has none.</summary>
+    public CapsuleStatus? StatusOnDisk(CapsuleId id) => CapsuleState.Load(CapsuleDirectory.For(options.DataDirectory, id))?.Status;
+
     /// <summary>
     /// Creates a capsule by restoring its template's snapshot copy-on-write (built on first use:
     /// one cold boot per template and VM size). Its memory pages and disk image are shared with
@@ -36,7 +39,7 @@ public sealed partial class CapsuleRuntime(
     {
         ArgumentNullException.ThrowIfNull(spec);
         var template = spec.ColdBoot ? null : await TemplateSnapshotAsync(spec, cancellationToken).ConfigureAwait(false);
-        var id = CapsuleId.New();
+        var id = spec.Id ?? CapsuleId.New();
         var directory = CapsuleDirectory.For(options.DataDirectory, id);
         Directory.CreateDirectory(directory.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         IVm? vm = null;

@@ -8,4 +8,5 @@ namespace Wrenn.HostAgent.Capsules;
 /// Boot the template image from scratch instead of restoring its snapshot (seconds instead of a
 /// fraction of one; the capsule then owns its whole RAM file). For comparison and diagnosis.
 /// </param>
-public sealed record CapsuleSpec(string Template, int Vcpus = 1, int MemoryMb = 512, bool ColdBoot = false);
+/// <param name="Id">The capsule's id when the control plane has chosen it; a new one otherwise.</param>
+public sealed record CapsuleSpec(string Template, int Vcpus = 1, int MemoryMb = 512, bool ColdBoot = false, CapsuleId? Id = null);

@@ -6,7 +6,12 @@ namespace Wrenn.HostAgent.Guest;
 /// <summary>Runs a command in the guest to its exit, collecting its output (the sync exec path).</summary>
 public static class GuestCommands
 {
-    public static async Task<CommandResult> RunAsync(this GuestAgentClient agent, StartRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts <paramref name="request"/> and waits for its exit. Output beyond
+    /// <paramref name="maxBytesPerStream"/> per stream is discarded (the result says so) while the
+    /// process runs on; cancelling kills the process.
+    /// </summary>
+    public static async Task<CommandResult> RunAsync(this GuestAgentClient agent, StartRequest request, CancellationToken cancellationToken, long maxBytesPerStream = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(agent);
         ArgumentNullException.ThrowIfNull(request);
@@ -20,20 +25,33 @@ public static class GuestCommands
         using var stdout = new MemoryStream();
         using var stderr = new MemoryStream();
         Started? started = null;
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        var truncated = false;
         await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             switch (message.EventCase)
             {
                 case ProcessEvent.EventOneofCase.Started:
                     started = message.Started;
+                    startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                     break;
                 case ProcessEvent.EventOneofCase.Output:
                     var target = message.Output.Stream == OutputStream.Stderr ? stderr : stdout;
-                    message.Output.Data.WriteTo(target);
+                    var room = (int)Math.Min(maxBytesPerStream - target.Length, message.Output.Data.Length);
+                    truncated |= room < message.Output.Data.Length;
+                    if (room > 0)
+                    {
+                        target.Write(message.Output.Data.Span[..room]);
+                    }
+
                     break;
                 case ProcessEvent.EventOneofCase.Exited:
                     return new CommandResult(started?.Pid ?? 0, started?.Tag ?? string.Empty, message.Exited.ExitCode,
-                        stdout.ToArray(), stderr.ToArray(), message.Exited.TimedOut);
+                        stdout.ToArray(), stderr.ToArray(), message.Exited.TimedOut)
+                    {
+                        Truncated = truncated,
+                        Duration = System.Diagnostics.Stopwatch.GetElapsedTime(startedAt),
+                    };
                 case ProcessEvent.EventOneofCase.None:
                 default:
                     break;

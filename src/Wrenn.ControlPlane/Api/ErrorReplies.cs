@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Grpc.Core;
+using Wrenn.ControlPlane.Guest;
+using Wrenn.HostAgent.Capsules;
+
+namespace Wrenn.ControlPlane.Api;
+
+/// <summary>
+/// Writes every failure as the contract's error body, and maps the typed failures of the layers
+/// below (capsule runtime, guest agent) to codes. Unexpected exceptions are logged with the request
+/// id and answered 500 without their text.
+/// </summary>
+internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorReplies> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (!context.Response.HasStarted)
+        {
+            var error = Translate(exception, context.RequestAborted);
+            if (error is null)
+            {
+                return;
+            }
+
+            if (error.Code == ApiErrorCode.InternalError)
+            {
+                LogUnexpected(logger, exception);
+            }
+
+            await WriteAsync(context, error).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The API failure an exception stands for; null when the client went away.</summary>
+    public static ApiException? Translate(Exception exception, CancellationToken requestAborted) => exception switch
+    {
+        ApiException api => api,
+        OperationCanceledException when requestAborted.IsCancellationRequested => null,
+        CapsuleException capsule => FromCapsule(capsule),
+        RpcException rpc => GuestFailures.Translate(rpc),
+        BadHttpRequestException { StatusCode: 413 } => new ApiException(ApiErrorCode.TooLarge, "request body too large"),
+        BadHttpRequestException => ApiException.Invalid("malformed request"),
+        _ => new ApiException(ApiErrorCode.InternalError, "internal error"),
+    };
+
+    public static async Task WriteAsync(HttpContext context, ApiException error)
+    {
+        var response = context.Response;
+        response.Clear();
+        response.StatusCode = ApiErrorCodes.StatusOf(error.Code);
+        if (error.RetryAfterSeconds is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        response.ContentType = ApiJson.ContentType;
+        await using var writer = new Utf8JsonWriter(response.Body);
+        writer.WriteStartObject();
+        writer.WriteStartObject("error");
+        writer.WriteString("code", ApiErrorCodes.NameOf(error.Code));
+        writer.WriteString("message", error.Message);
+        writer.WriteString("request_id", RequestIds.Of(context));
+        foreach (var (key, value) in error.Extra ?? new Dictionary<string, string>())
+        {
+            writer.WriteString(key, value);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static ApiException FromCapsule(CapsuleException exception) => exception.Failure switch
+    {
+        CapsuleFailure.UnknownTemplate => ApiException.NotFound("template"),
+        CapsuleFailure.NotFound => ApiException.NotFound("capsule"),
+        CapsuleFailure.WrongState => ApiException.State("the capsule's status does not allow this operation"),
+        CapsuleFailure.BootFailed => new ApiException(ApiErrorCode.AgentError, "the capsule failed to start"),
+        CapsuleFailure.PauseFailed => new ApiException(ApiErrorCode.AgentError, "saving the capsule failed; it is still running"),
+        CapsuleFailure.SnapshotCorrupt => new ApiException(ApiErrorCode.AgentError, "the capsule's snapshot is damaged"),
+        CapsuleFailure.ResumeFailed => new ApiException(ApiErrorCode.AgentError, "the capsule could not be resumed; it is still paused"),
+        CapsuleFailure.AgentFailed => new ApiException(ApiErrorCode.AgentError, "the guest agent failed"),
+        _ => new ApiException(ApiErrorCode.AgentError, "the host agent failed"),
+    };
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Unexpected failure")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
+}

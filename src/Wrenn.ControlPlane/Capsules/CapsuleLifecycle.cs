@@ -1,0 +1,296 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Audit;
+using Wrenn.ControlPlane.Identity;
+using Wrenn.ControlPlane.Telemetry;
+using Wrenn.HostAgent.Capsules;
+
+namespace Wrenn.ControlPlane.Capsules;
+
+/// <summary>
+/// The capsule state machine (spec §3.3) over the host's runtime: each transition is a
+/// compare-and-set on the stored status, and lifecycle operations of one capsule run one at a
+/// time (a request waits for the operation in progress, then is judged against its outcome).
+/// Create and resume answer within the reply window and finish in the background if slower.
+/// </summary>
+internal sealed partial class CapsuleLifecycle(
+    CapsuleStore store,
+    CapsuleRuntime runtime,
+    CapsuleActivity activity,
+    CapsuleConnections connections,
+    AuditLog audit,
+    ApiMetrics metrics,
+    TimeProvider time,
+    ILogger<CapsuleLifecycle> logger)
+{
+    /// <summary>How long create and resume hold their reply before answering with the current status.</summary>
+    public static readonly TimeSpan ReplyWindow = TimeSpan.FromSeconds(4);
+
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    /// <summary>Records a new capsule as <c>pending</c> and starts it; see <see cref="ReplyWindow"/>.</summary>
+    public async Task<CapsuleRecord> CreateAsync(Caller caller, CapsuleRecord pending, CapsuleSpec spec)
+    {
+        var gate = LockOf(pending.Id);
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await store.InsertAsync(pending, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+
+        var work = Task.Run(async () =>
+        {
+            try
+            {
+                await StartAsync(caller, pending, spec).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+        return await AnswerAsync(pending.Id, work, "capsule failed to start").ConfigureAwait(false);
+    }
+
+    public async Task<CapsuleRecord> PauseAsync(Caller caller, string id, bool automatic, CancellationToken cancellationToken)
+    {
+        var gate = LockOf(id);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var record = await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false);
+            if (record?.Status != Statuses.Running)
+            {
+                throw ApiException.State("only a running capsule can be paused");
+            }
+
+            var operation = automatic ? "auto_pause" : "pause";
+            var watch = Stopwatch.StartNew();
+            connections.CloseAll(id, CloseReason.Paused);
+            try
+            {
+                await runtime.PauseAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (CapsuleException)
+            {
+                metrics.Observe(operation, success: false, watch.Elapsed);
+                await audit.RecordAsync(caller, "capsule", id, "capsule." + operation, success: false).ConfigureAwait(false);
+                throw;
+            }
+
+            await FlushActivityAsync(id).ConfigureAwait(false);
+            await store.TransitionAsync(id, Statuses.Running, Statuses.Paused, automatic ? "inactivity timeout" : null, CancellationToken.None).ConfigureAwait(false);
+            metrics.Observe(operation, success: true, watch.Elapsed);
+            await audit.RecordAsync(caller, "capsule", id, "capsule." + operation, success: true).ConfigureAwait(false);
+            return (await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false))!;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<CapsuleRecord> ResumeAsync(Caller caller, string id, CancellationToken cancellationToken)
+    {
+        var gate = LockOf(id);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Task work;
+        try
+        {
+            var record = await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false);
+            if (record?.Status == Statuses.Missing)
+            {
+                throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
+            }
+
+            if (record?.Status != Statuses.Paused || !await store.TransitionAsync(id, Statuses.Paused, Statuses.Starting, null, CancellationToken.None).ConfigureAwait(false))
+            {
+                throw ApiException.State("only a paused capsule can be resumed");
+            }
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+
+        work = Task.Run(async () =>
+        {
+            try
+            {
+                await RestoreAsync(caller, id).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }, CancellationToken.None);
+        return await AnswerAsync(id, work, "capsule could not be resumed; it is still paused").ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes from any status; the capsule's record stays readable as <c>stopped</c>.</summary>
+    public async Task DeleteAsync(Caller caller, string id, string reason = "deleted")
+    {
+        var gate = LockOf(id);
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var record = await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false);
+            if (record is null || record.Status == Statuses.Stopped)
+            {
+                return;
+            }
+
+            var watch = Stopwatch.StartNew();
+            connections.CloseAll(id, CloseReason.Deleted);
+            await FlushActivityAsync(id).ConfigureAwait(false);
+            if (record.Status != Statuses.Missing)
+            {
+                await runtime.DeleteAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            while (record is not null && record.Status != Statuses.Stopped
+                && !await store.TransitionAsync(id, record.Status, Statuses.Stopped, reason, CancellationToken.None).ConfigureAwait(false))
+            {
+                record = await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            activity.Forget(id);
+            metrics.Observe("delete", success: true, watch.Elapsed);
+            await audit.RecordAsync(caller, "capsule", id, "capsule.delete", success: true).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="operation"/> under the capsule's lifecycle lock (snapshots).</summary>
+    public async Task<T> ExclusiveAsync<T>(string id, Func<Task<T>> operation, CancellationToken cancellationToken)
+    {
+        var gate = LockOf(id);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await operation().ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>A VM died on its own: the capsule goes to <c>error</c> with a reason.</summary>
+    public void OnCrashed(CapsuleId id, string reason)
+    {
+        connections.CloseAll(id.Value, CloseReason.Deleted);
+        _ = Task.Run(async () =>
+        {
+            var recorded = await store.TransitionAsync(id.Value, Statuses.Running, Statuses.Error, reason, CancellationToken.None).ConfigureAwait(false);
+            LogCrashed(logger, id.Value, recorded);
+        });
+    }
+
+    private async Task StartAsync(Caller caller, CapsuleRecord pending, CapsuleSpec spec)
+    {
+        var watch = Stopwatch.StartNew();
+        await store.TransitionAsync(pending.Id, Statuses.Pending, Statuses.Starting, null, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            var capsule = await runtime.CreateAsync(spec, CancellationToken.None).ConfigureAwait(false);
+            var metadata = await MetadataAsync(capsule).ConfigureAwait(false);
+            activity.Touch(pending.Id);
+            await store.TransitionAsync(pending.Id, Statuses.Starting, Statuses.Running, null, CancellationToken.None, started: true, metadata).ConfigureAwait(false);
+            metrics.Observe("create", success: true, watch.Elapsed);
+            await audit.RecordAsync(caller, "capsule", pending.Id, "capsule.create", success: true,
+                new Dictionary<string, string> { ["template"] = pending.Template }).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogStartFailed(logger, pending.Id, exception);
+            await store.TransitionAsync(pending.Id, Statuses.Starting, Statuses.Error, "boot failed", CancellationToken.None).ConfigureAwait(false);
+            metrics.Observe("create", success: false, watch.Elapsed);
+            await audit.RecordAsync(caller, "capsule", pending.Id, "capsule.create", success: false).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task RestoreAsync(Caller caller, string id)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            await runtime.ResumeAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+            activity.Touch(id);
+            await store.TransitionAsync(id, Statuses.Starting, Statuses.Running, null, CancellationToken.None, started: true).ConfigureAwait(false);
+            metrics.Observe("resume", success: true, watch.Elapsed);
+            await audit.RecordAsync(caller, "capsule", id, "capsule.resume", success: true).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogResumeFailed(logger, id, exception);
+            var unusable = exception is CapsuleException { Failure: CapsuleFailure.SnapshotCorrupt };
+            await store.TransitionAsync(id, Statuses.Starting, unusable ? Statuses.Error : Statuses.Paused, unusable ? "snapshot unusable" : null, CancellationToken.None)
+                .ConfigureAwait(false);
+            metrics.Observe("resume", success: false, watch.Elapsed);
+            await audit.RecordAsync(caller, "capsule", id, "capsule.resume", success: false).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="work"/> at most the reply window; a failure inside it is a 502
+    /// naming the capsule, a slower success answers with the current status.
+    /// </summary>
+    private async Task<CapsuleRecord> AnswerAsync(string id, Task work, string failure)
+    {
+        if (await Task.WhenAny(work, Task.Delay(ReplyWindow, time)).ConfigureAwait(false) == work && work.IsFaulted)
+        {
+            throw new ApiException(ApiErrorCode.AgentError, failure, work.Exception)
+            {
+                Extra = new Dictionary<string, string> { ["capsule_id"] = id },
+            };
+        }
+
+        return (await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false))!;
+    }
+
+    private static async Task<string> MetadataAsync(Capsule capsule)
+    {
+        var health = await capsule.Agent.Machine.HealthAsync(new Agent.Protocol.HealthRequest()).ConfigureAwait(false);
+        return JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["kernel_version"] = health.KernelVersion,
+            ["agent_version"] = health.AgentVersion,
+        });
+    }
+
+    private async Task FlushActivityAsync(string id)
+    {
+        if (activity.LastActive(id) is { } lastActive)
+        {
+            await store.SetLastActiveAsync(id, lastActive, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private SemaphoreSlim LockOf(string id) => _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+
+    public static CapsuleId ToRuntimeId(string id) =>
+        CapsuleId.TryParse(id, out var parsed) ? parsed : throw ApiException.NotFound("capsule");
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Capsule {CapsuleId} failed to start")]
+    private static partial void LogStartFailed(ILogger logger, string capsuleId, Exception exception);
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "Capsule {CapsuleId} failed to resume")]
+    private static partial void LogResumeFailed(ILogger logger, string capsuleId, Exception exception);
+
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Error, Message = "Capsule {CapsuleId} died (recorded as error: {Recorded})")]
+    private static partial void LogCrashed(ILogger logger, string capsuleId, bool recorded);
+}

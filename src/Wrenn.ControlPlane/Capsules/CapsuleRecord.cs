@@ -1,0 +1,39 @@
+namespace Wrenn.ControlPlane.Capsules;
+
+/// <summary>The statuses of the public state machine (spec §3.2), as stored and sent.</summary>
+internal static class Statuses
+{
+    public const string Pending = "pending";
+    public const string Starting = "starting";
+    public const string Running = "running";
+    public const string Paused = "paused";
+    public const string Missing = "missing";
+    public const string Error = "error";
+    public const string Stopped = "stopped";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Pending, Starting, Running, Paused, Missing, Error, Stopped, "hibernated",
+    };
+
+    /// <summary>What GET /v1/capsules lists without a status filter.</summary>
+    public static readonly IReadOnlyList<string> Listed = [Pending, Starting, Running, Paused, Missing];
+}
+
+/// <summary>A capsule row of the control plane's database. Times are Unix milliseconds.</summary>
+internal sealed record CapsuleRecord(
+    string Id,
+    string TeamId,
+    string Status,
+    string? StatusReason,
+    string Template,
+    long Vcpus,
+    long MemoryMb,
+    long TimeoutSec,
+    long CreatedAt,
+    long? StartedAt,
+    long? LastActiveAt,
+    long LastUpdated,
+    string Metadata,
+    string? Idempotency,
+    string? RequestHash);

@@ -1,0 +1,37 @@
+using System.Text.Json;
+
+namespace Wrenn.ControlPlane.Capsules;
+
+/// <summary>The Capsule object of the API (spec §3.1).</summary>
+internal sealed record CapsuleView(
+    string Id,
+    string Status,
+    string? StatusReason,
+    string Template,
+    int Vcpus,
+    int MemoryMb,
+    int TimeoutSec,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? LastActiveAt,
+    DateTimeOffset LastUpdated,
+    IReadOnlyDictionary<string, string> Metadata)
+{
+    public static CapsuleView Of(CapsuleRecord record, long? lastActive = null) => new(
+        record.Id,
+        record.Status,
+        record.StatusReason,
+        record.Template,
+        (int)record.Vcpus,
+        (int)record.MemoryMb,
+        (int)record.TimeoutSec,
+        FromMs(record.CreatedAt),
+        record.StartedAt is { } started ? FromMs(started) : null,
+        Max(record.LastActiveAt, lastActive) is { } active ? FromMs(active) : null,
+        FromMs(record.LastUpdated),
+        JsonSerializer.Deserialize<Dictionary<string, string>>(record.Metadata) ?? []);
+
+    private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+
+    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+}

@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Audit;
+using Wrenn.ControlPlane.Capsules;
+using Wrenn.ControlPlane.Guest;
+using Wrenn.ControlPlane.Identity;
+using Wrenn.ControlPlane.Management;
+using Wrenn.ControlPlane.Snapshots;
+using Wrenn.ControlPlane.Storage;
+using Wrenn.ControlPlane.Telemetry;
+
+namespace Wrenn.ControlPlane;
+
+/// <summary>Composes the control plane into a web application (<c>wrenn serve</c>, tests).</summary>
+public static class ControlPlaneSetup
+{
+    public const string Version = "1.0.0";
+
+    /// <summary>Registers the control plane's services; the host agent's runtime must be registered too.</summary>
+    public static void AddWrennControlPlane(this WebApplicationBuilder builder, string dataDirectory, string? proxyDomain = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = new ControlPlaneOptions { DataDirectory = dataDirectory, ProxyDomain = proxyDomain };
+        var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Body limits are per route (JSON 1 MiB, files/write 100 MiB, streams unlimited).
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.AddServerHeader = false;
+        });
+        services.Configure<KestrelServerOptions>(kestrel => kestrel.AllowSynchronousIO = false);
+        services.AddSingleton(options);
+        services.AddSingleton(new Database(Path.Combine(dataDirectory, "wrenn.db")));
+        services.AddSingleton(new ApiMetrics(Version));
+        services.AddSingleton<Accounts>();
+        services.AddSingleton<ApiKeys>();
+        services.AddSingleton<Sessions>();
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<CapsuleStore>();
+        services.AddSingleton<CapsuleActivity>();
+        services.AddSingleton<CapsuleConnections>();
+        services.AddSingleton<CapsuleLifecycle>();
+        services.AddSingleton<GuestAccess>();
+        services.AddSingleton<TemplateCatalog>();
+        services.AddHostedService<FirstStart>();
+        services.AddHostedService<CapsuleReconciler>();
+        services.AddHostedService<IdleCapsules>();
+        services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Wrenn API";
+            document.Info.Version = Version;
+            document.Servers?.Clear();
+            return Task.CompletedTask;
+        }));
+    }
+
+    /// <summary>The middleware pipeline and every route, each also under <c>/api</c>.</summary>
+    public static void UseWrennControlPlane(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<RequestIds>();
+        app.UseMiddleware<ErrorReplies>();
+        app.UsePathBase("/api");
+        app.Use((context, next) =>
+        {
+            var path = context.Request.Path.Value;
+            if (path is { Length: > 1 } && path.EndsWith('/'))
+            {
+                context.Request.Path = new PathString(path[..^1]);
+            }
+
+            return next(context);
+        });
+        app.UseStatusCodePages(async status =>
+        {
+            var context = status.HttpContext;
+            var error = context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed
+                ? new ApiException(ApiErrorCode.MethodNotAllowed, "method not allowed on this route")
+                : new ApiException(ApiErrorCode.NotFound, "route not found");
+            if (context.Response.StatusCode is 404 or 405)
+            {
+                var allow = context.Response.Headers.Allow;
+                await ErrorReplies.WriteAsync(context, error).ConfigureAwait(false);
+                context.Response.Headers.Allow = allow;
+            }
+        });
+        app.UseRouting();
+        app.UseMiddleware<HttpMetrics>();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+
+        OperatorEndpoints.Map(app, Version);
+        app.MapOpenApi("/openapi.json");
+        CapsuleEndpoints.Map(app);
+        ExecEndpoints.Map(app);
+        ProcessEndpoints.Map(app);
+        FileEndpoints.Map(app);
+        SnapshotEndpoints.Map(app);
+    }
+}

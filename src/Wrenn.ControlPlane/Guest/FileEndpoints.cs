@@ -1,0 +1,289 @@
+using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using Wrenn.Agent.Protocol;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Identity;
+using static Wrenn.ControlPlane.Api.ApiException;
+
+namespace Wrenn.ControlPlane.Guest;
+
+internal sealed class PathBody
+{
+    public string? Path { get; set; }
+
+    public int? Depth { get; set; }
+}
+
+internal sealed record FileEntryView(
+    string Name, string Path, string Type, long Size, int Mode, string Permissions, string Owner, string Group, long ModifiedAt, string? SymlinkTarget)
+{
+    public static FileEntryView Of(FileEntry entry) => new(
+        entry.Name, entry.Path,
+        entry.Type switch { FileType.Directory => "directory", FileType.Symlink => "symlink", _ => "file" },
+        entry.Size, (int)entry.Mode, entry.Permissions, entry.Owner, entry.Group, entry.ModifiedAtUnix,
+        entry.HasSymlinkTarget ? entry.SymlinkTarget : null);
+}
+
+internal sealed record FileList(IReadOnlyList<FileEntryView> Entries);
+
+internal sealed record MkdirReply(FileEntryView Entry);
+
+/// <summary>The file routes of spec §4.11, streamed to and from the guest agent in 64 KiB chunks.</summary>
+internal static class FileEndpoints
+{
+    private const long ReadLimit = 100L * 1024 * 1024;
+    private const long WriteLimit = 100L * 1024 * 1024;
+    private const uint ListLimit = 10_000;
+    private const int ChunkBytes = 64 * 1024;
+
+    public static void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/v1/capsules/{id}/files/read", (Caller caller, string id, HttpContext http, GuestAccess access) => ReadAsync(caller, id, http, access, ReadLimit))
+            .Body<PathBody>().Produces(200, contentType: "application/octet-stream");
+        routes.MapPost("/v1/capsules/{id}/files/stream/read", (Caller caller, string id, HttpContext http, GuestAccess access) => ReadAsync(caller, id, http, access, 0))
+            .Body<PathBody>().Produces(200, contentType: "application/octet-stream");
+        routes.MapPost("/v1/capsules/{id}/files/write", (Caller caller, string id, HttpContext http, GuestAccess access) => WriteAsync(caller, id, http, access, streamed: false))
+            .Body<FileUpload>("multipart/form-data").Produces(204);
+        routes.MapPost("/v1/capsules/{id}/files/stream/write", (Caller caller, string id, HttpContext http, GuestAccess access) => WriteAsync(caller, id, http, access, streamed: true))
+            .Body<FileUpload>("multipart/form-data").Produces(204);
+        routes.MapPost("/v1/capsules/{id}/files/list", ListAsync).Body<PathBody>().Produces<FileList>();
+        routes.MapPost("/v1/capsules/{id}/files/mkdir", MkdirAsync).Body<PathBody>().Produces<MkdirReply>();
+        routes.MapPost("/v1/capsules/{id}/files/remove", RemoveAsync).Body<PathBody>().Produces(204);
+    }
+
+    private static async Task<IResult> ListAsync(Caller caller, string id, HttpContext http, GuestAccess access)
+    {
+        var body = await ApiJson.ReadAsync<PathBody>(http.Request).ConfigureAwait(false);
+        var path = RequirePath(body.Path);
+        var depth = body.Depth is null or 0 ? 1 : body.Depth.Value;
+        Require(depth is >= 1 and <= 10, "depth must be between 0 and 10");
+        using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
+        var reply = await session.CallAsync(
+            () => session.Agent.Files.ListAsync(new ListRequest { Path = path, Depth = (uint)depth, MaxEntries = ListLimit }, cancellationToken: session.Token).ResponseAsync,
+            path).ConfigureAwait(false);
+        return ApiJson.Reply(new FileList(reply.Entries.Select(FileEntryView.Of).OrderBy(entry => entry.Path, StringComparer.Ordinal).ToList()));
+    }
+
+    private static async Task<IResult> MkdirAsync(Caller caller, string id, HttpContext http, GuestAccess access)
+    {
+        var path = RequirePath((await ApiJson.ReadAsync<PathBody>(http.Request).ConfigureAwait(false)).Path);
+        using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
+        var entry = await session.CallAsync(() => session.Agent.Files.MakeDirAsync(new PathRequest { Path = path }, cancellationToken: session.Token).ResponseAsync, path)
+            .ConfigureAwait(false);
+        return ApiJson.Reply(new MkdirReply(FileEntryView.Of(entry)));
+    }
+
+    private static async Task<IResult> RemoveAsync(Caller caller, string id, HttpContext http, GuestAccess access)
+    {
+        var path = RequirePath((await ApiJson.ReadAsync<PathBody>(http.Request).ConfigureAwait(false)).Path);
+        Require(path.Trim('/').Length > 0, "the root directory cannot be removed");
+        using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
+        await session.CallAsync(() => session.Agent.Files.RemoveAsync(new PathRequest { Path = path }, cancellationToken: session.Token).ResponseAsync, path)
+            .ConfigureAwait(false);
+        return Results.NoContent();
+    }
+
+    /// <summary>
+    /// Sends the file's bytes. The first chunk (which carries the size) is awaited before any
+    /// header goes out, so a missing path or a directory is an ordinary error reply; a failure after
+    /// that aborts the response so the client never sees a clean short body.
+    /// </summary>
+    private static async Task<IResult> ReadAsync(Caller caller, string id, HttpContext http, GuestAccess access, long maxBytes)
+    {
+        var path = RequirePath((await ApiJson.ReadAsync<PathBody>(http.Request).ConfigureAwait(false)).Path);
+        using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
+        using var call = session.Agent.Files.Read(new ReadRequest { Path = path, MaxBytes = maxBytes }, cancellationToken: session.Token);
+        var first = await session.CallAsync(async () => await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false) ? call.ResponseStream.Current : null, path)
+            .ConfigureAwait(false) ?? throw new ApiException(ApiErrorCode.AgentError, "the guest agent sent no data");
+        var response = http.Response;
+        response.ContentType = "application/octet-stream";
+        if (maxBytes > 0)
+        {
+            response.ContentLength = first.Size;
+        }
+
+        try
+        {
+            await response.Body.WriteAsync(first.Data.Memory, session.Token).ConfigureAwait(false);
+            while (await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false))
+            {
+                await response.Body.WriteAsync(call.ResponseStream.Current.Data.Memory, session.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is RpcException or OperationCanceledException or IOException)
+        {
+            http.Abort();
+        }
+
+        return Results.Empty;
+    }
+
+    /// <summary>
+    /// Streams a multipart upload to the guest's atomic write. <c>files/write</c> accepts the parts
+    /// in either order (a file before its path is spooled to a temporary file first);
+    /// <c>files/stream/write</c> needs the path first and never buffers. An aborted upload cancels
+    /// the agent call, so the target stays untouched.
+    /// </summary>
+    private static async Task<IResult> WriteAsync(Caller caller, string id, HttpContext http, GuestAccess access, bool streamed)
+    {
+        var limit = streamed ? long.MaxValue : WriteLimit;
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
+        }
+
+        Require(http.Request.ContentLength is null || !streamed || http.Request.ContentLength >= 0, "bad Content-Length");
+        if (!streamed && http.Request.ContentLength > limit + (1024 * 1024))
+        {
+            throw new ApiException(ApiErrorCode.TooLarge, "files/write is limited to 100 MiB; use files/stream/write");
+        }
+
+        var reader = new MultipartReader(Boundary(http.Request), http.Request.Body) { BodyLengthLimit = null };
+        string? path = null;
+        FileStream? spooled = null;
+        try
+        {
+            MultipartSection? section;
+            while ((section = await reader.ReadNextSectionAsync(http.RequestAborted).ConfigureAwait(false)) is not null)
+            {
+                var name = PartName(section);
+                if (name == "path")
+                {
+                    path = RequirePath(await new StreamReader(section.Body, Encoding.UTF8).ReadToEndAsync(http.RequestAborted).ConfigureAwait(false));
+                }
+                else if (name == "file" && path is not null)
+                {
+                    await UploadAsync(caller, id, http, access, path, section.Body, limit).ConfigureAwait(false);
+                    return Results.NoContent();
+                }
+                else if (name == "file")
+                {
+                    Require(!streamed, "the path part must precede the file part");
+                    spooled = Spool();
+                    await CopyLimitedAsync(section.Body, spooled, limit, http.RequestAborted).ConfigureAwait(false);
+                }
+            }
+
+            Require(path is not null, "the path part is missing");
+            Require(spooled is not null, "the file part is missing");
+            spooled!.Position = 0;
+            await UploadAsync(caller, id, http, access, path!, spooled, limit).ConfigureAwait(false);
+            return Results.NoContent();
+        }
+        catch (InvalidDataException exception)
+        {
+            throw new ApiException(ApiErrorCode.InvalidRequest, "malformed multipart body", exception);
+        }
+        finally
+        {
+            if (spooled is not null)
+            {
+                await spooled.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task UploadAsync(Caller caller, string id, HttpContext http, GuestAccess access, string path, Stream content, long limit)
+    {
+        using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
+        var call = session.Agent.Files.Write(cancellationToken: session.Token);
+        try
+        {
+            await call.RequestStream.WriteAsync(new WriteChunk { Header = new WriteHeader { Path = path, ExpectedSize = -1 } }, session.Token).ConfigureAwait(false);
+            var buffer = new byte[ChunkBytes];
+            long total = 0;
+            int read;
+            while ((read = await content.ReadAsync(buffer, session.Token).ConfigureAwait(false)) > 0)
+            {
+                total += read;
+                if (total > limit)
+                {
+                    throw new ApiException(ApiErrorCode.TooLarge, "files/write is limited to 100 MiB; use files/stream/write");
+                }
+
+                await call.RequestStream.WriteAsync(new WriteChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, session.Token).ConfigureAwait(false);
+            }
+
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            await call.ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException exception)
+        {
+            throw await ResponseFailureAsync(session, call, exception, path).ConfigureAwait(false);
+        }
+        finally
+        {
+            call.Dispose();
+        }
+    }
+
+    /// <summary>A write refused early (bad path) surfaces as a failed request stream; the reply says why.</summary>
+    private static async Task<ApiException> ResponseFailureAsync(GuestSession session, AsyncClientStreamingCall<WriteChunk, FileEntry> call, RpcException exception, string path)
+    {
+        try
+        {
+            await call.ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException reply)
+        {
+            return session.Fail(reply, path);
+        }
+
+        return session.Fail(exception, path);
+    }
+
+    private static async Task CopyLimitedAsync(Stream source, Stream target, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[ChunkBytes];
+        long total = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            total += read;
+            if (total > limit)
+            {
+                throw new ApiException(ApiErrorCode.TooLarge, "files/write is limited to 100 MiB; use files/stream/write");
+            }
+
+            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static FileStream Spool() =>
+        new(Path.Combine(Path.GetTempPath(), "wrenn-upload-" + Guid.NewGuid().ToString("N")), new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Options = FileOptions.DeleteOnClose | FileOptions.Asynchronous,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+
+    private static string Boundary(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+            || !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(type.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            throw Invalid("the body must be multipart/form-data with parts path and file");
+        }
+
+        return boundary;
+    }
+
+    private static string? PartName(MultipartSection section) =>
+        ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+            ? HeaderUtilities.RemoveQuotes(disposition.Name).Value
+            : null;
+
+    public static string RequirePath(string? path)
+    {
+        Require(!string.IsNullOrEmpty(path), "path is required");
+        Require(!path!.Contains('\0', StringComparison.Ordinal) && Encoding.UTF8.GetByteCount(path) <= 4096, "path must be at most 4096 bytes without NUL");
+        return path;
+    }
+}
+
+/// <summary>The multipart form of the write routes, for the OpenAPI document.</summary>
+internal sealed record FileUpload(string Path, IFormFile File);

@@ -1,0 +1,99 @@
+using Grpc.Core;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Capsules;
+using Wrenn.ControlPlane.Identity;
+using Wrenn.HostAgent.Capsules;
+using Wrenn.HostAgent.Guest;
+
+namespace Wrenn.ControlPlane.Guest;
+
+/// <summary>
+/// A guest operation's hold on a running capsule: its agent, the capsule's connection scope (ended
+/// by pause and delete) and an activity lease keeping it busy.
+/// </summary>
+internal sealed class GuestSession(CapsuleRecord record, GuestAgentClient agent, CapsuleConnections.Scope scope, IDisposable busy, CancellationToken requestAborted)
+    : IDisposable
+{
+    private readonly CancellationTokenSource _linked = CancellationTokenSource.CreateLinkedTokenSource(scope.Token, requestAborted);
+
+    public CapsuleRecord Record { get; } = record;
+
+    public GuestAgentClient Agent { get; } = agent;
+
+    public CapsuleConnections.Scope Scope { get; } = scope;
+
+    /// <summary>Cancelled when the client goes away or the capsule is paused or deleted.</summary>
+    public CancellationToken Token => _linked.Token;
+
+    /// <summary>
+    /// The API error for a failed agent call: a call cut by pause or delete is a 409 (the capsule
+    /// is no longer running), anything else as the agent's failure says.
+    /// </summary>
+    public ApiException Fail(RpcException exception, string? subject = null) =>
+        Scope.Reason switch
+        {
+            CloseReason.Paused => ApiException.State("the capsule was paused"),
+            CloseReason.Deleted => ApiException.State("the capsule was deleted"),
+            _ => GuestFailures.Translate(exception, subject),
+        };
+
+    /// <summary>Runs an agent call, turning its failure into the API error (see <see cref="Fail"/>).</summary>
+    public async Task<T> CallAsync<T>(Func<Task<T>> call, string? subject = null)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (RpcException exception)
+        {
+            throw Fail(exception, subject);
+        }
+    }
+
+    public void Dispose()
+    {
+        busy.Dispose();
+        _linked.Dispose();
+    }
+}
+
+/// <summary>Admits guest operations by capsule status (spec §3.3, last paragraph).</summary>
+internal sealed class GuestAccess(CapsuleStore store, CapsuleRuntime runtime, CapsuleActivity activity, CapsuleConnections connections, TimeProvider time)
+{
+    private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The team's capsule, once running: pending and starting capsules are waited for up to 30 s;
+    /// paused, failed and stopped ones are a 409, missing ones a 503.
+    /// </summary>
+    public async Task<GuestSession> OpenAsync(Caller caller, string id, CancellationToken cancellationToken, bool busy = true)
+    {
+        var deadline = time.GetUtcNow() + StartWait;
+        while (true)
+        {
+            var record = await store.GetAsync(caller.Team, id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound("capsule");
+            switch (record.Status)
+            {
+                case Statuses.Running when CapsuleId.TryParse(id, out var runtimeId) && runtime.Find(runtimeId) is { } capsule:
+                    var scope = connections.ScopeOf(id);
+                    return new GuestSession(record, capsule.Agent, scope, busy ? activity.Begin(id) : NoLease.Instance, cancellationToken);
+                case Statuses.Pending or Statuses.Starting when time.GetUtcNow() < deadline:
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                case Statuses.Missing:
+                    throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
+                default:
+                    throw ApiException.State($"the capsule is {record.Status}");
+            }
+        }
+    }
+
+    private sealed class NoLease : IDisposable
+    {
+        public static readonly NoLease Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+}

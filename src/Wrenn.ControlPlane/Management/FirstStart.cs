@@ -1,0 +1,38 @@
+using Wrenn.ControlPlane.Identity;
+using Wrenn.ControlPlane.Storage;
+
+namespace Wrenn.ControlPlane.Management;
+
+/// <summary>
+/// Before anything else serves: creates the database schema, and on the very first start a
+/// default team with an API key, printed once and written to <c>&lt;data-dir&gt;/admin-api-key</c>
+/// (mode 0600, via a temporary file and a rename).
+/// </summary>
+internal sealed partial class FirstStart(Database database, Accounts accounts, ApiKeys keys, ControlPlaneOptions options, ILogger<FirstStart> logger) : IHostedService
+{
+    public const string KeyFileName = "admin-api-key";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        if (await accounts.FirstTeamAsync(cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        var team = await accounts.CreateTeamAsync("Default", cancellationToken).ConfigureAwait(false);
+        var (_, key) = await keys.CreateAsync(new TeamId(team.Id), "admin", null, cancellationToken).ConfigureAwait(false);
+        var path = Path.Combine(options.DataDirectory, KeyFileName);
+        var temporary = path + ".tmp";
+        await File.WriteAllTextAsync(temporary, key + "\n", cancellationToken).ConfigureAwait(false);
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, path, overwrite: true);
+        await Console.Out.WriteLineAsync($"Created the default team and its API key (shown once; also in {path}):\n\n    {key}\n").ConfigureAwait(false);
+        LogCreated(logger, team.Id);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 4501, Level = LogLevel.Information, Message = "First start: created the default team {TeamId} and its admin API key")]
+    private static partial void LogCreated(ILogger logger, string teamId);
+}

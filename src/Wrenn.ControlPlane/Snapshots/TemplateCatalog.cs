@@ -1,0 +1,80 @@
+using Dapper;
+using Wrenn.ControlPlane.Identity;
+using Wrenn.ControlPlane.Storage;
+using Wrenn.HostAgent.Images;
+
+namespace Wrenn.ControlPlane.Snapshots;
+
+/// <summary>A team's snapshot template row; <c>RuntimeName</c> is the host's template it points to.</summary>
+internal sealed record TemplateRecord(string TeamId, string Name, string RuntimeName, long Vcpus, long MemoryMb, long SizeBytes, long CreatedAt);
+
+/// <summary>What a template name resolves to for a team.</summary>
+/// <param name="RuntimeName">The host's template to create from.</param>
+/// <param name="Vcpus">Fixed vCPUs (snapshot templates); null for base images.</param>
+/// <param name="MemoryMb">Fixed memory (snapshot templates); null for base images.</param>
+internal sealed record ResolvedTemplate(string RuntimeName, int? Vcpus, int? MemoryMb);
+
+/// <summary>
+/// The templates a team sees (spec §5): the platform's base images plus its own snapshots. Names
+/// of base images and of the reserved platform templates cannot be taken by teams.
+/// </summary>
+internal sealed class TemplateCatalog(Database database, GuestImages images)
+{
+    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "minimal", "base-python", "code-runner-beta" };
+
+    public IEnumerable<string> PlatformNames => images.Templates.Keys.Order(StringComparer.Ordinal);
+
+    public bool IsPlatform(string name) => images.Templates.ContainsKey(name);
+
+    public bool IsReserved(string name) => Reserved.Contains(name) || IsPlatform(name);
+
+    public static bool IsValidName(string? name) =>
+        name is { Length: >= 1 and <= 64 } && char.IsAsciiLetterOrDigit(name[0])
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+
+    public async Task<ResolvedTemplate?> ResolveAsync(TeamId team, string name, CancellationToken cancellationToken)
+    {
+        if (IsPlatform(name))
+        {
+            return new ResolvedTemplate(name, null, null);
+        }
+
+        var record = await GetAsync(team, name, cancellationToken).ConfigureAwait(false);
+        return record is null ? null : new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb);
+    }
+
+    public async Task<TemplateRecord?> GetAsync(TeamId team, string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<TemplateRecord>(
+            "SELECT * FROM templates WHERE team_id = @Team AND name = @Name", new { Team = team.Value, Name = name }).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<TemplateRecord>> ListAsync(TeamId team, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<TemplateRecord>("SELECT * FROM templates WHERE team_id = @Team", new { Team = team.Value }).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Adds or (with <paramref name="overwrite"/>) replaces the team's template; false when the name is taken.</summary>
+    public async Task<bool> SaveAsync(TemplateRecord record, bool overwrite, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var verb = overwrite ? "INSERT OR REPLACE" : "INSERT OR IGNORE";
+        return await connection.ExecuteAsync(
+            verb + " INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at) VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt)",
+            record).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<bool> DeleteAsync(TeamId team, string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync("DELETE FROM templates WHERE team_id = @Team AND name = @Name", new { Team = team.Value, Name = name }).ConfigureAwait(false) == 1;
+    }
+
+    public async Task DeleteTeamAsync(TeamId team, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("DELETE FROM templates WHERE team_id = @Team", new { Team = team.Value }).ConfigureAwait(false);
+    }
+}

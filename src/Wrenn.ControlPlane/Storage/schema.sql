@@ -1,0 +1,91 @@
+-- The control plane's state. Times are Unix milliseconds (UTC). Applied idempotently at start.
+CREATE TABLE IF NOT EXISTS settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS teams (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  slug       TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+  id            TEXT PRIMARY KEY,
+  email         TEXT NOT NULL UNIQUE,
+  name          TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  is_admin      INTEGER NOT NULL,
+  active        INTEGER NOT NULL,
+  default_team  TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS memberships (
+  team_id   TEXT NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+  user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role      TEXT NOT NULL,
+  joined_at INTEGER NOT NULL,
+  PRIMARY KEY (team_id, user_id)
+);
+
+CREATE TABLE IF NOT EXISTS api_keys (
+  id           TEXT PRIMARY KEY,
+  team_id      TEXT NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  key_hash     TEXT NOT NULL UNIQUE,
+  key_prefix   TEXT NOT NULL,
+  created_by   TEXT,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS capsules (
+  id             TEXT PRIMARY KEY,
+  team_id        TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  status_reason  TEXT,
+  template       TEXT NOT NULL,
+  vcpus          INTEGER NOT NULL,
+  memory_mb      INTEGER NOT NULL,
+  timeout_sec    INTEGER NOT NULL,
+  created_at     INTEGER NOT NULL,
+  started_at     INTEGER,
+  last_active_at INTEGER,
+  last_updated   INTEGER NOT NULL,
+  metadata       TEXT NOT NULL,
+  idempotency    TEXT,
+  request_hash   TEXT
+);
+CREATE INDEX IF NOT EXISTS capsules_by_team ON capsules (team_id, created_at DESC, id DESC);
+CREATE UNIQUE INDEX IF NOT EXISTS capsules_by_idempotency ON capsules (team_id, idempotency) WHERE idempotency IS NOT NULL;
+
+-- Snapshot templates of teams; `runtime_name` is the host's template (never reused, so replacing
+-- a name leaves capsules of the old template intact).
+CREATE TABLE IF NOT EXISTS templates (
+  team_id      TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  runtime_name TEXT NOT NULL,
+  vcpus        INTEGER NOT NULL,
+  memory_mb    INTEGER NOT NULL,
+  size_bytes   INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (team_id, name)
+);
+
+CREATE TABLE IF NOT EXISTS audit_logs (
+  id            TEXT PRIMARY KEY,
+  seq           INTEGER NOT NULL,
+  team_id       TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  actor_type    TEXT NOT NULL,
+  actor_id      TEXT,
+  actor_name    TEXT,
+  resource_type TEXT NOT NULL,
+  resource_id   TEXT,
+  action        TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  metadata      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_team ON audit_logs (team_id, seq DESC);
