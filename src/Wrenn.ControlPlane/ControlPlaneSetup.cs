@@ -80,9 +80,7 @@ public static class ControlPlaneSetup
                 : new ApiException(ApiErrorCode.NotFound, "route not found");
             if (context.Response.StatusCode is 404 or 405)
             {
-                var allow = context.Response.Headers.Allow;
                 await ErrorReplies.WriteAsync(context, error).ConfigureAwait(false);
-                context.Response.Headers.Allow = allow;
             }
         });
         app.UseRouting();

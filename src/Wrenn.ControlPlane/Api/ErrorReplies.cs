@@ -50,7 +50,10 @@ internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorRe
     public static async Task WriteAsync(HttpContext context, ApiException error)
     {
         var response = context.Response;
+        var allow = response.Headers.Allow;
         response.Clear();
+        RequestIds.Echo(context);
+        response.Headers.Allow = allow;
         response.StatusCode = ApiErrorCodes.StatusOf(error.Code);
         if (error.RetryAfterSeconds is { } seconds)
         {

@@ -11,12 +11,15 @@ internal sealed class RequestIds(RequestDelegate next, ILogger<RequestIds> logge
 
     public static string Of(HttpContext context) => context.Items[Key] as string ?? context.TraceIdentifier;
 
+    /// <summary>Puts the id on the response (again, after an error reply cleared the headers).</summary>
+    public static void Echo(HttpContext context) => context.Response.Headers[Header] = Of(context);
+
     public async Task InvokeAsync(HttpContext context)
     {
         var sent = context.Request.Headers[Header].ToString();
         var id = IsAcceptable(sent) ? sent : Guid.NewGuid().ToString("N");
         context.Items[Key] = id;
-        context.Response.Headers[Header] = id;
+        Echo(context);
         using (logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = id }))
         {
             await next(context).ConfigureAwait(false);

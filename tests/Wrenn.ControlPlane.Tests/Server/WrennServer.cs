@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Wrenn.ControlPlane.Tests.Server;
+
+/// <summary>
+/// A real <c>wrenn serve</c> process on a free loopback port with its own data directory and the
+/// test run's shared template snapshots. Disposing deletes its capsules, then stops it.
+/// </summary>
+public sealed class WrennServer : IAsyncDisposable
+{
+    private Process? _process;
+
+    private WrennServer(string dataDirectory, int port)
+    {
+        DataDirectory = dataDirectory;
+        Port = port;
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+    }
+
+    public string DataDirectory { get; }
+
+    public int Port { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>The first-start API key of the default team.</summary>
+    public string AdminKey { get; private set; } = string.Empty;
+
+    public string Output => _output.ToString();
+
+    private readonly System.Text.StringBuilder _output = new();
+
+    public static string ImagesDirectory => Environment.GetEnvironmentVariable("WRENN_IMAGES_DIR") ?? "/var/lib/wrenn/images";
+
+    /// <summary>
+    /// Template snapshots shared by every server of this test run (and with the host agent tests
+    /// when scripts/run-tests.sh sets WRENN_TEST_TEMPLATES_DIR): a template is built once per run.
+    /// </summary>
+    public static string TemplatesDirectory { get; } = SharedTemplates();
+
+    public static async Task<WrennServer> StartAsync()
+    {
+        var server = new WrennServer(Directory.CreateTempSubdirectory("wrenn-").FullName, FreePort());
+        await server.LaunchAsync();
+        server.AdminKey = (await File.ReadAllTextAsync(Path.Combine(server.DataDirectory, "admin-api-key"))).Trim();
+        return server;
+    }
+
+    /// <summary>A client sending <paramref name="key"/> (the admin key by default).</summary>
+    public HttpClient Client(string? key = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        client.DefaultRequestHeaders.Add("X-API-Key", key ?? AdminKey);
+        return client;
+    }
+
+    /// <summary>A client without credentials.</summary>
+    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+
+    /// <summary>Stops the server: gracefully (SIGTERM) or as a crash (SIGKILL). Its VMs keep running.</summary>
+    public async Task StopAsync(bool kill)
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        if (kill)
+        {
+            _process.Kill();
+        }
+        else
+        {
+            using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await term.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        _process.Dispose();
+        _process = null;
+    }
+
+    public Task RestartAsync() => LaunchAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            try
+            {
+                using var client = Client();
+                var capsules = await client.GetFromJsonAsync<JsonElement>("/v1/capsules?status=all");
+                foreach (var capsule in capsules.EnumerateArray())
+                {
+                    await client.DeleteAsync($"/v1/capsules/{capsule.GetProperty("id").GetString()}");
+                }
+            }
+            finally
+            {
+                await StopAsync(kill: false);
+            }
+        }
+
+        Directory.Delete(DataDirectory, recursive: true);
+    }
+
+    private async Task LaunchAsync()
+    {
+        var start = new ProcessStartInfo(WrennExecutable())
+        {
+            ArgumentList =
+            {
+                "serve", "--listen", $"127.0.0.1:{Port}", "--data-dir", DataDirectory, "--images-dir", ImagesDirectory,
+                "--templates-dir", TemplatesDirectory,
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("wrenn did not start");
+        _process.OutputDataReceived += (_, line) => Append(line.Data);
+        _process.ErrorDataReceived += (_, line) => Append(line.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var client = Anonymous();
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException("wrenn serve exited:\n" + Output);
+            }
+
+            try
+            {
+                if ((await client.GetAsync("/health")).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("wrenn serve did not become healthy:\n" + Output);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+
+    private static string WrennExecutable()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Wrenn.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        var configuration = AppContext.BaseDirectory.Contains("/debug", StringComparison.Ordinal) ? "debug" : "release";
+        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("repository root not found"), "artifacts", "bin", "Wrenn.Cli", configuration, "wrenn");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string SharedTemplates()
+    {
+        if (Environment.GetEnvironmentVariable("WRENN_TEST_TEMPLATES_DIR") is { Length: > 0 } shared)
+        {
+            return shared;
+        }
+
+        var directory = Directory.CreateTempSubdirectory("wrenn-t-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
+        return directory;
+    }
+}
