@@ -7,6 +7,7 @@ using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Management;
 using Wrenn.ControlPlane.Snapshots;
 using Wrenn.ControlPlane.Storage;
+using Wrenn.ControlPlane.Streams;
 using Wrenn.ControlPlane.Telemetry;
 
 namespace Wrenn.ControlPlane;
@@ -43,6 +44,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<CapsuleLifecycle>();
         services.AddSingleton<GuestAccess>();
         services.AddSingleton<TemplateCatalog>();
+        services.AddSingleton<StreamAdmission>();
         services.AddHostedService<FirstStart>();
         services.AddHostedService<CapsuleReconciler>();
         services.AddHostedService<IdleCapsules>();
@@ -85,7 +87,8 @@ public static class ControlPlaneSetup
         });
         app.UseRouting();
         app.UseMiddleware<HttpMetrics>();
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        // Pings every 30 s; a client silent for 60 s (no pong) is treated as gone.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = TimeSpan.FromSeconds(30) });
 
         OperatorEndpoints.Map(app, Version);
         app.MapOpenApi("/openapi.json");
@@ -94,5 +97,6 @@ public static class ControlPlaneSetup
         ProcessEndpoints.Map(app);
         FileEndpoints.Map(app);
         SnapshotEndpoints.Map(app);
+        StreamEndpoints.Map(app);
     }
 }

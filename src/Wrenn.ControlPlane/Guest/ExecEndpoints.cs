@@ -2,6 +2,7 @@ using System.Text;
 using Grpc.Core;
 using Wrenn.Agent.Protocol;
 using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.HostAgent.Guest;
 using static Wrenn.ControlPlane.Api.ApiException;
@@ -52,7 +53,18 @@ internal static class ExecEndpoints
 
     private static async Task<IResult> RunAsync(GuestSession session, StartRequest start)
     {
-        var result = await session.Agent.RunAsync(start, session.Token, OutputCap).ConfigureAwait(false);
+        CommandResult result;
+        try
+        {
+            result = await session.Agent.RunAsync(start, session.Token, OutputCap, killOnCancel: false).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or RpcException && session.Scope.Reason == CloseReason.None)
+        {
+            // The client went away: its process goes too (a pause, instead, keeps it in the snapshot).
+            await session.KillAsync(start.Tag).ConfigureAwait(false);
+            throw;
+        }
+
         var (stdout, stderr, encoding) = Encode(result.Stdout, result.Stderr);
         return ApiJson.Reply(new ExecReply(
             session.Record.Id, start.Cmd, result.Pid, result.Tag, stdout, stderr, result.TimedOut ? TimedOutExitCode : result.ExitCode,

@@ -50,6 +50,20 @@ internal sealed class GuestSession(CapsuleRecord record, GuestAgentClient agent,
         }
     }
 
+    /// <summary>SIGKILLs a process group by tag, best effort (the process may have exited already).</summary>
+    public async Task KillAsync(string tag)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await Agent.Processes.SignalAsync(new Agent.Protocol.SignalRequest { Selector = tag, Signal = 9 }, cancellationToken: deadline.Token).ConfigureAwait(false);
+        }
+        catch (RpcException)
+        {
+            // Gone already, or the capsule went away: nothing left to kill.
+        }
+    }
+
     public void Dispose()
     {
         busy.Dispose();

@@ -9,13 +9,15 @@ public static class GuestCommands
     /// <summary>
     /// Starts <paramref name="request"/> and waits for its exit. Output beyond
     /// <paramref name="maxBytesPerStream"/> per stream is discarded (the result says so) while the
-    /// process runs on; cancelling kills the process.
+    /// process runs on. Cancelling kills the process unless <paramref name="killOnCancel"/> is
+    /// false (the caller then decides: a pause must leave it running in the snapshot).
     /// </summary>
-    public static async Task<CommandResult> RunAsync(this GuestAgentClient agent, StartRequest request, CancellationToken cancellationToken, long maxBytesPerStream = long.MaxValue)
+    public static async Task<CommandResult> RunAsync(
+        this GuestAgentClient agent, StartRequest request, CancellationToken cancellationToken, long maxBytesPerStream = long.MaxValue, bool killOnCancel = true)
     {
         ArgumentNullException.ThrowIfNull(agent);
         ArgumentNullException.ThrowIfNull(request);
-        request.DetachKills = true;
+        request.DetachKills = killOnCancel;
         if (request.Kind == ProcessKind.Unspecified)
         {
             request.Kind = ProcessKind.Exec;

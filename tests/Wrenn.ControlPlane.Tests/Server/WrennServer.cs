@@ -105,6 +105,8 @@ public sealed class WrennServer : IAsyncDisposable
             }
         }
 
+        // Kept for diagnosis: the server's log of this test run.
+        await File.WriteAllTextAsync(Path.Combine(Path.GetTempPath(), $"wrenn-test-server-{Port}.log"), Output);
         Directory.Delete(DataDirectory, recursive: true);
     }
 
