@@ -9,6 +9,7 @@ using Wrenn.ControlPlane.Snapshots;
 using Wrenn.ControlPlane.Storage;
 using Wrenn.ControlPlane.Streams;
 using Wrenn.ControlPlane.Telemetry;
+using Wrenn.ControlPlane.Usage;
 
 namespace Wrenn.ControlPlane;
 
@@ -45,9 +46,13 @@ public static class ControlPlaneSetup
         services.AddSingleton<GuestAccess>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<StreamAdmission>();
+        services.AddSingleton<CapsuleMetricsStore>();
+        services.AddSingleton<TeamSamples>();
         services.AddHostedService<FirstStart>();
         services.AddHostedService<CapsuleReconciler>();
         services.AddHostedService<IdleCapsules>();
+        services.AddHostedService<UsageSampler>();
+        services.AddHostedService<Retention>();
         services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Wrenn API";
@@ -98,5 +103,6 @@ public static class ControlPlaneSetup
         FileEndpoints.Map(app);
         SnapshotEndpoints.Map(app);
         StreamEndpoints.Map(app);
+        UsageEndpoints.Map(app);
     }
 }

@@ -89,3 +89,13 @@ CREATE TABLE IF NOT EXISTS audit_logs (
   metadata      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_team ON audit_logs (team_id, seq DESC);
+
+-- Reserved capacity of each team's running capsules, sampled every 10 s (team stats and usage).
+CREATE TABLE IF NOT EXISTS team_samples (
+  team_id   TEXT NOT NULL,
+  at        INTEGER NOT NULL,
+  running   INTEGER NOT NULL,
+  vcpus     INTEGER NOT NULL,
+  memory_mb INTEGER NOT NULL,
+  PRIMARY KEY (team_id, at)
+);
