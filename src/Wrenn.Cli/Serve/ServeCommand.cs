@@ -24,7 +24,7 @@ internal static class ServeCommand
         };
         var templatesDirectory = new Option<string?>("--templates-dir")
         {
-            Description = "Where template snapshots live (default: <data-dir>/templates); may be shared between servers of one host",
+            Description = "Where template snapshots live (default: <data-dir>/templates); servers may share it, one at a time",
         };
         var proxyDomain = new Option<string?>("--proxy-domain")
         {
