@@ -4,22 +4,46 @@ using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Vmm.Qemu;
 
-// Usage: Wrenn.Bench [--images-dir DIR] [--runs N]. Boots real capsules; prints tables and RESULT lines.
+// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api]. Boots real
+// capsules; prints tables and RESULT lines.
 var imagesDirectory = Argument("--images-dir") ?? Environment.GetEnvironmentVariable("WRENN_IMAGES_DIR") ?? "/var/lib/wrenn/images";
 var runs = int.Parse(Argument("--runs") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
+var only = Argument("--only");
 var agentBinary = Path.Combine(AppContext.BaseDirectory, "../../../agent/wrenn-agent");
 var dataDirectory = Directory.CreateTempSubdirectory("wrenn-bench-").FullName;
+var templatesDirectory = Path.Combine(dataDirectory, "templates");
 try
 {
+    (double Create, double Resume) runtimeBaseline;
     var driver = new QemuDriver(NullLogger<QemuDriver>.Instance);
-    await using var runtime = new CapsuleRuntime(
-        new RuntimeOptions { DataDirectory = dataDirectory },
+    await using (var runtime = new CapsuleRuntime(
+        new RuntimeOptions { DataDirectory = dataDirectory, TemplatesDirectory = templatesDirectory },
         driver,
         GuestImages.Load(imagesDirectory),
         TimeProvider.System,
-        NullLogger<CapsuleRuntime>.Instance);
-    var coldBoot = await RuntimeBenchmark.RunAsync(runtime, agentBinary, runs, driver.Accelerator);
-    await SnapshotBenchmark.RunAsync(runtime, runs, coldBoot);
+        NullLogger<CapsuleRuntime>.Instance))
+    {
+        if (only is null or "runtime" or "snapshots")
+        {
+            var coldBoot = await RuntimeBenchmark.RunAsync(runtime, agentBinary, runs, driver.Accelerator);
+            runtimeBaseline = await SnapshotBenchmark.RunAsync(runtime, runs, coldBoot);
+        }
+        else
+        {
+            // The API's overhead is measured against the runtime's own create and resume.
+            var spec = new CapsuleSpec("minimal");
+            await runtime.DeleteAsync((await runtime.CreateAsync(spec, CancellationToken.None)).Id, CancellationToken.None);
+            var baseline = await SnapshotBenchmark.MeasureSizeAsync(runtime, 512, runs);
+            runtimeBaseline = (baseline.Create.Median, baseline.Resume.Median);
+        }
+    }
+
+    if (only is null or "api")
+    {
+        // One server at a time owns the template snapshots built above.
+        await using var server = await ApiServer.StartAsync(Path.Combine(dataDirectory, "api"), imagesDirectory, templatesDirectory);
+        await ApiBenchmark.RunAsync(server, runs, runtimeBaseline.Create, runtimeBaseline.Resume);
+    }
 }
 finally
 {

@@ -20,6 +20,17 @@ internal sealed class Samples(string name, string unit, double? target, bool hig
 
     public void Add(double value) => _values.Add(value);
 
+    public int Count => _values.Count;
+
+    public double Max => _values.Max();
+
+    /// <summary>The value below which <paramref name="percent"/> % of the samples fall (nearest rank).</summary>
+    public double Percentile(double percent)
+    {
+        var sorted = _values.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(percent / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+
     public double Median
     {
         get

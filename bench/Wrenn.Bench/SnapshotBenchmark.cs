@@ -14,7 +14,8 @@ internal static class SnapshotBenchmark
 {
     private const int IdleCapsules = 10;
 
-    public static async Task RunAsync(CapsuleRuntime runtime, int runs, double coldBootSeconds)
+    /// <returns>The 512 MiB create and resume medians (seconds), which the API benchmark compares with.</returns>
+    public static async Task<(double Create, double Resume)> RunAsync(CapsuleRuntime runtime, int runs, double coldBootSeconds)
     {
         var small = await MeasureSizeAsync(runtime, 512, runs);
         var large = await MeasureSizeAsync(runtime, 2048, runs);
@@ -39,9 +40,10 @@ internal static class SnapshotBenchmark
             $"{IdleCapsules} idle 512 MiB capsules from one template: {idleMib:0} MiB of host memory (sum of QEMU PSS) vs {budgetMib} MiB of guest RAM: {idleMib / budgetMib:0.00} (target < 0.5)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RESULT snapshots create_s={small.Create.Median:0.000} pause_s={small.Pause.Median:0.000} resume_s={small.Resume.Median:0.000} resume_2g_over_512m={resumeRatio:0.00} resume_over_cold_boot={coldRatio:0.00} lazy_over_eager={lazyRatio:0.00} repause5_s={repause.Median:0.000}"));
+        return (small.Create.Median, small.Resume.Median);
     }
 
-    private static async Task<(Samples Create, Samples Pause, Samples Resume)> MeasureSizeAsync(CapsuleRuntime runtime, int memoryMb, int runs)
+    public static async Task<(Samples Create, Samples Pause, Samples Resume)> MeasureSizeAsync(CapsuleRuntime runtime, int memoryMb, int runs)
     {
         var label = memoryMb >= 1024 ? $"{memoryMb / 1024} GiB" : $"{memoryMb} MiB";
         var create = new Samples($"create -> first exec, {label}", "s", target: 0.5);

@@ -205,7 +205,11 @@ internal sealed partial class CapsuleLifecycle(
         try
         {
             var capsule = await runtime.CreateAsync(spec, CancellationToken.None).ConfigureAwait(false);
-            var metadata = await MetadataAsync(capsule).ConfigureAwait(false);
+            var metadata = JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["kernel_version"] = capsule.Versions.Kernel,
+                ["agent_version"] = capsule.Versions.Agent,
+            });
             activity.Touch(pending.Id);
             await store.TransitionAsync(pending.Id, Statuses.Starting, Statuses.Running, null, CancellationToken.None, started: true, metadata).ConfigureAwait(false);
             metrics.Observe("create", success: true, watch.Elapsed);
@@ -260,16 +264,6 @@ internal sealed partial class CapsuleLifecycle(
         }
 
         return (await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false))!;
-    }
-
-    private static async Task<string> MetadataAsync(Capsule capsule)
-    {
-        var health = await capsule.Agent.Machine.HealthAsync(new Agent.Protocol.HealthRequest()).ConfigureAwait(false);
-        return JsonSerializer.Serialize(new Dictionary<string, string>
-        {
-            ["kernel_version"] = health.KernelVersion,
-            ["agent_version"] = health.AgentVersion,
-        });
     }
 
     private async Task FlushActivityAsync(string id)

@@ -15,7 +15,12 @@ internal sealed class ApiKeys(Database database, TimeProvider time)
     private const string KeyPrefixText = "wrn_";
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromSeconds(60);
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, long> _lastUsedWritten = new();
+
+    // Known keys by hash, for at most 5 s: revocation is immediate here (the entry is dropped) and
+    // reaches other instances within 5 s, as the contract allows; most requests skip the database.
+    private readonly ConcurrentDictionary<string, (ApiKeyRecord Record, long Until)> _recent = new(StringComparer.Ordinal);
 
     public static bool LooksLikeKey(string key) =>
         key.Length == KeyPrefixText.Length + 32 && key.StartsWith(KeyPrefixText, StringComparison.Ordinal)
@@ -40,12 +45,20 @@ internal sealed class ApiKeys(Database database, TimeProvider time)
             return null;
         }
 
+        var hash = Hash(key);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_recent.TryGetValue(hash, out var cached) && cached.Until > now)
+        {
+            return cached.Record;
+        }
+
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var record = await connection.QuerySingleOrDefaultAsync<ApiKeyRecord>(
             "SELECT id, team_id, name, key_prefix, created_by, created_at, last_used_at FROM api_keys WHERE key_hash = @Hash",
-            new { Hash = Hash(key) }).ConfigureAwait(false);
+            new { Hash = hash }).ConfigureAwait(false);
         if (record is not null)
         {
+            _recent[hash] = (record, now + (long)CacheFor.TotalMilliseconds);
             await TouchAsync(connection, record).ConfigureAwait(false);
         }
 
@@ -73,7 +86,21 @@ internal sealed class ApiKeys(Database database, TimeProvider time)
     public async Task<bool> DeleteAsync(TeamId team, ApiKeyId id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync("DELETE FROM api_keys WHERE team_id = @Team AND id = @Id", new { Team = team.Value, Id = id.Value }).ConfigureAwait(false) == 1;
+        var deleted = await connection.ExecuteAsync("DELETE FROM api_keys WHERE team_id = @Team AND id = @Id", new { Team = team.Value, Id = id.Value }).ConfigureAwait(false) == 1;
+        Forget(record => record.Id == id.Value);
+        return deleted;
+    }
+
+    /// <summary>Drops cached keys matching <paramref name="revoked"/> (a deleted key, a deleted team's keys).</summary>
+    public void Forget(Func<ApiKeyRecord, bool> revoked)
+    {
+        foreach (var (hash, entry) in _recent)
+        {
+            if (revoked(entry.Record))
+            {
+                _recent.TryRemove(hash, out _);
+            }
+        }
     }
 
     private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));

@@ -25,6 +25,9 @@ public sealed class Capsule : IAsyncDisposable
 
     public GuestAgentClient Agent { get; }
 
+    /// <summary>What the guest agent reported when it became ready: its version and the guest kernel's.</summary>
+    public GuestVersions Versions { get; internal set; } = new(string.Empty, string.Empty);
+
     /// <summary>Completes when the VM ends; <see cref="VmExit.Expected"/> is false for a crash.</summary>
     public Task<VmExit> Exited => Vm.Exited;
 
@@ -34,3 +37,6 @@ public sealed class Capsule : IAsyncDisposable
         await Vm.DisposeAsync().ConfigureAwait(false);
     }
 }
+
+/// <summary>The guest agent's and the guest kernel's versions.</summary>
+public sealed record GuestVersions(string Agent, string Kernel);

@@ -180,7 +180,8 @@ public sealed partial class CapsuleRuntime(
             var capsule = new Capsule(id, state with { Secret = secret, NextSecret = null }, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, secret));
             try
             {
-                await capsule.Agent.WaitReadyAsync(TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+                var health = await capsule.Agent.WaitReadyAsync(TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+                capsule.Versions = new GuestVersions(health.AgentVersion, health.KernelVersion);
                 await capsule.State.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
                 Track(capsule);
                 LogAdopted(logger, id.Value, state.Pid);
@@ -206,7 +207,8 @@ public sealed partial class CapsuleRuntime(
             throw new CapsuleException(CapsuleFailure.BootFailed, $"VM ended during boot: {exit.Reason}");
         }
 
-        await ready.ConfigureAwait(false);
+        var health = await ready.ConfigureAwait(false);
+        capsule.Versions = new GuestVersions(health.AgentVersion, health.KernelVersion);
     }
 
     /// <summary>Sets the guest clock and identity and replaces the agent secret, crash-safely.</summary>
