@@ -102,7 +102,7 @@ internal static class SnapshotEndpoints
         var views = new List<TemplateView>();
         if (type != "snapshot")
         {
-            views.AddRange(catalog.PlatformNames.Select(name => new TemplateView(name, "base", null, null, 0, DateTimeOffset.UnixEpoch, Platform: true)));
+            views.AddRange(catalog.Platform.Select(image => new TemplateView(image.Name, "base", null, null, image.SizeBytes, image.BuiltAt, Platform: true)));
         }
 
         if (type != "base")

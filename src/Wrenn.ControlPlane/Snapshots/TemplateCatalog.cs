@@ -22,7 +22,10 @@ internal sealed class TemplateCatalog(Database database, GuestImages images)
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "minimal", "base-python", "code-runner-beta" };
 
-    public IEnumerable<string> PlatformNames => images.Templates.Keys.Order(StringComparer.Ordinal);
+    /// <summary>The platform's base images: name, when the image was built, and its stored size.</summary>
+    public IEnumerable<(string Name, DateTimeOffset BuiltAt, long SizeBytes)> Platform =>
+        images.Templates.Values.OrderBy(image => image.Name, StringComparer.Ordinal)
+            .Select(image => (image.Name, new DateTimeOffset(File.GetLastWriteTimeUtc(image.Path), TimeSpan.Zero), Linux.FileSystem.FileStat.AllocatedBytes(image.Path)));
 
     public bool IsPlatform(string name) => images.Templates.ContainsKey(name);
 
