@@ -30,6 +30,7 @@ internal static class PtyStream
 {
     private static readonly TimeSpan StartWindow = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PingEvery = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan DetachGrace = TimeSpan.FromMilliseconds(500);
 
     public static async Task RunAsync(HttpContext http, string id, StreamAdmission admission, ApiMetrics metrics)
     {
@@ -164,6 +165,10 @@ internal static class PtyStream
                 }
             }
 
+            // The client left: end the request stream in order, so input it sent last is still
+            // applied, then leave the session (it lives on in the guest).
+            await agent.CompleteAsync().ConfigureAwait(false);
+            await Task.Delay(DetachGrace, stop.Token).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or RpcException or InvalidOperationException)

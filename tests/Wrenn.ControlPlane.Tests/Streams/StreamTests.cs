@@ -122,8 +122,11 @@ public sealed class StreamTests(ServerFixture fixture) : IAsyncLifetime
     private static async Task ReadPtyUntilAsync(TestSocket socket, string text)
     {
         var seen = new List<JsonElement>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         while (!TestSocket.PtyText(seen).Contains(text, StringComparison.Ordinal))
         {
+            // Application pings come every 30 s: the deadline is the test's, not the socket's.
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"no \"{text}\" in: {TestSocket.PtyText(seen)}");
             seen.Add((await socket.ReceiveAsync()) ?? throw new InvalidOperationException("closed before: " + text));
         }
     }
