@@ -28,6 +28,9 @@ internal sealed partial class CapsuleLifecycle(
     /// <summary>How long create and resume hold their reply before answering with the current status.</summary>
     public static readonly TimeSpan ReplyWindow = TimeSpan.FromSeconds(4);
 
+    /// <summary>The longest a create may take, template snapshot build included.</summary>
+    private static readonly TimeSpan CreateLimit = TimeSpan.FromMinutes(3);
+
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
     /// <summary>Records a new capsule as <c>pending</c> and starts it; see <see cref="ReplyWindow"/>.</summary>
@@ -204,7 +207,9 @@ internal sealed partial class CapsuleLifecycle(
         await store.TransitionAsync(pending.Id, Statuses.Pending, Statuses.Starting, null, CancellationToken.None).ConfigureAwait(false);
         try
         {
-            var capsule = await runtime.CreateAsync(spec, CancellationToken.None).ConfigureAwait(false);
+            // A create never hangs its capsule in `starting`: past the limit it is an error.
+            using var limit = new CancellationTokenSource(CreateLimit);
+            var capsule = await runtime.CreateAsync(spec, limit.Token).ConfigureAwait(false);
             var metadata = JsonSerializer.Serialize(new Dictionary<string, string>
             {
                 ["kernel_version"] = capsule.Versions.Kernel,

@@ -237,13 +237,19 @@ public sealed partial class CapsuleRuntime(
     /// restore the guest may still see the previous host go and end the new session. A retry that
     /// is refused for its secret means the lost attempt did take effect.
     /// </summary>
+    private static readonly TimeSpan InitAttemptTimeout = TimeSpan.FromSeconds(20);
+
     private static async Task SendInitAsync(Capsule capsule, InitRequest request, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
+            // A call lost on a wedged connection would otherwise wait forever: each attempt has a
+            // deadline, and the next one goes over a fresh connection.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(InitAttemptTimeout);
             try
             {
-                await capsule.Agent.Machine.InitAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await capsule.Agent.Machine.InitAsync(request, cancellationToken: deadline.Token).ConfigureAwait(false);
                 return;
             }
             catch (RpcException exception) when (attempt > 1 && AgentErrors.CodeOf(exception) == AgentErrorCode.Unauthenticated)
@@ -252,7 +258,8 @@ public sealed partial class CapsuleRuntime(
                 await capsule.Agent.WaitReadyAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (RpcException exception) when (attempt < 3 && exception.StatusCode is StatusCode.Unavailable or StatusCode.Internal)
+            catch (RpcException exception) when (attempt < 3 && !cancellationToken.IsCancellationRequested
+                && exception.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled or StatusCode.DeadlineExceeded)
             {
                 // As in WaitReadyAsync: a fresh connection, once the guest has seen the old one go.
                 capsule.Agent.Reconnect();
