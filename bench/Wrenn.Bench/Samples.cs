@@ -24,6 +24,8 @@ internal sealed class Samples(string name, string unit, double? target, bool hig
 
     public double Max => _values.Max();
 
+    public double Mean => _values.Average();
+
     /// <summary>The value below which <paramref name="percent"/> % of the samples fall (nearest rank).</summary>
     public double Percentile(double percent)
     {
