@@ -5,6 +5,7 @@ using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Guest;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Management;
+using Wrenn.ControlPlane.Proxy;
 using Wrenn.ControlPlane.Snapshots;
 using Wrenn.ControlPlane.Storage;
 using Wrenn.ControlPlane.Streams;
@@ -46,6 +47,8 @@ public static class ControlPlaneSetup
         services.AddSingleton<GuestAccess>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<StreamAdmission>();
+        services.AddSingleton<GuestTunnels>();
+        services.AddHttpForwarder();
         services.AddSingleton<CapsuleMetricsStore>();
         services.AddSingleton<TeamSamples>();
         services.AddHostedService<FirstStart>();
@@ -68,6 +71,7 @@ public static class ControlPlaneSetup
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<RequestIds>();
         app.UseMiddleware<ErrorReplies>();
+        app.UseMiddleware<PortProxy>();
         app.UsePathBase("/api");
         app.Use((context, next) =>
         {

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Capsules;
+using Wrenn.ControlPlane.Identity;
+using Wrenn.ControlPlane.Telemetry;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Wrenn.ControlPlane.Proxy;
+
+/// <summary>
+/// The port proxy (spec §6): a request whose Host is <c>{port}-{capsule}.{domain}</c> goes to that
+/// guest port through the guest agent's tunnel and never reaches the API. Everything is streamed
+/// both ways (YARP's forwarder: any method, chunked bodies, WebSocket upgrades); the capsule is busy
+/// while a proxied request or WebSocket is open, and pause or delete cut them.
+/// </summary>
+internal sealed partial class PortProxy(
+    RequestDelegate next, IHttpForwarder forwarder, GuestTunnels tunnels, CapsuleStore store, ApiKeys keys,
+    CapsuleActivity activity, CapsuleConnections connections, ApiMetrics metrics, ControlPlaneOptions options)
+{
+    private static readonly ForwarderRequestConfig Config = new() { ActivityTimeout = TimeSpan.FromMinutes(15) };
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!TryParse(context.Request.Host.Host, out var port, out var id))
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        var record = await AdmitAsync(context, id).ConfigureAwait(false);
+        if (record is null)
+        {
+            return;
+        }
+
+        using var busy = activity.Begin(id);
+        using var open = metrics.Connection("proxy");
+        using var cut = connections.ScopeOf(id).Token.Register(context.Abort);
+        var error = await forwarder.SendAsync(context, GuestTunnels.Destination(id, port), tunnels.Invoker, Config, ForwardedHeaders.Instance)
+            .ConfigureAwait(false);
+        if (error != ForwarderError.None && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            await ErrorReplies.WriteAsync(context, new ApiException(ApiErrorCode.PortUnreachable, $"nothing accepts connections on guest port {port}")
+            {
+                RetryAfterSeconds = 1,
+            }).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Checks the key and the capsule's status; answers and returns null when the request cannot go through.</summary>
+    private async Task<CapsuleRecord?> AdmitAsync(HttpContext context, string id)
+    {
+        var key = context.Request.Headers["X-API-Key"].ToString();
+        ApiKeyRecord? credential = null;
+        if (key.Length > 0)
+        {
+            credential = await keys.FindAsync(key, context.RequestAborted).ConfigureAwait(false);
+            if (credential is null)
+            {
+                return await RefuseAsync(context, new ApiException(ApiErrorCode.Unauthorized, "the API key is not valid")).ConfigureAwait(false);
+            }
+        }
+        else if (options.ProxyRequiresKey)
+        {
+            return await RefuseAsync(context, new ApiException(ApiErrorCode.Unauthorized, "an API key is required")).ConfigureAwait(false);
+        }
+
+        var record = await store.GetAnyAsync(id, context.RequestAborted).ConfigureAwait(false);
+        if (record is null || (credential is not null && credential.TeamId != record.TeamId) || record.Status is Statuses.Stopped or Statuses.Error)
+        {
+            return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);
+        }
+
+        return record.Status switch
+        {
+            Statuses.Running => record,
+            Statuses.Paused => await RefuseAsync(context, ApiException.State("the capsule is paused")).ConfigureAwait(false),
+            _ => await RefuseAsync(context, new ApiException(ApiErrorCode.NotReady, "the capsule is not running yet") { RetryAfterSeconds = 1 }).ConfigureAwait(false),
+        };
+    }
+
+    private static async Task<CapsuleRecord?> RefuseAsync(HttpContext context, ApiException error)
+    {
+        await ErrorReplies.WriteAsync(context, error).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Matches <c>{port}-{capsule id}.</c> followed by the proxy domain (any domain when none is set).</summary>
+    private bool TryParse(string host, out int port, out string id)
+    {
+        port = 0;
+        id = string.Empty;
+        var match = ProxyHost().Match(host);
+        if (!match.Success || (options.ProxyDomain is { } domain && !match.Groups[3].Value.Equals(domain, StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        port = int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture);
+        id = match.Groups[2].Value.ToLowerInvariant();
+        return port is >= 1 and <= 65535;
+    }
+
+    [GeneratedRegex("^([1-9][0-9]{0,4})-(cl-[0-9a-z]{25})\\.(.+)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ProxyHost();
+}
