@@ -48,6 +48,9 @@ public static class ControlPlaneSetup
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<StreamAdmission>();
         services.AddSingleton<GuestTunnels>();
+        services.AddSingleton<UserStore>();
+        services.AddSingleton<Memberships>();
+        services.AddSingleton<LoginLimiter>();
         services.AddHttpForwarder();
         services.AddSingleton<CapsuleMetricsStore>();
         services.AddSingleton<TeamSamples>();
@@ -108,5 +111,9 @@ public static class ControlPlaneSetup
         SnapshotEndpoints.Map(app);
         StreamEndpoints.Map(app);
         UsageEndpoints.Map(app);
+        AuthEndpoints.Map(app);
+        TeamEndpoints.Map(app);
+        KeyEndpoints.Map(app);
+        AuditEndpoints.Map(app);
     }
 }
