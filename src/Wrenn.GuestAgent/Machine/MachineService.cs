@@ -1,7 +1,7 @@
 using Grpc.Core;
-using Microsoft.AspNetCore.Connections.Features;
 using Wrenn.Agent.Protocol;
 using Wrenn.GuestAgent.Security;
+using Wrenn.GuestAgent.Transport;
 using Wrenn.Linux.Clock;
 using Wrenn.Linux.Entropy;
 using Wrenn.Linux.Identity;
@@ -51,9 +51,18 @@ internal sealed partial class MachineService(AgentSecret secret, GuestEnvironmen
     public override Task<DetachReply> Detach(DetachRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        // Graceful: Kestrel finishes this call (the reply goes out), sends GOAWAY and closes the
-        // session; the host-link reader then waits for the next host's preface.
-        context.GetHttpContext().Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        var http = context.GetHttpContext();
+        // A development agent on a Unix socket has no host session to end.
+        if (http.Features.Get<IHostSessionFeature>() is { } session)
+        {
+            // After the reply (trailers included) has been handed to the transport.
+            http.Response.OnCompleted(() =>
+            {
+                session.EndWhenFlushed();
+                return Task.CompletedTask;
+            });
+        }
+
         return Task.FromResult(new DetachReply());
     }
 

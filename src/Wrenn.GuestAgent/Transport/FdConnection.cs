@@ -29,6 +29,7 @@ internal sealed class FdConnection : ConnectionContext
         _fd = fd;
         ConnectionId = id;
         Transport = new DuplexPipe(_fromHost.Reader, _toHost.Writer);
+        Features.Set<IHostSessionFeature>(new HostSessionFeature(this));
         Writer = RunWriterAsync();
     }
 
@@ -74,6 +75,12 @@ internal sealed class FdConnection : ConnectionContext
             return false;
         }
     }
+
+    /// <summary>
+    /// Ends the session once what Kestrel has written so far is on the wire (Machine.Detach: the
+    /// reply goes out, then the session is over).
+    /// </summary>
+    public void EndWhenFlushed() => _toHost.Reader.CancelPendingRead();
 
     /// <summary>The host went away: end the session.</summary>
     public void EndInput()
@@ -172,5 +179,10 @@ internal sealed class FdConnection : ConnectionContext
         public PipeReader Input { get; } = input;
 
         public PipeWriter Output { get; } = output;
+    }
+
+    private sealed class HostSessionFeature(FdConnection connection) : IHostSessionFeature
+    {
+        public void EndWhenFlushed() => connection.EndWhenFlushed();
     }
 }

@@ -16,7 +16,7 @@ public sealed class MachineServiceTests(AgentServerFixture agent) : IClassFixtur
     }
 
     [Fact]
-    public async Task Detach_AnswersThenClosesTheSession_AndTheNextCallReconnects()
+    public async Task Detach_WithoutAHostLinkSession_AnswersAndLeavesTheConnectionUsable()
     {
         await Client.DetachAsync(new DetachRequest(), AgentServer.Authorized());
 
