@@ -5,9 +5,7 @@ set -uo pipefail
 config=${1:-Release}
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 results=$(mktemp -d)
-# Template snapshots are built once per run and shared by every suite that boots capsules.
-export WRENN_TEST_TEMPLATES_DIR=$(mktemp -d /tmp/wrenn-tt-XXXXXX)
-trap 'rm -rf "$results" "$WRENN_TEST_TEMPLATES_DIR"' EXIT
+trap 'rm -rf "$results"' EXIT
 status=0
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)

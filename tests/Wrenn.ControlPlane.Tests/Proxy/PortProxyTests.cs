@@ -121,12 +121,21 @@ public sealed class PortProxyTests(ServerFixture fixture) : IAsyncLifetime
         var started = await Client.PostAsJsonAsync($"/v1/capsules/{_id}/exec",
             new { cmd = "python3", args = new[] { "/root/guest_server.py", GuestPort.ToString(System.Globalization.CultureInfo.InvariantCulture) }, background = true });
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        // Python starts slowly under emulation; each probe gets its own short deadline.
         using var anonymous = fixture.Server.Anonymous();
+        anonymous.Timeout = TimeSpan.FromSeconds(10);
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            if ((await anonymous.SendAsync(Request(HttpMethod.Get, "/headers"))).StatusCode == HttpStatusCode.OK)
+            try
             {
-                return;
+                if ((await anonymous.SendAsync(Request(HttpMethod.Get, "/headers"))).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (TaskCanceledException)
+            {
+                // A probe that raced the server's start: try again.
             }
 
             await Task.Delay(200);

@@ -36,10 +36,7 @@ public sealed class WrennServer : IAsyncDisposable
 
     public static string ImagesDirectory => Environment.GetEnvironmentVariable("WRENN_IMAGES_DIR") ?? "/var/lib/wrenn/images";
 
-    /// <summary>
-    /// Template snapshots shared by every server of this test run (and with the host agent tests
-    /// when scripts/run-tests.sh sets WRENN_TEST_TEMPLATES_DIR): a template is built once per run.
-    /// </summary>
+    /// <summary>Template snapshots shared by the servers of this test run (one at a time): a template is built once per run.</summary>
     public static string TemplatesDirectory { get; } = SharedTemplates();
 
     public static async Task<WrennServer> StartAsync()
@@ -185,11 +182,6 @@ public sealed class WrennServer : IAsyncDisposable
 
     private static string SharedTemplates()
     {
-        if (Environment.GetEnvironmentVariable("WRENN_TEST_TEMPLATES_DIR") is { Length: > 0 } shared)
-        {
-            return shared;
-        }
-
         var directory = Directory.CreateTempSubdirectory("wrenn-t-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
         return directory;

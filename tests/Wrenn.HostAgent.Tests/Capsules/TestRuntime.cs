@@ -54,11 +54,6 @@ public sealed class TestRuntime : IAsyncDisposable
 
     private static string SharedTemplates()
     {
-        if (Environment.GetEnvironmentVariable("WRENN_TEST_TEMPLATES_DIR") is { Length: > 0 } shared)
-        {
-            return shared;
-        }
-
         var directory = Directory.CreateTempSubdirectory("wrenn-t-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
         return directory;
