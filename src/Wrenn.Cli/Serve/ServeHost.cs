@@ -18,6 +18,8 @@ internal static class ServeHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://" + settings.Listen);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // A guest port that refuses is an ordinary 502 for the client, not a server warning.
+        builder.Logging.AddFilter("Yarp", LogLevel.Error);
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new RuntimeOptions { DataDirectory = settings.DataDirectory, TemplatesDirectory = settings.TemplatesDirectory });

@@ -18,7 +18,13 @@ internal sealed partial class PortProxy(
     RequestDelegate next, IHttpForwarder forwarder, GuestTunnels tunnels, CapsuleStore store, ApiKeys keys,
     CapsuleActivity activity, CapsuleConnections connections, ApiMetrics metrics, ControlPlaneOptions options)
 {
-    private static readonly ForwarderRequestConfig Config = new() { ActivityTimeout = TimeSpan.FromMinutes(15) };
+    // Tunnels carry plain HTTP/1.1 (upgrades included); idle streams may stay open for long polls.
+    private static readonly ForwarderRequestConfig Config = new()
+    {
+        ActivityTimeout = TimeSpan.FromMinutes(15),
+        Version = System.Net.HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+    };
 
     public async Task InvokeAsync(HttpContext context)
     {

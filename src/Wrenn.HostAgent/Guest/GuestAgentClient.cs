@@ -95,7 +95,9 @@ public sealed class GuestAgentClient : IDisposable
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(TimeSpan.FromSeconds(5));
+            // The reply takes milliseconds; when the agent's session end races it out (seen in a
+            // few pauses in ten), waiting longer only delays the pause.
+            deadline.CancelAfter(TimeSpan.FromSeconds(1));
             await Machine.DetachAsync(new DetachRequest(), cancellationToken: deadline.Token).ConfigureAwait(false);
         }
         catch (RpcException) when (!cancellationToken.IsCancellationRequested)
@@ -136,8 +138,13 @@ public sealed class GuestAgentClient : IDisposable
             // One connection carries every call: the guest end serves one session at a time.
             EnableMultipleHttp2Connections = false,
             InitialHttp2StreamWindowSize = 1024 * 1024,
-            // No keep-alive pings: an emulated guest busy on its only vCPU can leave a ping
-            // unanswered for tens of seconds, and the connection would be dropped under its calls.
+            // Pings only while calls are open, with a generous timeout: an emulated guest busy on
+            // its only vCPU can leave a ping unanswered for tens of seconds, but a session that
+            // never answers (seen, rarely, right after a restore) must fail its calls instead of
+            // hanging them forever; the next call then reconnects.
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(45),
         };
         var channel = GrpcChannel.ForAddress("http://capsule-agent", new GrpcChannelOptions
         {
