@@ -13,6 +13,8 @@ for project in tests/*/*.csproj; do
   # A hung test must fail the run, not stall CI: vstest kills the host and names the test.
   dotnet test "$project" -c "$config" --no-build -nologo --blame-hang-timeout 10m --blame-hang-dump-type none \
     --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=normal" || status=1
+  # A suite that leaked a capsule VM (a killed test host, a crashed server) must not slow the next.
+  pkill -f 'qemu-system-x86_64 -name wrenn-' || true
 done
 python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
