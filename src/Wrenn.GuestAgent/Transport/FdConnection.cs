@@ -80,17 +80,7 @@ internal sealed class FdConnection : ConnectionContext
     /// Ends the session once what Kestrel has written so far is on the wire (Machine.Detach: the
     /// reply goes out, then the session is over).
     /// </summary>
-    public void EndWhenFlushed()
-    {
-        DetachRequested = true;
-        _toHost.Reader.CancelPendingRead();
-    }
-
-    /// <summary>
-    /// The host asked to end this session (Machine.Detach): every byte the host sends from now on
-    /// belongs to its next connection, and nothing received before must ever be replayed.
-    /// </summary>
-    public bool DetachRequested { get; private set; }
+    public void EndWhenFlushed() => _toHost.Reader.CancelPendingRead();
 
     /// <summary>The host went away: end the session.</summary>
     public void EndInput()

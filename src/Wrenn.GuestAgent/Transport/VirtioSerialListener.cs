@@ -98,16 +98,8 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
         {
             // Kestrel ended the session on its own (it sent GOAWAY, or a new host's preface
             // reached a session the guest had not seen end): a new host may already have
-            // sent its preface into the dead session. After a Detach nothing is replayed: the
-            // old bytes hold the detached session's requests, Detach included.
-            if (_current.DetachRequested)
-            {
-                EndSession();
-            }
-            else
-            {
-                RestartFromRecent();
-            }
+            // sent its preface into the dead session.
+            RestartFromRecent();
         }
 
         var read = FdIo.Read(_port, buffer);
@@ -134,13 +126,6 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
 
     private void Route(ReadOnlySpan<byte> data)
     {
-        if (_current is { DetachRequested: true })
-        {
-            // The first bytes after a Detach (possibly in a restored snapshot) start the host's
-            // next connection: the detached session ends and is never fed again.
-            EndSession();
-        }
-
         if (_current is not null)
         {
             if (_current.Deliver(data))
