@@ -24,8 +24,18 @@ internal sealed partial class FirstStart(Database database, Accounts accounts, A
         var (_, key) = await keys.CreateAsync(new TeamId(team.Id), "admin", null, cancellationToken).ConfigureAwait(false);
         var path = Path.Combine(options.DataDirectory, KeyFileName);
         var temporary = path + ".tmp";
-        await File.WriteAllTextAsync(temporary, key + "\n", cancellationToken).ConfigureAwait(false);
-        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        // Created 0600 from the start: the key is never readable by others, not even briefly.
+        var file = new FileStream(temporary, new FileStreamOptions
+        {
+            Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        await using (file.ConfigureAwait(false))
+        {
+            await file.WriteAsync(System.Text.Encoding.ASCII.GetBytes(key + "\n"), cancellationToken).ConfigureAwait(false);
+            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
+        }
+
         File.Move(temporary, path, overwrite: true);
         await Console.Out.WriteLineAsync($"Created the default team and its API key (shown once; also in {path}):\n\n    {key}\n").ConfigureAwait(false);
         LogCreated(logger, team.Id);
