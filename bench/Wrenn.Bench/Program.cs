@@ -4,12 +4,18 @@ using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Vmm.Qemu;
 
-// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api]. Boots real
-// capsules; prints tables and RESULT lines.
+// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|uffd]. Boots real
+// capsules; prints tables and RESULT lines (the page server's last).
 var imagesDirectory = Argument("--images-dir") ?? Environment.GetEnvironmentVariable("WRENN_IMAGES_DIR") ?? "/var/lib/wrenn/images";
 var runs = int.Parse(Argument("--runs") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
 var only = Argument("--only");
 var agentBinary = Path.Combine(AppContext.BaseDirectory, "../../../agent/wrenn-agent");
+if (only == "uffd")
+{
+    await UffdBenchmark.RunAsync(runs);
+    return;
+}
+
 var dataDirectory = Directory.CreateTempSubdirectory("wrenn-bench-").FullName;
 var templatesDirectory = Path.Combine(dataDirectory, "templates");
 try
@@ -43,6 +49,11 @@ try
         // One server at a time owns the template snapshots built above.
         await using var server = await ApiServer.StartAsync(Path.Combine(dataDirectory, "api"), imagesDirectory, templatesDirectory);
         await ApiBenchmark.RunAsync(server, runs, runtimeBaseline.Create, runtimeBaseline.Resume);
+    }
+
+    if (only is null)
+    {
+        await UffdBenchmark.RunAsync(runs);
     }
 }
 finally
