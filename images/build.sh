@@ -6,6 +6,7 @@
 # Outputs (in --out, default /var/lib/wrenn/images), each written under a temporary name and
 # renamed into place, so an interrupted build never leaves a half-written file behind:
 #   vmlinuz           bzImage of the concrete package behind linux-image-cloud-amd64 (extracted, not installed)
+#   vmlinux           the same kernel as an uncompressed ELF (Firecracker boots only those)
 #   initrd.img        uncompressed newc cpio: static busybox, the virtio/vsock modules, images/initramfs/init
 #   <template>.ext4   read-only root filesystem per template (capsules write to a qcow2 overlay)
 #   manifest.json     files, hashes and kernel version, read by the host (Wrenn.HostAgent.Images)
@@ -347,6 +348,37 @@ install_kernel() {
     report_built vmlinuz "$start" "$(size_summary "$OUT/vmlinuz")"
 }
 
+# Unpacks the ELF kernel inside a bzImage: Firecracker boots only uncompressed ELF kernels on x86-64.
+# The compressed payload starts at one of these magics (lz4 legacy, as Debian's cloud kernel uses;
+# xz, zstd, gzip, lzma); the first offset
+# whose decompression starts with the ELF magic wins. Decompressors complain about the bytes after
+# the payload; only the output's header is judged.
+unpack_elf_kernel() {
+    local image=$1 out=$2 entry magic tool offset
+    for entry in '02214c18:lz4 -dcq' 'fd377a585a00:xz -dc' '28b52ffd:zstd -dcq' '1f8b08:gzip -dc' '5d000000:xz -dc --format=lzma'; do
+        magic=${entry%%:*}
+        tool=${entry#*:}
+        while read -r offset; do
+            tail -c "+$((offset + 1))" -- "$image" | $tool >"$out" 2>/dev/null || true
+            [[ $(head -c 4 -- "$out" | od -An -tx1 | tr -d ' \n') == 7f454c46 ]] && return 0
+        done < <(LC_ALL=C grep -obUaP "$(sed 's/../\\x&/g' <<<"$magic")" -- "$image" | cut -d: -f1)
+    done
+    return 1
+}
+
+# vmlinux: the same kernel as vmlinuz, uncompressed, for Firecracker.
+install_vmlinux() {
+    local key start=$EPOCHREALTIME tmp
+    key=$(sha256_text "vmlinux|$KERNEL_PACKAGE|$KERNEL_PACKAGE_VERSION|$SCRIPT_HASH")
+    if is_current vmlinux "$key"; then log "cached vmlinux"; return; fi
+    tmp=$(temp_output "$OUT" vmlinux)
+    unpack_elf_kernel "$KERNEL_TREE/boot/vmlinuz-$KERNEL_VERSION" "$tmp" || die "no ELF kernel found inside vmlinuz-$KERNEL_VERSION"
+    chmod 0644 "$tmp"
+    publish "$tmp" "$OUT/vmlinux"
+    mark_current vmlinux "$key"
+    report_built vmlinux "$start" "$(size_summary "$OUT/vmlinux")"
+}
+
 # Prints the module files (relative to the modules directory) to load, dependencies first.
 # Modules built into the kernel need no loading; a module neither built in nor shipped is an error.
 resolve_modules() {
@@ -620,6 +652,7 @@ main() {
 
     fetch_kernel
     install_kernel
+    install_vmlinux
     build_initrd
     for template in "${TEMPLATES[@]}"; do
         build_rootfs "$template"

@@ -3,17 +3,20 @@
 # are present it changes nothing, needs no root and does not touch the network.
 #
 #   qemu-system-x86 qemu-utils       the VMM and qemu-img (capsule overlays)
-#   mmdebstrap e2fsprogs busybox-static cpio kmod zstd
-#                                    images/build.sh: root filesystems, ext4 images, initramfs
+#   mmdebstrap e2fsprogs busybox-static cpio kmod zstd lz4
+#                                    images/build.sh: root filesystems, ext4 images, initramfs,
+#                                    the uncompressed kernel for Firecracker
 #   socat                            poking at capsule sockets (agent, console, QMP) by hand and in tests
+#   iproute2 nftables                Firecracker capsule networks: namespaces, veth and tap devices, NAT
 #   clang clang-14 lld lld-14        NativeAOT (the guest agent): clang is its default linker driver;
 #                                    in bookworm the clang and lld packages are the version-14 ones
 set -euo pipefail
 
 readonly PACKAGES=(
     qemu-system-x86 qemu-utils
-    mmdebstrap e2fsprogs busybox-static cpio kmod zstd
+    mmdebstrap e2fsprogs busybox-static cpio kmod zstd lz4
     socat
+    iproute2 nftables
     clang clang-14 lld lld-14
 )
 

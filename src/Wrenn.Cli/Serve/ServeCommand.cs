@@ -30,9 +30,17 @@ internal static class ServeCommand
         {
             Description = "Domain of the port proxy ({port}-{capsule}.<domain>); by default any suffix matches",
         };
+        var firecracker = new Option<string?>("--firecracker")
+        {
+            Description = "Firecracker binary: capsules run as Firecracker microVMs when /dev/kvm is usable (else QEMU)",
+        };
+        var jailer = new Option<string?>("--jailer")
+        {
+            Description = "Firecracker's jailer binary: each Firecracker VMM then runs chrooted, unprivileged, in its own cgroup",
+        };
         var command = new Command("serve", "Serve the Wrenn API with capsules on this machine")
         {
-            listen, dataDirectory, imagesDirectory, templatesDirectory, proxyDomain,
+            listen, dataDirectory, imagesDirectory, templatesDirectory, proxyDomain, firecracker, jailer,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,7 +49,9 @@ internal static class ServeCommand
                 Path.GetFullPath(parse.GetValue(dataDirectory)!),
                 Path.GetFullPath(parse.GetValue(imagesDirectory)!),
                 parse.GetValue(templatesDirectory) is { } templates ? Path.GetFullPath(templates) : null,
-                parse.GetValue(proxyDomain));
+                parse.GetValue(proxyDomain),
+                parse.GetValue(firecracker) is { } binary ? Path.GetFullPath(binary) : null,
+                parse.GetValue(jailer) is { } jail ? Path.GetFullPath(jail) : null);
             await using var app = ServeHost.Build(settings);
             await app.RunAsync(cancellationToken).ConfigureAwait(false);
             return 0;

@@ -237,6 +237,14 @@ public sealed partial class CapsuleRuntime
     private static async Task FreezeCapsuleImageAsync(CapsuleDirectory directory, CapsuleState state, SnapshotFiles target, SnapshotFiles changes, int changedPages, CancellationToken cancellationToken)
     {
         await SparseCopyAsync(state.MemoryPath, target.Memory, cancellationToken).ConfigureAwait(false);
+        if (File.Exists(changes.MemoryChain))
+        {
+            // A Firecracker snapshot: memory is a chain of layers, the disk a raw image.
+            Memory.MemoryChain.Load(changes.MemoryChain).WithOwnLayersIn(target.Root, directory.Root).Save(target.MemoryChain);
+            await SparseCopyAsync(directory.RawDisk, target.RawDisk, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (changedPages > 0)
         {
             Vmm.Qemu.GuestRam.ApplyChanges(target.Memory, changes.MemoryIndex, changes.MemoryPages, (long)state.MemoryMb * 1024 * 1024);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Wrenn.Linux.FileSystem;
 
 namespace Wrenn.HostAgent.Memory;
 
@@ -46,12 +47,50 @@ public sealed record MemoryChain(
         }
     }
 
+    /// <summary>
+    /// This chain with the layers that live under <paramref name="owner"/> (a capsule's directory)
+    /// hard-linked into <paramref name="directory"/>, so that the owner's older snapshot directories
+    /// can go; layers elsewhere (a template's) are shared in place.
+    /// </summary>
+    public MemoryChain WithOwnLayersIn(string directory, string owner)
+    {
+        var ownerPrefix = Path.GetFullPath(owner) + Path.DirectorySeparatorChar;
+        return this with
+        {
+            Layers = [.. Layers.Select(layer =>
+            {
+                if (!Path.GetFullPath(layer.Path).StartsWith(ownerPrefix, StringComparison.Ordinal) || Path.GetDirectoryName(layer.Path) == directory)
+                {
+                    return layer;
+                }
+
+                var linked = Path.Combine(directory, Path.GetFileName(layer.Path));
+                if (!File.Exists(linked) && !HardLink.TryCreate(layer.Path, linked))
+                {
+                    File.Copy(layer.Path, linked);
+                }
+
+                return layer with { Path = linked };
+            })],
+        };
+    }
+
+    /// <summary>
+    /// Writes the chain to <paramref name="path"/> (temporary file, then rename). Layers in the same
+    /// directory are recorded by file name, so the directory can be renamed as a whole (a template
+    /// build moving into place); others keep their full path.
+    /// </summary>
     public void Save(string path)
     {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        var portable = this with
+        {
+            Layers = [.. Layers.Select(layer => Path.GetDirectoryName(Path.GetFullPath(layer.Path)) == directory ? layer with { Path = Path.GetFileName(layer.Path) } : layer)],
+        };
         var temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
         {
-            JsonSerializer.Serialize(file, this, Options);
+            JsonSerializer.Serialize(file, portable, Options);
             file.Flush(flushToDisk: true);
         }
 
@@ -62,8 +101,10 @@ public sealed record MemoryChain(
     {
         try
         {
-            return JsonSerializer.Deserialize<MemoryChain>(File.ReadAllText(path), Options)
+            var chain = JsonSerializer.Deserialize<MemoryChain>(File.ReadAllText(path), Options)
                 ?? throw new MemoryLayerException("memory chain is empty");
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            return chain with { Layers = [.. chain.Layers.Select(layer => layer with { Path = Path.Combine(directory, layer.Path) })] };
         }
         catch (Exception exception) when (exception is IOException or JsonException or UnauthorizedAccessException)
         {

@@ -22,5 +22,14 @@ public sealed record SnapshotFiles(string Root)
     /// <summary>The frozen root disk overlay (template snapshots only).</summary>
     public string Disk => Path.Combine(Root, "disk.qcow2");
 
+    /// <summary>Firecracker snapshots: the memory layers that make up guest RAM (docs/memory-layers.md).</summary>
+    public string MemoryChain => Path.Combine(Root, "memory.json");
+
+    /// <summary>Firecracker snapshots: pages the guest touched after its previous resume, prefetched first.</summary>
+    public string WorkingSet => Path.Combine(Root, "working-set");
+
+    /// <summary>Firecracker template snapshots: the frozen root disk, a raw ext4 image.</summary>
+    public string RawDisk => Path.Combine(Root, "disk.raw");
+
     public string Manifest => Path.Combine(Root, "snapshot.json");
 }

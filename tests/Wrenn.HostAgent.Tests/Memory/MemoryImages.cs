@@ -56,5 +56,11 @@ internal sealed class MemoryImages : IDisposable
         return MemoryLayers.AppendDiff(below, raw, File(name + ".wmem"));
     }
 
-    public void Dispose() => Directory.Delete(Root, recursive: true);
+    public void Dispose()
+    {
+        if (Directory.Exists(Root))
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+    }
 }

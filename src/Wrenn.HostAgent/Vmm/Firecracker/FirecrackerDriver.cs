@@ -1,0 +1,251 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Wrenn.HostAgent.Memory;
+using Wrenn.HostAgent.Network;
+using Wrenn.HostAgent.PageServer;
+using Wrenn.HostAgent.Snapshots;
+using Wrenn.Linux.FileSystem;
+
+namespace Wrenn.HostAgent.Vmm.Firecracker;
+
+/// <summary>
+/// Runs capsules as Firecracker microVMs on KVM hosts (operator guide: docs/firecracker.md): each
+/// in its own network namespace, under the jailer when configured, reached over vsock; restored
+/// from layered memory served lazily by Wrenn's UFFD page server (docs/memory-layers.md).
+/// </summary>
+public sealed partial class FirecrackerDriver(
+    FirecrackerOptions options, CapsuleNetworks networks, PageServer.PageServer pageServer, ILogger<FirecrackerDriver> logger) : IVmm
+{
+    private static readonly TimeSpan ApiTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan ConnectLimit = TimeSpan.FromSeconds(10);
+    private const string NetworkFile = "network.json";
+    private const string MemoryFile = "memory.json";
+
+    public string Name => "firecracker";
+
+    public async Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var (root, vm) = await LaunchAsync(spec, startSession: null, memory: null, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Place(UncompressedKernel(spec.KernelPath), root.OutsidePath("vmlinux"));
+            Place(spec.InitrdPath, root.OutsidePath("initrd.img"));
+            var api = vm.Api;
+            await api.PutAsync("boot-source", FirecrackerRequests.BootSource(root.InsidePath("vmlinux"), root.InsidePath("initrd.img"), KernelArguments(spec)), cancellationToken).ConfigureAwait(false);
+            await api.PutAsync("drives/rootfs", FirecrackerRequests.RootDrive(root.InsidePath("rootfs.ext4")), cancellationToken).ConfigureAwait(false);
+            await api.PutAsync("machine-config", FirecrackerRequests.MachineConfig(spec.Vcpus, spec.MemoryMb), cancellationToken).ConfigureAwait(false);
+            await api.PutAsync("vsock", FirecrackerRequests.Vsock(root.InsidePath("vsock.sock")), cancellationToken).ConfigureAwait(false);
+            await api.PutAsync("network-interfaces/" + FirecrackerRequests.Interface,
+                FirecrackerRequests.NetworkInterface(CapsuleNetwork.TapName, CapsuleNetwork.GuestMac), cancellationToken).ConfigureAwait(false);
+            await api.PutAsync("entropy", FirecrackerRequests.Entropy(), cancellationToken).ConfigureAwait(false);
+            await api.PutAsync("actions", FirecrackerRequests.Action("InstanceStart"), cancellationToken).ConfigureAwait(false);
+            LogBooted(logger, spec.Directory.Root, vm.Process.Pid, root.Jailed);
+            return vm;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            await DiscardAsync(vm).ConfigureAwait(false);
+            throw exception as VmmException ?? new VmmException("booting the Firecracker VM failed", exception);
+        }
+    }
+
+    public async Task<IVm> RestoreAsync(VmSpec spec, SnapshotFiles files, int changedPages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(files);
+        var memory = MemoryChain.Load(files.MemoryChain);
+        var workingSet = WorkingSet.Load(files.WorkingSet);
+        var (root, vm) = await LaunchAsync(spec, root => pageServer.Start(root.OutsidePath("uffd.sock"), memory, workingSet, options.PageServer),
+            memory, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Place(files.DeviceState, root.OutsidePath("snapshot.state"));
+            var version = await VersionAsync(vm.Api, cancellationToken).ConfigureAwait(false);
+            await vm.Api.PutAsync("snapshot/load",
+                FirecrackerRequests.LoadSnapshot(root.InsidePath("snapshot.state"), root.InsidePath("uffd.sock"), version), cancellationToken).ConfigureAwait(false);
+            await vm.Session!.Connected.WaitAsync(ConnectLimit, cancellationToken).ConfigureAwait(false);
+            File.Delete(root.OutsidePath("snapshot.state"));
+            memory.Save(root.OutsidePath(MemoryFile));
+            await vm.ContinueAsync(cancellationToken).ConfigureAwait(false);
+            LogRestored(logger, spec.Directory.Root, vm.Process.Pid, memory.Layers.Count);
+            return vm;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            await DiscardAsync(vm).ConfigureAwait(false);
+            throw exception as VmmException ?? new VmmException("restoring the Firecracker snapshot failed", exception);
+        }
+    }
+
+    /// <summary>
+    /// Takes over a VM left by an earlier host agent. A restored VM whose memory was still being
+    /// loaded cannot be: its page server went away with that host agent, so it is ended instead.
+    /// </summary>
+    public async Task<IVm?> AdoptAsync(VmSpec spec, VmmProcess process, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(process);
+        var root = VmRoot.For(options, spec.Directory.Root);
+        var network = ReadNetwork(root);
+        var restored = File.Exists(root.OutsidePath(MemoryFile));
+        if (!process.IsAlive || network is null || (restored && !File.Exists(root.OutsidePath(FirecrackerVm.LoadedMarker))))
+        {
+            process.Kill();
+            if (network is not null)
+            {
+                await networks.DeleteAsync(network.Namespace, cancellationToken).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+
+        var api = new FirecrackerApi(root.Api, ApiTimeout);
+        await api.GetAsync("", cancellationToken).ConfigureAwait(false);
+        return new FirecrackerVm(spec, root, process, api, network, networks, session: null,
+            restored ? MemoryChain.Load(root.OutsidePath(MemoryFile)) : null, logger);
+    }
+
+    /// <summary>
+    /// Network, disk and process of a new VM, and its page server session when it is to be restored
+    /// (started once the VM's root exists, since its socket lives there); nothing is configured
+    /// through the API yet. On failure nothing is left behind.
+    /// </summary>
+    private async Task<(VmRoot Root, FirecrackerVm Vm)> LaunchAsync(VmSpec spec, Func<VmRoot, PageServerSession>? startSession, MemoryChain? memory, CancellationToken cancellationToken)
+    {
+        var root = VmRoot.For(options, spec.Directory.Root);
+        await CloneDiskAsync(spec, cancellationToken).ConfigureAwait(false);
+        var network = await networks.CreateAsync(root.Id, cancellationToken).ConfigureAwait(false);
+        VmmProcess? process = null;
+        PageServerSession? session = null;
+        try
+        {
+            if (!root.Jailed)
+            {
+                Directory.CreateDirectory(root.Outside);
+            }
+
+            process = await FirecrackerProcess.StartAsync(options, root, network, Path.Combine(spec.Directory.Root, "console.log"), cancellationToken).ConfigureAwait(false);
+            Place(spec.Directory.RawDisk, root.OutsidePath("rootfs.ext4"));
+            await File.WriteAllTextAsync(root.OutsidePath(NetworkFile), JsonSerializer.Serialize(network), cancellationToken).ConfigureAwait(false);
+            session = startSession?.Invoke(root);
+            if (root.Jailed)
+            {
+                await GrantJailAsync(root, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (root, new FirecrackerVm(spec, root, process, new FirecrackerApi(root.Api, ApiTimeout), network, networks, session, memory, logger));
+        }
+        catch
+        {
+            process?.Kill();
+            if (session is not null)
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await networks.DeleteAsync(network.Namespace, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The capsule's root disk: a copy of its template's raw image, made once. On filesystems with
+    /// reflinks (XFS, btrfs) it shares every block until written; elsewhere it is a sparse copy.
+    /// </summary>
+    private static async Task CloneDiskAsync(VmSpec spec, CancellationToken cancellationToken)
+    {
+        var disk = spec.Directory.RawDisk;
+        if (File.Exists(disk))
+        {
+            return;
+        }
+
+        // A template snapshot names its qcow2 disk (QEMU's); a Firecracker template keeps disk.raw beside it.
+        var source = Path.GetFileName(spec.RootImagePath) == "disk.qcow2"
+            ? Path.Combine(Path.GetDirectoryName(spec.RootImagePath)!, "disk.raw")
+            : spec.RootImagePath;
+        await HostCommand.RunAsync("cp", ["--reflink=auto", "--sparse=always", source, disk + ".tmp"], cancellationToken).ConfigureAwait(false);
+        File.Move(disk + ".tmp", disk);
+    }
+
+    /// <summary>Puts a file into the VM's root: a hard link when on the same filesystem, a copy otherwise.</summary>
+    private static void Place(string source, string target)
+    {
+        File.Delete(target);
+        if (!HardLink.TryCreate(source, target))
+        {
+            File.Copy(source, target);
+        }
+    }
+
+    /// <summary>The jailed VMM runs unprivileged: it must own what it opens in its chroot (disk, sockets, snapshot files).</summary>
+    private async Task GrantJailAsync(VmRoot root, CancellationToken cancellationToken)
+    {
+        string[] entries = [.. Directory.EnumerateFileSystemEntries(root.Outside)];
+        await HostCommand.RunAsync("chown", [$"{options.JailUid}:{options.JailGid}", .. entries], cancellationToken).ConfigureAwait(false);
+    }
+
+    private static CapsuleNetwork? ReadNetwork(VmRoot root)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CapsuleNetwork>(File.ReadAllText(root.OutsidePath(NetworkFile)));
+        }
+        catch (Exception exception) when (exception is IOException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<Version> VersionAsync(FirecrackerApi api, CancellationToken cancellationToken)
+    {
+        var info = await api.GetAsync("", cancellationToken).ConfigureAwait(false);
+        var text = info["vmm_version"]?.GetValue<string>() ?? "";
+        return Version.TryParse(text.Split('-')[0], out var version) ? version : new Version(1, 0);
+    }
+
+    private string KernelArguments(VmSpec spec)
+    {
+        var dns = options.DnsServers ?? HostResolvers();
+        return string.Join(' ', new[]
+        {
+            "console=ttyS0", "reboot=k", "panic=1", "pci=off", "quiet", "loglevel=4", "nokaslr", "root=/dev/vda",
+            $"wrenn.secret={spec.AgentSecret}", $"wrenn.link=vsock:{FirecrackerRequests.AgentPort}",
+            $"wrenn.net={CapsuleNetwork.GuestAddress}/{CapsuleNetwork.GuestPrefix},{CapsuleNetwork.GatewayAddress}",
+            dns.Count > 0 ? "wrenn.dns=" + string.Join(',', dns) : "",
+        }.Where(argument => argument.Length > 0));
+    }
+
+    /// <summary>The host's resolvers that a capsule can reach (not loopback: capsules never reach the host itself).</summary>
+    private static List<string> HostResolvers()
+    {
+        try
+        {
+            return [.. File.ReadLines("/etc/resolv.conf")
+                .Select(line => line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+                .Where(fields => fields.Length >= 2 && fields[0] == "nameserver" && System.Net.IPAddress.TryParse(fields[1], out var address)
+                    && !System.Net.IPAddress.IsLoopback(address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                .Select(fields => fields[1])];
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The ELF kernel build.sh unpacks next to vmlinuz (Firecracker cannot boot a bzImage).</summary>
+    private static string UncompressedKernel(string kernelPath) => Path.Combine(Path.GetDirectoryName(kernelPath)!, "vmlinux");
+
+    private static async Task DiscardAsync(FirecrackerVm vm)
+    {
+        await vm.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await vm.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Capsule VM in {CapsuleDirectory} booted: Firecracker pid {Pid}, jailed {Jailed}")]
+    private static partial void LogBooted(ILogger logger, string capsuleDirectory, int pid, bool jailed);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Capsule VM in {CapsuleDirectory} restored: Firecracker pid {Pid}, memory from {Layers} layers")]
+    private static partial void LogRestored(ILogger logger, string capsuleDirectory, int pid, int layers);
+}
