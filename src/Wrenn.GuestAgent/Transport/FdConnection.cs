@@ -23,6 +23,14 @@ internal sealed class FdConnection : ConnectionContext
     private readonly Pipe _fromHost = new(Options);
     private readonly Pipe _toHost = new(Options);
     private readonly CancellationTokenSource _closed = new();
+    private volatile bool _detaching;
+
+    // GOAWAY, no error, last stream 2^31-1 (every request was seen: the host retries none).
+    private static readonly byte[] GoAway = [0, 0, 8, 7, 0, 0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
+
+    // After Detach, output that follows within this quiet period (the reply's last frames, still in
+    // Kestrel's frame writer) is sent before the GOAWAY.
+    private static readonly TimeSpan DetachQuietPeriod = TimeSpan.FromMilliseconds(100);
 
     public FdConnection(SafeFileHandle fd, string id)
     {
@@ -78,9 +86,13 @@ internal sealed class FdConnection : ConnectionContext
 
     /// <summary>
     /// Ends the session once what Kestrel has written so far is on the wire (Machine.Detach: the
-    /// reply goes out, then the session is over).
+    /// reply goes out, then a GOAWAY, then nothing more from this session).
     /// </summary>
-    public void EndWhenFlushed() => _toHost.Reader.CancelPendingRead();
+    public void EndWhenFlushed()
+    {
+        _detaching = true;
+        _toHost.Reader.CancelPendingRead();
+    }
 
     /// <summary>The host went away: end the session.</summary>
     public void EndInput()
@@ -117,17 +129,18 @@ internal sealed class FdConnection : ConnectionContext
             while (IsOpen)
             {
                 var result = await _toHost.Reader.ReadAsync().ConfigureAwait(false);
-                foreach (var segment in result.Buffer)
+                if (!WriteBuffer(result) || result.IsCompleted)
                 {
-                    if (!WriteAll(segment.Span))
-                    {
-                        return;
-                    }
+                    return;
                 }
 
-                _toHost.Reader.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
+                if (result.IsCanceled)
                 {
+                    if (_detaching)
+                    {
+                        await FinishDetachAsync().ConfigureAwait(false);
+                    }
+
                     return;
                 }
             }
@@ -142,6 +155,49 @@ internal sealed class FdConnection : ConnectionContext
             // feeding it and look for the next host's preface.
             Abort(new ConnectionAbortedException("session closed"));
         }
+    }
+
+    /// <summary>
+    /// The last words of a detached session: the output that is still coming, then a GOAWAY. The
+    /// host waits for the GOAWAY before it stops the VM, so a snapshot never holds a session that
+    /// could still write: the restored guest's first bytes on the port are the new session's.
+    /// </summary>
+    private async Task FinishDetachAsync()
+    {
+        while (IsOpen)
+        {
+            using var quiet = new CancellationTokenSource(DetachQuietPeriod);
+            ReadResult result;
+            try
+            {
+                result = await _toHost.Reader.ReadAsync(quiet.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            if (!WriteBuffer(result) || result.IsCompleted || result.IsCanceled)
+            {
+                break;
+            }
+        }
+
+        WriteAll(GoAway);
+    }
+
+    private bool WriteBuffer(ReadResult result)
+    {
+        foreach (var segment in result.Buffer)
+        {
+            if (!WriteAll(segment.Span))
+            {
+                return false;
+            }
+        }
+
+        _toHost.Reader.AdvanceTo(result.Buffer.End);
+        return true;
     }
 
     private bool WriteAll(ReadOnlySpan<byte> data)

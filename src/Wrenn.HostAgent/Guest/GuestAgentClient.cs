@@ -11,6 +11,7 @@ namespace Wrenn.HostAgent.Guest;
 /// </summary>
 public sealed class GuestAgentClient : IDisposable
 {
+    private static readonly TimeSpan DetachLimit = TimeSpan.FromSeconds(2);
     private readonly Func<CancellationToken, ValueTask<Stream>> _connect;
     // Replaced whole when the secret rotates; calls read it as they start.
     private volatile string _secret;
@@ -86,26 +87,37 @@ public sealed class GuestAgentClient : IDisposable
     }
 
     /// <summary>
-    /// Before a snapshot: asks the guest to end this session (Machine.Detach), then drops the
-    /// connection, so that no half-open session is frozen into the snapshot. An agent that cannot
-    /// answer only costs the restored guest one stale session, which the next connection outlives.
+    /// Before a snapshot: asks the guest to end this session (Machine.Detach) and waits for its
+    /// GOAWAY, after which the guest writes nothing more for this session (the HTTP handler then
+    /// closes the connection), then drops the connection. So no session that could still write is
+    /// frozen into the snapshot: stale frames would otherwise reach the next host's connection.
+    /// An agent that does not answer in time costs at most one failed first call after restore.
     /// </summary>
     public async Task DetachAsync(CancellationToken cancellationToken)
     {
+        var stream = Volatile.Read(ref _stream);
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            // The reply takes milliseconds; when the agent's session end races it out (seen in a
-            // few pauses in ten), waiting longer only delays the pause.
-            deadline.CancelAfter(TimeSpan.FromSeconds(1));
+            deadline.CancelAfter(DetachLimit);
             await Machine.DetachAsync(new DetachRequest(), cancellationToken: deadline.Token).ConfigureAwait(false);
+            await WaitClosedAsync(stream, deadline.Token).ConfigureAwait(false);
         }
-        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // Proceed: the snapshot is still consistent, only the first call after restore may retry.
         }
 
         Reconnect();
+    }
+
+    /// <summary>Waits until the HTTP handler has closed <paramref name="stream"/> (it does once the guest's GOAWAY arrived and no call is open).</summary>
+    private static async Task WaitClosedAsync(Stream? stream, CancellationToken cancellationToken)
+    {
+        while (stream is { CanRead: true })
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public void Dispose() => _connection.Channel.Dispose();
