@@ -30,6 +30,11 @@ internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorRe
             {
                 LogUnexpected(logger, exception);
             }
+            else if (error.Code == ApiErrorCode.AgentError)
+            {
+                // For operators only: what the host saw (status and detail), never sent to the client.
+                LogAgentFailure(logger, exception.GetType().Name, exception.Message);
+            }
 
             await WriteAsync(context, error).ConfigureAwait(false);
         }
@@ -89,6 +94,9 @@ internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorRe
         CapsuleFailure.AgentFailed => new ApiException(ApiErrorCode.AgentError, "the guest agent failed"),
         _ => new ApiException(ApiErrorCode.AgentError, "the host agent failed"),
     };
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Capsule or guest agent failure: {Kind}: {Detail}")]
+    private static partial void LogAgentFailure(ILogger logger, string kind, string detail);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Unexpected failure")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);

@@ -20,6 +20,7 @@ public sealed class CapsuleNetworkTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
+        await RemoveUpstreamAsync(); // left by an interrupted run
         await Run("ip", "netns", "add", Upstream);
         await Run("ip", "link", "add", "wrenntest0", "type", "veth", "peer", "name", "eth0", "netns", Upstream);
         await Run("ip", "addr", "add", UpstreamHost + "/24", "dev", "wrenntest0");
@@ -41,10 +42,26 @@ public sealed class CapsuleNetworkTests : IAsyncLifetime, IDisposable
             await _networks.DeleteAsync(name, CancellationToken.None);
         }
 
-        await Run("ip", "netns", "delete", Upstream);
+        await RemoveUpstreamAsync();
     }
 
     public void Dispose() => _networks.Dispose();
+
+    /// <summary>Removes the stand-in upstream: its veth pair (explicitly: a namespace may outlive its file for a while) and namespace.</summary>
+    private static async Task RemoveUpstreamAsync()
+    {
+        foreach (var command in new[] { new[] { "link", "delete", "wrenntest0" }, ["netns", "delete", Upstream] })
+        {
+            try
+            {
+                await Run("ip", command);
+            }
+            catch (InvalidOperationException)
+            {
+                // Not there: nothing to remove.
+            }
+        }
+    }
 
     [Fact]
     public async Task CapsuleTraffic_GoesOutMasqueraded_ButNeverToAnotherCapsuleOrTheHost()

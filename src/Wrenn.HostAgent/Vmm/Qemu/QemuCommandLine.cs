@@ -39,6 +39,11 @@ internal static class QemuCommandLine
             "-m", spec.MemoryMb.ToString(CultureInfo.InvariantCulture),
             "-smp", spec.Vcpus.ToString(CultureInfo.InvariantCulture),
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+            // Virtqueue kicks as synchronous MMIO exits, not eventfds: with ioeventfd a kick of the
+            // agent's virtio-serial port is now and then lost, and the guest's writes wait forever
+            // (the session goes silent, even to HTTP/2 pings; cf. the virtio-console hang reported
+            // for guest kernels 6.1+, whose workaround this is).
+            "-global", "virtio-mmio.ioeventfd=off",
             "-daemonize", "-pidfile", directory.PidFile,
             "-kernel", spec.KernelPath,
             "-initrd", spec.InitrdPath,
