@@ -67,7 +67,7 @@ internal static class UffdBenchmark
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"fault latency p99: {latency.Percentile(99):0.0} us over {latency.Count} faults"));
+            $"fault latency p99: {latency.Percentile(99):0.0} us, p99.9: {latency.Percentile(99.9):0.0} us, mean: {latency.Mean:0.0} us over {latency.Count} faults"));
         var pagesPerSecond = Math.Max(faults2M.Median, prefetch.Median);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RESULT uffd pages_per_s={pagesPerSecond:0} fault_p50_us={latency.Median:0.0} fault_p99_us={latency.Percentile(99):0.0}"));

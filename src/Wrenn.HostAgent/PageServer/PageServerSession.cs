@@ -42,6 +42,7 @@ public sealed partial class PageServerSession : IAsyncDisposable
     private MappedMemory? _faultStaging;
     private MappedMemory? _prefetchStaging;
     private int _recorded;
+    private int _disposed;
     private volatile bool _fullyLoaded;
 
     internal PageServerSession(string socketPath, PageMap map, uint[] workingSet, PageServerOptions options, ILogger logger)
@@ -80,6 +81,12 @@ public sealed partial class PageServerSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Both the VM that owns the session and the page server (at shutdown) may dispose it.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         await _accept.ConfigureAwait(false);
