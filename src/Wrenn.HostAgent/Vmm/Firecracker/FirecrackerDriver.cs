@@ -60,7 +60,9 @@ public sealed partial class FirecrackerDriver(
             memory, cancellationToken).ConfigureAwait(false);
         try
         {
-            Place(files.DeviceState, root.OutsidePath("snapshot.state"));
+            // A copy, not a link: under the jailer the VMM's user must own it, and the snapshot's own file stays Wrenn's.
+            File.Copy(files.DeviceState, root.OutsidePath("snapshot.state"), overwrite: true);
+            await GrantJailAsync(root, ["snapshot.state"], cancellationToken).ConfigureAwait(false);
             var version = await VersionAsync(vm.Api, cancellationToken).ConfigureAwait(false);
             await vm.Api.PutAsync("snapshot/load",
                 FirecrackerRequests.LoadSnapshot(root.InsidePath("snapshot.state"), root.InsidePath("uffd.sock"), version), cancellationToken).ConfigureAwait(false);
@@ -129,10 +131,7 @@ public sealed partial class FirecrackerDriver(
             Place(spec.Directory.RawDisk, root.OutsidePath("rootfs.ext4"));
             await File.WriteAllTextAsync(root.OutsidePath(NetworkFile), JsonSerializer.Serialize(network), cancellationToken).ConfigureAwait(false);
             session = startSession?.Invoke(root);
-            if (root.Jailed)
-            {
-                await GrantJailAsync(root, cancellationToken).ConfigureAwait(false);
-            }
+            await GrantJailAsync(root, session is null ? ["rootfs.ext4"] : ["rootfs.ext4", "uffd.sock"], cancellationToken).ConfigureAwait(false);
 
             return (root, new FirecrackerVm(spec, root, process, new FirecrackerApi(root.Api, ApiTimeout), network, networks, session, memory, logger));
         }
@@ -169,7 +168,10 @@ public sealed partial class FirecrackerDriver(
         File.Move(disk + ".tmp", disk);
     }
 
-    /// <summary>Puts a file into the VM's root: a hard link when on the same filesystem, a copy otherwise.</summary>
+    /// <summary>
+    /// Puts a file into the VM's root: a hard link when on the same filesystem, a copy otherwise.
+    /// Shared read-only inputs (kernel, initramfs) are linked but never handed to the jail's user.
+    /// </summary>
     private static void Place(string source, string target)
     {
         File.Delete(target);
@@ -179,11 +181,16 @@ public sealed partial class FirecrackerDriver(
         }
     }
 
-    /// <summary>The jailed VMM runs unprivileged: it must own what it opens in its chroot (disk, sockets, snapshot files).</summary>
-    private async Task GrantJailAsync(VmRoot root, CancellationToken cancellationToken)
+    /// <summary>
+    /// A jailed VMM runs unprivileged: it must own what it writes (its disk, the page server's socket,
+    /// the snapshot state it loads). Only those, never links to shared files: chown acts on the inode.
+    /// </summary>
+    private async Task GrantJailAsync(VmRoot root, string[] names, CancellationToken cancellationToken)
     {
-        string[] entries = [.. Directory.EnumerateFileSystemEntries(root.Outside)];
-        await HostCommand.RunAsync("chown", [$"{options.JailUid}:{options.JailGid}", .. entries], cancellationToken).ConfigureAwait(false);
+        if (root.Jailed)
+        {
+            await HostCommand.RunAsync("chown", [$"{options.JailUid}:{options.JailGid}", .. names.Select(root.OutsidePath)], cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static CapsuleNetwork? ReadNetwork(VmRoot root)

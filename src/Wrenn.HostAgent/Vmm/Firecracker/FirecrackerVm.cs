@@ -24,6 +24,7 @@ internal sealed partial class FirecrackerVm : IVm
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _lifetime = new();
     private MemoryChain? _memory;
+    private bool _fullSnapshotNext;
     private volatile bool _stopping;
 
     public FirecrackerVm(VmSpec spec, VmRoot root, VmmProcess process, FirecrackerApi api, CapsuleNetwork network, CapsuleNetworks networks,
@@ -55,8 +56,8 @@ internal sealed partial class FirecrackerVm : IVm
 
     /// <summary>
     /// Pauses the VM and saves it: device state, and memory as a new layer on the chain it was
-    /// restored from (a Diff snapshot: only pages dirtied since then) or, for a booted VM, as a base
-    /// layer (a Full snapshot). Returns 0: no memory.index/memory.pages, the layers are verified by
+    /// restored from (a Diff snapshot: only pages dirtied since then) or, for a booted VM or after a
+    /// failed snapshot, as a base layer (a Full snapshot). Returns 0: no memory.index/memory.pages, the layers are verified by
     /// their own checksums.
     /// </summary>
     public async Task<int> SnapshotAsync(SnapshotFiles files, bool keepRunning, CancellationToken cancellationToken)
@@ -66,7 +67,10 @@ internal sealed partial class FirecrackerVm : IVm
         var rawMemory = _root.OutsidePath("snapshot.mem");
         try
         {
-            var diff = _memory is not null;
+            var diff = _memory is not null && !_fullSnapshotNext;
+            // Firecracker resets its dirty page tracking with every snapshot it writes: if turning this
+            // one into a layer fails, the pages it held are in no layer, and only a Full snapshot is safe.
+            _fullSnapshotNext = true;
             await _api.PutAsync("snapshot/create",
                 FirecrackerRequests.CreateSnapshot(diff, _root.InsidePath("snapshot.state"), _root.InsidePath("snapshot.mem")), cancellationToken).ConfigureAwait(false);
             File.Move(_root.OutsidePath("snapshot.state"), files.DeviceState, overwrite: true);
@@ -75,6 +79,7 @@ internal sealed partial class FirecrackerVm : IVm
             memory.Save(files.MemoryChain);
             WorkingSet.Save(files.WorkingSet, _session?.FaultedPages ?? []);
             _memory = memory;
+            _fullSnapshotNext = false;
             if (keepRunning)
             {
                 await ContinueAsync(cancellationToken).ConfigureAwait(false);
