@@ -173,7 +173,7 @@ public sealed partial class CapsuleRuntime
         {
             if (images.Templates.TryGetValue(spec.Template, out var image))
             {
-                var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb);
+                var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb, vmm.Name);
                 return await _templates.GetOrBuildAsync(key, (staging, final, token) => BuildTemplateAsync(spec, image.Path, staging, final, token), cancellationToken)
                     .ConfigureAwait(false);
             }

@@ -18,10 +18,15 @@ public sealed class TemplateStore(string root, GuestImages images)
     public string Root { get; } = root;
 
     /// <summary>The snapshot directory of a built-in template image at a VM size.</summary>
-    public static string KeyFor(TemplateImage image, int vcpus, int memoryMb)
+    /// <param name="image">The template image.</param>
+    /// <param name="vcpus">VM size.</param>
+    /// <param name="memoryMb">VM size.</param>
+    /// <param name="vmm">The driver that builds and restores it: QEMU and Firecracker snapshots differ (QEMU's keys carry no suffix).</param>
+    public static string KeyFor(TemplateImage image, int vcpus, int memoryMb, string vmm = "qemu")
     {
         ArgumentNullException.ThrowIfNull(image);
-        return string.Create(CultureInfo.InvariantCulture, $"{image.Name}-{image.InputHash[..Math.Min(12, image.InputHash.Length)]}-{vcpus}c{memoryMb}m");
+        var driver = vmm == "qemu" ? "" : "-" + vmm;
+        return string.Create(CultureInfo.InvariantCulture, $"{image.Name}-{image.InputHash[..Math.Min(12, image.InputHash.Length)]}-{vcpus}c{memoryMb}m{driver}");
     }
 
     public SnapshotFiles FilesFor(string key) => new(Path.Combine(Root, key));
