@@ -103,6 +103,11 @@ public sealed partial class CapsuleRuntime
             spec = spec with { Memory = spec.Memory with { Prealloc = eagerMemory } };
             vm = await vmm.RestoreAsync(spec, files, manifest.ChangedPages, cancellationToken).ConfigureAwait(false);
         }
+        catch (SnapshotException exception)
+        {
+            // Found by the driver (a Firecracker snapshot's memory layers): still paused, nothing changed.
+            throw new CapsuleException(CapsuleFailure.SnapshotCorrupt, "the capsule's snapshot is missing or damaged", exception);
+        }
         catch (VmmException exception)
         {
             throw new CapsuleException(CapsuleFailure.ResumeFailed, "the VM could not be started from the snapshot", exception);

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Wrenn.Linux.FileSystem;
 
+using Wrenn.HostAgent.Snapshots;
+
 namespace Wrenn.HostAgent.Memory;
 
 /// <summary>
@@ -32,7 +34,7 @@ public sealed record MemoryChain(
                 opened.Add(open);
                 if (open.Header.LayerId != layer.Id || open.Header.ParentId != parent || open.Header.MemoryBytes != MemoryBytes)
                 {
-                    throw new MemoryLayerException("memory layer does not belong to this chain");
+                    throw new SnapshotException("memory layer does not belong to this chain");
                 }
 
                 parent = open.Header.LayerId;
@@ -102,13 +104,13 @@ public sealed record MemoryChain(
         try
         {
             var chain = JsonSerializer.Deserialize<MemoryChain>(File.ReadAllText(path), Options)
-                ?? throw new MemoryLayerException("memory chain is empty");
+                ?? throw new SnapshotException("memory chain is empty");
             var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
             return chain with { Layers = [.. chain.Layers.Select(layer => layer with { Path = Path.Combine(directory, layer.Path) })] };
         }
         catch (Exception exception) when (exception is IOException or JsonException or UnauthorizedAccessException)
         {
-            throw new MemoryLayerException("memory chain is missing or unreadable", exception);
+            throw new SnapshotException("memory chain is missing or unreadable", exception);
         }
     }
 }

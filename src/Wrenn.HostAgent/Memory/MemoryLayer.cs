@@ -3,6 +3,8 @@ using System.IO.Hashing;
 using Microsoft.Win32.SafeHandles;
 using Wrenn.Linux.Memory;
 
+using Wrenn.HostAgent.Snapshots;
+
 namespace Wrenn.HostAgent.Memory;
 
 /// <summary>
@@ -34,7 +36,7 @@ internal sealed class MemoryLayer : IDisposable
     /// <summary>Checksum of each stored data page, by its slot in the data region.</summary>
     public IReadOnlyList<ulong> DataChecksums { get; }
 
-    /// <summary>Opens <paramref name="path"/>; a damaged or foreign file is a <see cref="MemoryLayerException"/>.</summary>
+    /// <summary>Opens <paramref name="path"/>; a damaged or foreign file is a <see cref="SnapshotException"/>.</summary>
     public static MemoryLayer Open(string path)
     {
         SafeFileHandle file;
@@ -44,7 +46,7 @@ internal sealed class MemoryLayer : IDisposable
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            throw new MemoryLayerException("memory layer is missing or unreadable", exception);
+            throw new SnapshotException("memory layer is missing or unreadable", exception);
         }
 
         try
@@ -53,21 +55,21 @@ internal sealed class MemoryLayer : IDisposable
             var length = RandomAccess.GetLength(file);
             if (length < LayerHeader.Size || RandomAccess.Read(file, headerBytes, 0) != LayerHeader.Size)
             {
-                throw new MemoryLayerException("memory layer is truncated");
+                throw new SnapshotException("memory layer is truncated");
             }
 
-            var header = LayerHeader.Parse(headerBytes) ?? throw new MemoryLayerException("memory layer header is invalid");
+            var header = LayerHeader.Parse(headerBytes) ?? throw new SnapshotException("memory layer header is invalid");
             var tableBytes = new byte[checked((int)(header.EntryCount * LayerHeader.EntrySize))];
             if (header.TableOffset + tableBytes.Length != length || RandomAccess.Read(file, tableBytes, header.TableOffset) != tableBytes.Length
                 || XxHash3.HashToUInt64(tableBytes) != header.TableChecksum)
             {
-                throw new MemoryLayerException("memory layer page table is damaged");
+                throw new SnapshotException("memory layer page table is damaged");
             }
 
             var (entries, checksums) = ParseTable(tableBytes, header);
             if (LayerHeader.DataOffset + (long)checksums.Length * LayerHeader.PageSize != header.TableOffset)
             {
-                throw new MemoryLayerException("memory layer data is truncated");
+                throw new SnapshotException("memory layer data is truncated");
             }
 
             var mapping = checksums.Length > 0 ? MappedMemory.ReadOnly(file, header.TableOffset) : null;
@@ -107,7 +109,7 @@ internal sealed class MemoryLayer : IDisposable
             var checksum = BinaryPrimitives.ReadUInt64LittleEndian(record[8..]);
             if (page <= previous || page >= header.Pages)
             {
-                throw new MemoryLayerException("memory layer page table is out of order");
+                throw new SnapshotException("memory layer page table is out of order");
             }
 
             previous = page;

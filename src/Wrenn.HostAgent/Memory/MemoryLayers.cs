@@ -1,6 +1,8 @@
 using Microsoft.Win32.SafeHandles;
 using Wrenn.Linux.FileSystem;
 
+using Wrenn.HostAgent.Snapshots;
+
 namespace Wrenn.HostAgent.Memory;
 
 /// <summary>
@@ -51,7 +53,7 @@ public static class MemoryLayers
         using var diff = File.OpenHandle(sparseDiff, FileMode.Open, FileAccess.Read);
         if (RandomAccess.GetLength(diff) != below.MemoryBytes)
         {
-            throw new MemoryLayerException("diff memory file does not match the guest memory size");
+            throw new SnapshotException("diff memory file does not match the guest memory size");
         }
 
         using var map = below.Open();
@@ -157,7 +159,7 @@ public static class MemoryLayers
     {
         if (memoryBytes <= 0 || memoryBytes % PageSize != 0)
         {
-            throw new MemoryLayerException("memory image size is not a whole number of pages");
+            throw new SnapshotException("memory image size is not a whole number of pages");
         }
     }
 }

@@ -1,3 +1,5 @@
+using Wrenn.HostAgent.Snapshots;
+
 namespace Wrenn.HostAgent.Memory;
 
 /// <summary>
@@ -19,7 +21,7 @@ internal sealed class PageMap : IDisposable
         ArgumentNullException.ThrowIfNull(layers);
         if (layers.Count == 0)
         {
-            throw new MemoryLayerException("a memory chain needs at least one layer");
+            throw new SnapshotException("a memory chain needs at least one layer");
         }
 
         _layers = [.. layers];
@@ -30,7 +32,7 @@ internal sealed class PageMap : IDisposable
             var layer = _layers[index];
             if (layer.Header.MemoryBytes != MemoryBytes)
             {
-                throw new MemoryLayerException("memory layers of one chain differ in size");
+                throw new SnapshotException("memory layers of one chain differ in size");
             }
 
             var slot = 0L;

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Wrenn.HostAgent.Memory;
 
+using Wrenn.HostAgent.Snapshots;
+
 namespace Wrenn.HostAgent.PageServer;
 
 /// <summary>
@@ -13,10 +15,8 @@ public sealed class PageServer(ILoggerFactory loggers) : IAsyncDisposable
     private readonly ConcurrentDictionary<string, PageServerSession> _sessions = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggers.CreateLogger<PageServerSession>();
 
-    public int SessionCount => _sessions.Count;
-
     /// <summary>
-    /// Opens <paramref name="memory"/> (a damaged chain is a <see cref="MemoryLayerException"/>) and
+    /// Opens <paramref name="memory"/> (a damaged chain is a <see cref="SnapshotException"/>) and
     /// listens on <paramref name="socketPath"/> for the VMM that will run it.
     /// </summary>
     public PageServerSession Start(string socketPath, MemoryChain memory, IReadOnlyList<uint> workingSet, PageServerOptions? options = null)

@@ -382,15 +382,8 @@ public sealed partial class PageServerSession : IAsyncDisposable
 
     private int PlaceData(ActiveRegion region, long page, int run)
     {
-        for (var k = 0; k < run; k++)
-        {
-            if (!_map.Verify(page + k))
-            {
-                throw new InvalidDataException($"memory page {page + k} does not match its checksum");
-            }
-        }
-
-        var result = _uffd!.Copy(region.AddressOf(page), _map.Address(page), (long)run * PageSize);
+        var source = VerifiedSource(page, run);
+        var result = _uffd!.Copy(region.AddressOf(page), source, (long)run * PageSize);
         Interlocked.Add(ref Stats.CopiedPageCount, run);
         return Settle(region, page, run, result);
     }
@@ -427,7 +420,7 @@ public sealed partial class PageServerSession : IAsyncDisposable
         {
             var result = pages == 1 && (_removed.IsSet(page) || _map.IsZero(page))
                 ? _uffd!.ZeroPages(region.AddressOf(page), bytes)
-                : _uffd!.Copy(region.AddressOf(page), pages == 1 ? _map.Address(page) : AssembleHuge(page), bytes);
+                : _uffd!.Copy(region.AddressOf(page), pages == 1 ? VerifiedSource(page, 1) : AssembleHuge(page), bytes);
             if (result == -Errno.EEXIST)
             {
                 _uffd.Wake(region.AddressOf(page), bytes);
@@ -446,6 +439,23 @@ public sealed partial class PageServerSession : IAsyncDisposable
 
             Thread.Yield(); // the VMM is changing its mappings; try again
         }
+    }
+
+    /// <summary>
+    /// The stored bytes of <paramref name="run"/> non-zero pages from <paramref name="page"/> (stored
+    /// next to each other), each checked first: every path that hands the guest data goes through here.
+    /// </summary>
+    private nint VerifiedSource(long page, int run)
+    {
+        for (var k = 0; k < run; k++)
+        {
+            if (!_map.Verify(page + k))
+            {
+                throw new InvalidDataException($"memory page {page + k} does not match its checksum");
+            }
+        }
+
+        return _map.Address(page);
     }
 
     /// <summary>The target range no longer exists: unmapped, or the VM exited while we copied.</summary>
@@ -488,7 +498,7 @@ public sealed partial class PageServerSession : IAsyncDisposable
     {
         if (!_removed.IsSet(unit) && !_map.IsZero(unit) && _map.RunLength(unit, HugePages) == HugePages)
         {
-            return _map.Address(unit);
+            return VerifiedSource(unit, HugePages);
         }
 
         // Each staging buffer is used only by the one thread it belongs to.
@@ -502,6 +512,7 @@ public sealed partial class PageServerSession : IAsyncDisposable
             }
             else
             {
+                VerifiedSource(unit + k, 1);
                 _map.Data(unit + k).CopyTo(page);
             }
         }

@@ -16,7 +16,6 @@ public sealed partial class MappedMemory : IDisposable
     private const int MAP_ANONYMOUS = 0x20;
     private const int MAP_NORESERVE = 0x4000;
     private const int MADV_DONTNEED = 4;
-    private const int MADV_WILLNEED = 3;
     private static readonly nint MapFailed = -1;
 
     private nint _address;
@@ -44,9 +43,6 @@ public sealed partial class MappedMemory : IDisposable
 
     /// <summary>Drops the pages of [<paramref name="offset"/>, +<paramref name="length"/>): the next touch faults again.</summary>
     public void Discard(long offset, long length) => Advise(offset, length, MADV_DONTNEED);
-
-    /// <summary>Asks the kernel to read [<paramref name="offset"/>, +<paramref name="length"/>) ahead.</summary>
-    public void WillNeed(long offset, long length) => Advise(offset, length, MADV_WILLNEED);
 
     /// <summary>A span over the mapping (callers keep it shorter-lived than this object).</summary>
     public unsafe Span<byte> Span(long offset, int length)

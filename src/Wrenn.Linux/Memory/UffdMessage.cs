@@ -7,12 +7,9 @@ namespace Wrenn.Linux.Memory;
 public readonly struct UffdMessage
 {
     public const byte EventPageFault = 0x12;
-    public const byte EventFork = 0x13;
     public const byte EventRemap = 0x14;
     public const byte EventRemove = 0x15;
     public const byte EventUnmap = 0x16;
-
-    public const ulong PageFaultFlagWrite = 1;
 
     [FieldOffset(0)] private readonly byte _event;
     [FieldOffset(8)] private readonly ulong _argument0;
@@ -20,9 +17,6 @@ public readonly struct UffdMessage
     [FieldOffset(24)] private readonly ulong _argument2;
 
     public byte Event => _event;
-
-    /// <summary>Page fault: flags (write, write-protect, minor).</summary>
-    public ulong FaultFlags => _argument0;
 
     /// <summary>Page fault: the faulting address.</summary>
     public ulong FaultAddress => _argument1;

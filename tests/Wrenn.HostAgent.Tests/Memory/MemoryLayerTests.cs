@@ -1,5 +1,7 @@
 using Wrenn.HostAgent.Memory;
 
+using Wrenn.HostAgent.Snapshots;
+
 namespace Wrenn.HostAgent.Tests.Memory;
 
 public sealed class MemoryLayerTests : IDisposable
@@ -90,12 +92,12 @@ public sealed class MemoryLayerTests : IDisposable
         var chain = _images.Base(image);
         var other = _images.Base(image, "other");
         var swapped = chain with { Layers = [chain.Layers[0] with { Path = other.Layers[0].Path }] };
-        Assert.Throws<MemoryLayerException>(() => swapped.Open());
+        Assert.Throws<SnapshotException>(() => swapped.Open());
 
         var bytes = File.ReadAllBytes(chain.Layers[0].Path);
         bytes[^3] ^= 0x55; // inside the page table at the end
         File.WriteAllBytes(chain.Layers[0].Path, bytes);
-        Assert.Throws<MemoryLayerException>(() => chain.Open());
+        Assert.Throws<SnapshotException>(() => chain.Open());
     }
 
     [Fact]

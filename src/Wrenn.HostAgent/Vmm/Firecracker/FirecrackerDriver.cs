@@ -144,6 +144,7 @@ public sealed partial class FirecrackerDriver(
             }
 
             await networks.DeleteAsync(network.Namespace, CancellationToken.None).ConfigureAwait(false);
+            root.Remove();
             throw;
         }
     }

@@ -118,12 +118,7 @@ internal sealed partial class FirecrackerVm : IVm
             await _session.DisposeAsync().ConfigureAwait(false);
         }
 
-        // The jail's parent (jailer) or the capsule's vm/ directory; the disk there is only a link.
-        var removable = _root.Jailed ? Path.GetDirectoryName(_root.Outside)! : _root.Outside;
-        if (Directory.Exists(removable))
-        {
-            Directory.Delete(removable, recursive: true);
-        }
+        _root.Remove();
     }
 
     public async ValueTask DisposeAsync()

@@ -17,6 +17,16 @@ internal sealed record VmRoot(string Id, string Outside, string Inside, bool Jai
 
     public string OutsidePath(string name) => Path.Combine(Outside, name);
 
+    /// <summary>Deletes the root: the jail (the chroot's parent) or the capsule's vm/ directory; the disk there is only a link.</summary>
+    public void Remove()
+    {
+        var removable = Jailed ? Path.GetDirectoryName(Outside)! : Outside;
+        if (Directory.Exists(removable))
+        {
+            Directory.Delete(removable, recursive: true);
+        }
+    }
+
     public string InsidePath(string name) => Inside + name;
 
     /// <summary>The jail id (the jailer accepts letters, digits and dashes, at most 64).</summary>

@@ -106,6 +106,23 @@ public sealed class FirecrackerDriverTests : IAsyncLifetime, IAsyncDisposable
         Assert.True(map.Data(5).SequenceEqual(BasePage(5)));
     }
 
+    [Fact]
+    public async Task Restore_FromDamagedMemory_IsASnapshotError_AndLeavesNothingBehind()
+    {
+        var template = await BootAndSnapshotAsync(Spec("cl-damaged"));
+        var layer = MemoryChain.Load(template.MemoryChain).Layers[0].Path;
+        var bytes = await File.ReadAllBytesAsync(layer);
+        bytes[^3] ^= 0x55; // inside the page table at the end
+        await File.WriteAllBytesAsync(layer, bytes);
+        UseExchange("restore-exchange.json");
+        var spec = Spec("cl-from-damaged");
+
+        await Assert.ThrowsAsync<SnapshotException>(() => _driver.RestoreAsync(spec, template, 0, CancellationToken.None));
+
+        Assert.DoesNotContain(CapsuleNetworks.NamespacePrefix + "cl-from-damaged", await CapsuleNetworks.NamespacesAsync(CancellationToken.None));
+        Assert.False(Directory.Exists(Path.Combine(spec.Directory.Root, "vm")));
+    }
+
     private async Task<SnapshotFiles> BootAndSnapshotAsync(VmSpec spec)
     {
         UseExchange("boot-exchange.json");
