@@ -8,10 +8,12 @@ namespace Wrenn.Bench;
 internal sealed class ApiServer : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly TextWriter? _log;
 
-    private ApiServer(Process process, Uri address, string key)
+    private ApiServer(Process process, TextWriter? log, Uri address, string key)
     {
         _process = process;
+        _log = log;
         Address = address;
         Key = key;
     }
@@ -20,7 +22,11 @@ internal sealed class ApiServer : IAsyncDisposable
 
     public string Key { get; }
 
-    public static async Task<ApiServer> StartAsync(string dataDirectory, string imagesDirectory, string templatesDirectory)
+    /// <param name="dataDirectory">The server's data directory (created).</param>
+    /// <param name="imagesDirectory">Guest images.</param>
+    /// <param name="templatesDirectory">Template snapshots, shared with the other benchmarks.</param>
+    /// <param name="logPath">Appends the server's output here when given (else it is discarded).</param>
+    public static async Task<ApiServer> StartAsync(string dataDirectory, string imagesDirectory, string templatesDirectory, string? logPath = null)
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -40,8 +46,9 @@ internal sealed class ApiServer : IAsyncDisposable
             RedirectStandardError = true,
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("wrenn did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var log = logPath is null ? null : TextWriter.Synchronized(new StreamWriter(logPath, append: true) { AutoFlush = true });
+        process.OutputDataReceived += (_, line) => log?.WriteLine(line.Data);
+        process.ErrorDataReceived += (_, line) => log?.WriteLine(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var address = new Uri($"http://127.0.0.1:{port}/");
@@ -53,7 +60,7 @@ internal sealed class ApiServer : IAsyncDisposable
                 if ((await client.GetAsync("/health")).IsSuccessStatusCode)
                 {
                     var key = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "admin-api-key"))).Trim();
-                    return new ApiServer(process, address, key);
+                    return new ApiServer(process, log, address, key);
                 }
             }
             catch (HttpRequestException)
@@ -83,5 +90,6 @@ internal sealed class ApiServer : IAsyncDisposable
 
         await _process.WaitForExitAsync();
         _process.Dispose();
+        _log?.Dispose();
     }
 }

@@ -4,11 +4,14 @@ using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Vmm.Qemu;
 
-// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|uffd]. Boots real
-// capsules; prints tables and RESULT lines (the page server's last).
+// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|soak|uffd]
+// [--soak-cycles N] [--server-log FILE]. Boots real capsules; prints tables and RESULT lines (the
+// page server's last). --server-log keeps the API servers' output (appended) for diagnosis.
 var imagesDirectory = Argument("--images-dir") ?? Environment.GetEnvironmentVariable("WRENN_IMAGES_DIR") ?? "/var/lib/wrenn/images";
 var runs = int.Parse(Argument("--runs") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
 var only = Argument("--only");
+var soakCycles = int.Parse(Argument("--soak-cycles") ?? "300", System.Globalization.CultureInfo.InvariantCulture);
+var serverLog = Argument("--server-log");
 var agentBinary = Path.Combine(AppContext.BaseDirectory, "../../../agent/wrenn-agent");
 if (only == "uffd")
 {
@@ -29,7 +32,12 @@ try
         TimeProvider.System,
         NullLogger<CapsuleRuntime>.Instance))
     {
-        if (only is null or "runtime" or "snapshots")
+        if (only == "soak")
+        {
+            // The soak measures pause and resume of busy capsules only; templates are built on first use.
+            runtimeBaseline = (0, 0);
+        }
+        else if (only is null or "runtime" or "snapshots")
         {
             var coldBoot = await RuntimeBenchmark.RunAsync(runtime, agentBinary, runs, driver.Accelerator);
             runtimeBaseline = await SnapshotBenchmark.RunAsync(runtime, runs, coldBoot);
@@ -47,8 +55,14 @@ try
     if (only is null or "api")
     {
         // One server at a time owns the template snapshots built above.
-        await using var server = await ApiServer.StartAsync(Path.Combine(dataDirectory, "api"), imagesDirectory, templatesDirectory);
+        await using var server = await ApiServer.StartAsync(Path.Combine(dataDirectory, "api"), imagesDirectory, templatesDirectory, serverLog);
         await ApiBenchmark.RunAsync(server, runs, runtimeBaseline.Create, runtimeBaseline.Resume);
+    }
+
+    if (only is null or "soak")
+    {
+        await using var server = await ApiServer.StartAsync(Path.Combine(dataDirectory, "soak"), imagesDirectory, templatesDirectory, serverLog);
+        await ResumeSoakBenchmark.RunAsync(server, soakCycles);
     }
 
     if (only is null)

@@ -34,7 +34,7 @@ public static class ControlPlaneSetup
         services.Configure<KestrelServerOptions>(kestrel => kestrel.AllowSynchronousIO = false);
         services.AddSingleton(options);
         services.AddSingleton(new Database(Path.Combine(dataDirectory, "wrenn.db")));
-        services.AddSingleton(new ApiMetrics(Version));
+        services.AddSingleton(_ => new ApiMetrics(Version));
         services.AddSingleton<Accounts>();
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<Sessions>();

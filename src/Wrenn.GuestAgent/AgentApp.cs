@@ -18,6 +18,8 @@ internal static class AgentApp
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Host sessions starting and ending: a line per resume on the console, for operators.
+        builder.Logging.AddFilter("Wrenn.GuestAgent.Transport", LogLevel.Information);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -28,7 +30,12 @@ internal static class AgentApp
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.MinResponseDataRate = null;
-            kestrel.Limits.KeepAliveTimeout = Timeout.InfiniteTimeSpan;
+            // The host owns the session's lifetime (it pings, and replaces the session after a
+            // restore); the agent never ends an idle one. Not Timeout.InfiniteTimeSpan: Kestrel
+            // stores that as TimeSpan.MaxValue, and adding it to the current timestamp overflows,
+            // so the keep-alive timeout fired at the next heartbeat whenever no stream was active,
+            // closing sessions under responses that were still being sent (docs/agent-link.md).
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromDays(365);
             kestrel.Listen(settings.Endpoint, listen => listen.Protocols = HttpProtocols.Http2);
         });
 

@@ -82,23 +82,17 @@ internal sealed class GuestAccess(CapsuleStore store, CapsuleRuntime runtime, Ca
     /// </summary>
     public async Task<GuestSession> OpenAsync(Caller caller, string id, CancellationToken cancellationToken, bool busy = true)
     {
-        var deadline = time.GetUtcNow() + StartWait;
-        while (true)
+        var record = await StartingCapsules.WaitAsync(token => store.GetAsync(caller.Team, id, token), StartWait, time, cancellationToken).ConfigureAwait(false)
+            ?? throw ApiException.NotFound("capsule");
+        switch (record.Status)
         {
-            var record = await store.GetAsync(caller.Team, id, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound("capsule");
-            switch (record.Status)
-            {
-                case Statuses.Running when CapsuleId.TryParse(id, out var runtimeId) && runtime.Find(runtimeId) is { } capsule:
-                    var scope = connections.ScopeOf(id);
-                    return new GuestSession(record, capsule.Agent, scope, busy ? activity.Begin(id) : NoLease.Instance, cancellationToken);
-                case Statuses.Pending or Statuses.Starting when time.GetUtcNow() < deadline:
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
-                    continue;
-                case Statuses.Missing:
-                    throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
-                default:
-                    throw ApiException.State($"the capsule is {record.Status}");
-            }
+            case Statuses.Running when CapsuleId.TryParse(id, out var runtimeId) && runtime.Find(runtimeId) is { } capsule:
+                var scope = connections.ScopeOf(id);
+                return new GuestSession(record, capsule.Agent, scope, busy ? activity.Begin(id) : NoLease.Instance, cancellationToken);
+            case Statuses.Missing:
+                throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
+            default:
+                throw ApiException.State($"the capsule is {record.Status}");
         }
     }
 

@@ -16,8 +16,10 @@ namespace Wrenn.ControlPlane.Proxy;
 /// </summary>
 internal sealed partial class PortProxy(
     RequestDelegate next, IHttpForwarder forwarder, GuestTunnels tunnels, CapsuleStore store, ApiKeys keys,
-    CapsuleActivity activity, CapsuleConnections connections, ApiMetrics metrics, ControlPlaneOptions options)
+    CapsuleActivity activity, CapsuleConnections connections, ApiMetrics metrics, ControlPlaneOptions options, TimeProvider time)
 {
+    private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(5);
+
     // Tunnels carry plain HTTP/1.1 (upgrades included); idle streams may stay open for long polls.
     private static readonly ForwarderRequestConfig Config = new()
     {
@@ -76,6 +78,17 @@ internal sealed partial class PortProxy(
         if (record is null || (credential is not null && credential.TeamId != record.TeamId) || record.Status is Statuses.Stopped or Statuses.Error)
         {
             return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);
+        }
+
+        if (record.Status is Statuses.Pending or Statuses.Starting)
+        {
+            // A request that arrives while the capsule is being created or resumed waits a little
+            // for it (a resume takes about a second): still starting after that, it is a 503.
+            record = await StartingCapsules.WaitAsync(token => store.GetAnyAsync(id, token), StartWait, time, context.RequestAborted).ConfigureAwait(false);
+            if (record is null or { Status: Statuses.Stopped or Statuses.Error })
+            {
+                return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);
+            }
         }
 
         return record.Status switch

@@ -6,10 +6,11 @@ namespace Wrenn.ControlPlane.Telemetry;
 /// The operator metrics of spec §8 (prefix <c>wrenn_</c>), in the server's own registry. Labels
 /// are bounded: route templates, operations, statuses; never ids.
 /// </summary>
-internal sealed class ApiMetrics
+internal sealed class ApiMetrics : IDisposable
 {
     private static readonly double[] LifecycleBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
     private static readonly double[] RequestBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+    private readonly HostMeters _hostMeters;
 
     public ApiMetrics(string version)
     {
@@ -30,6 +31,7 @@ internal sealed class ApiMetrics
         }
 
         Hosts.WithLabels("online").Set(1);
+        _hostMeters = new HostMeters(Registry);
     }
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
@@ -47,6 +49,8 @@ internal sealed class ApiMetrics
     public Gauge WebSockets { get; }
 
     public Gauge Hosts { get; }
+
+    public void Dispose() => _hostMeters.Dispose();
 
     /// <summary>Counts and times one lifecycle operation.</summary>
     public void Observe(string operation, bool success, TimeSpan duration)

@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Wrenn.Agent.Protocol;
 using Wrenn.GuestAgent.Security;
-using Wrenn.GuestAgent.Transport;
 using Wrenn.Linux.Clock;
 using Wrenn.Linux.Entropy;
 using Wrenn.Linux.Identity;
@@ -47,24 +46,6 @@ internal sealed partial class MachineService(AgentSecret secret, GuestEnvironmen
 
     public override Task<MetricsReply> Metrics(MetricsRequest request, ServerCallContext context) =>
         Task.FromResult(ResourceCounters.Sample());
-
-    public override Task<DetachReply> Detach(DetachRequest request, ServerCallContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var http = context.GetHttpContext();
-        // A development agent on a Unix socket has no host session to end.
-        if (http.Features.Get<IHostSessionFeature>() is { } session)
-        {
-            // After the reply (trailers included) has been handed to the transport.
-            http.Response.OnCompleted(() =>
-            {
-                session.EndWhenFlushed();
-                return Task.CompletedTask;
-            });
-        }
-
-        return Task.FromResult(new DetachReply());
-    }
 
     private void ApplyToMachine(InitRequest request)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Wrenn.Linux.Io;
 
 namespace Wrenn.GuestAgent.Transport;
 
@@ -18,6 +19,7 @@ internal sealed class HostLinkListenerFactory(ILoggerFactory loggers) : IConnect
 
         var device = await VirtioPorts.FindAsync(link.VirtioPortName, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)
             ?? throw new IOException($"virtio-serial port {link.VirtioPortName} not found");
-        return new VirtioSerialListener(link, device, loggers.CreateLogger<VirtioSerialListener>());
+        var port = FdIo.Open(device, FdIo.O_RDWR | FdIo.O_NONBLOCK | FdIo.O_NOCTTY);
+        return new VirtioSerialListener(link, port, loggers.CreateLogger<VirtioSerialListener>());
     }
 }

@@ -1,38 +1,37 @@
-using System.Globalization;
 using System.Net;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Win32.SafeHandles;
+using Wrenn.Agent.Protocol.Link;
 using Wrenn.Linux;
 using Wrenn.Linux.Io;
 
 namespace Wrenn.GuestAgent.Transport;
 
 /// <summary>
-/// Serves host sessions over one virtio-serial port. The port is a single byte stream for the life
-/// of the guest: a zero-length read means "no host connected" (not end of stream), writes stall while
-/// nobody is connected, and a snapshot can resume with a different host on the other end. One
-/// dedicated thread owns all reads; a session starts at each HTTP/2 preface and ends when the host
-/// disconnects or Kestrel closes it, and bytes between sessions are discarded.
+/// Serves host sessions over one virtio-serial port, which is a single byte stream for the life of
+/// the guest and across snapshots: it can hold bytes of a host connection that is long gone. So the
+/// link is framed (docs/agent-link.md): a host's Hello names its session's epoch, and only frames of
+/// the newest epoch reach Kestrel or the port. One dedicated thread owns all reads.
 /// </summary>
-internal sealed partial class VirtioSerialListener : IConnectionListener
+internal sealed partial class VirtioSerialListener : IConnectionListener, ILinkFrameSink
 {
     private readonly SafeFileHandle _port;
-    private readonly Channel<FdConnection> _sessions = Channel.CreateBounded<FdConnection>(1);
-    private readonly Http2PrefaceScanner _scanner = new();
-    // The latest bytes delivered to the current session (reader thread only).
-    private readonly RecentBytes _recent = new(64 * 1024);
+    private readonly PortWriter _writer;
+    private readonly Channel<FdConnection> _sessions = Channel.CreateUnbounded<FdConnection>();
+    private readonly LinkFrameParser _parser = new();
     private readonly ILogger _logger;
     private readonly Thread _reader;
     private volatile bool _stopping;
     private FdConnection? _current; // Touched only by the reader thread.
-    private int _sessionCount; // Touched only by the reader thread.
+    private bool _hostAway; // Touched only by the reader thread.
 
-    public VirtioSerialListener(HostLinkEndPoint endPoint, string devicePath, ILogger logger)
+    public VirtioSerialListener(HostLinkEndPoint endPoint, SafeFileHandle port, ILogger logger)
     {
         EndPoint = endPoint;
         _logger = logger;
-        _port = FdIo.Open(devicePath, FdIo.O_RDWR | FdIo.O_NONBLOCK | FdIo.O_NOCTTY);
+        _port = port;
+        _writer = new PortWriter(port);
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = "host-link-reader" };
         _reader.Start();
     }
@@ -67,6 +66,28 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
         return ValueTask.CompletedTask;
     }
 
+    bool ILinkFrameSink.OnFrame(LinkFrameHeader header)
+    {
+        switch (header.Kind)
+        {
+            case LinkFrameKind.Hello when !_writer.IsCurrent(header.Epoch):
+                StartSession(header.Epoch);
+                return false;
+            case LinkFrameKind.Data:
+                // Frames of an older session are skipped header by header: one cut short by its
+                // connection's end must not swallow what follows.
+                return _current is not null && _writer.IsCurrent(header.Epoch);
+            default:
+                return false;
+        }
+    }
+
+    void ILinkFrameSink.OnPayload(ReadOnlySpan<byte> payload)
+    {
+        // False once Kestrel has closed the session: the host hears its GOAWAY and starts a new one.
+        _current?.Deliver(payload);
+    }
+
     private void ReadLoop()
     {
         var buffer = new byte[64 * 1024];
@@ -81,36 +102,33 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
                 // This thread is the agent's only ear: it must outlive any session's failure (and
                 // the agent is PID 1, whose death panics the guest). Drop the session, go on.
                 LogSessionFailed(_logger, exception);
-                _current?.Abort(new ConnectionAbortedException("session failed"));
+                _current?.EndInput("session failed");
                 _current = null;
-                _scanner.Reset();
-                _recent.Clear();
                 Thread.Sleep(100);
             }
         }
 
-        EndSession();
+        _current?.EndInput("agent stopping");
     }
 
     private void ReadOnce(byte[] buffer)
     {
-        if (_current is { IsOpen: false })
-        {
-            // Kestrel ended the session on its own (it sent GOAWAY, or a new host's preface
-            // reached a session the guest had not seen end): a new host may already have
-            // sent its preface into the dead session.
-            RestartFromRecent();
-        }
-
         var read = FdIo.Read(_port, buffer);
         if (read > 0)
         {
-            Route(buffer.AsSpan(0, read));
+            _hostAway = false;
+            _parser.Feed(buffer.AsSpan(0, read), this);
         }
         else if (read == 0)
         {
-            // No host on the other end (never connected, gone, or a restore in progress).
-            EndSession();
+            // No host on the other end (not yet, gone, or a restore in progress). The session
+            // stays: only a Hello ends it, so nothing depends on seeing this moment.
+            if (!_hostAway)
+            {
+                _hostAway = true;
+                LogHostAway(_logger, _current?.ConnectionId);
+            }
+
             Thread.Sleep(10);
         }
         else if (read == -Errno.EAGAIN)
@@ -124,75 +142,24 @@ internal sealed partial class VirtioSerialListener : IConnectionListener
         }
     }
 
-    private void Route(ReadOnlySpan<byte> data)
+    private void StartSession(LinkEpoch epoch)
     {
-        if (_current is not null)
-        {
-            if (_current.Deliver(data))
-            {
-                _recent.Append(data);
-                return;
-            }
-
-            // Kestrel closed the session: look for the next one, from what the dead session may
-            // have swallowed onwards.
-            _recent.Append(data);
-            RestartFromRecent();
-            return;
-        }
-
-        var start = _scanner.Scan(data);
-        if (start < 0)
-        {
-            return;
-        }
-
-        var session = new FdConnection(_port, "host-" + (++_sessionCount).ToString(CultureInfo.InvariantCulture));
-        if (!_sessions.Writer.TryWrite(session))
-        {
-            // Kestrel has not taken the previous session yet (only possible while shutting down).
-            session.Abort(new ConnectionAbortedException("listener is shutting down"));
-            return;
-        }
-
+        var previous = _current;
+        // From here on the previous session cannot write another frame.
+        _writer.Switch(epoch);
+        var session = new FdConnection(new PortSessionOutput(_writer, epoch), "host-" + epoch);
         _current = session;
-        // The session's own preface is not kept: a preface found in _recent later can only be
-        // the next host's.
-        _recent.Clear();
-        LogSessionStarted(_logger, session.ConnectionId);
-        if (session.Deliver(Http2PrefaceScanner.Preface))
-        {
-            Route(data[start..]);
-        }
+        previous?.EndInput("replaced by a new host session");
+        _sessions.Writer.TryWrite(session);
+        LogSessionStarted(_logger, session.ConnectionId, previous?.ConnectionId, _parser.SkippedBytes);
     }
 
-    /// <summary>Ends the current session and scans what was delivered to it for a new preface.</summary>
-    private void RestartFromRecent()
-    {
-        var recent = _recent.ToArray();
-        EndSession();
-        Route(recent);
-    }
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information,
+        Message = "Host session {ConnectionId} started (replacing {Previous}; {Skipped} bytes skipped on the link so far)")]
+    private static partial void LogSessionStarted(ILogger logger, string connectionId, string? previous, long skipped);
 
-    private void EndSession()
-    {
-        _scanner.Reset();
-        _recent.Clear();
-        if (_current is null)
-        {
-            return;
-        }
-
-        LogSessionEnded(_logger, _current.ConnectionId);
-        _current.EndInput();
-        _current = null;
-    }
-
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Host session {ConnectionId} started")]
-    private static partial void LogSessionStarted(ILogger logger, string connectionId);
-
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Host session {ConnectionId} ended")]
-    private static partial void LogSessionEnded(ILogger logger, string connectionId);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "No host on the link (session {ConnectionId} waits for the next Hello)")]
+    private static partial void LogHostAway(ILogger logger, string? connectionId);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "A host session failed; waiting for the next one")]
     private static partial void LogSessionFailed(ILogger logger, Exception exception);

@@ -30,7 +30,7 @@ internal sealed class VsockListener(HostLinkEndPoint endPoint) : IConnectionList
             }
 
             var id = "vsock-" + Interlocked.Increment(ref _sessionCount).ToString(CultureInfo.InvariantCulture);
-            var session = new FdConnection(accepted, id);
+            var session = new FdConnection(new FdOutput(accepted), id);
             new Thread(() => Pump(accepted, session)) { IsBackground = true, Name = id }.Start();
             return session;
         }
@@ -75,7 +75,7 @@ internal sealed class VsockListener(HostLinkEndPoint endPoint) : IConnectionList
             break;
         }
 
-        session.EndInput();
+        session.EndInput("host disconnected");
         session.Writer.ContinueWith(_ => fd.Dispose(), TaskScheduler.Default);
     }
 }

@@ -24,7 +24,7 @@ public sealed partial class CapsuleRuntime
             RecreateDirectory(files.Root);
             capsule.State = running with { Status = CapsuleStatus.Pausing };
             await capsule.State.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
-            await capsule.Agent.DetachAsync(cancellationToken).ConfigureAwait(false);
+            capsule.Agent.Suspend();
             var changed = await capsule.Vm.SnapshotAsync(files, keepRunning: false, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -40,6 +40,7 @@ public sealed partial class CapsuleRuntime
         {
             // The VM runs on (SnapshotAsync continues it on failure). Undo what can be undone;
             // if even that fails (a full disk), a restart's pause recovery continues the VM too.
+            capsule.Agent.Unsuspend();
             capsule.State = running;
             try
             {
@@ -145,15 +146,22 @@ public sealed partial class CapsuleRuntime
         {
             if (capsule is not null)
             {
-                await capsule.Agent.DetachAsync(token).ConfigureAwait(false);
-                var changed = await capsule.Vm.SnapshotAsync(staging, keepRunning: false, token).ConfigureAwait(false);
+                capsule.Agent.Suspend();
                 try
                 {
-                    await FreezeCapsuleImageAsync(directory, state, staging, staging, changed, token).ConfigureAwait(false);
+                    var changed = await capsule.Vm.SnapshotAsync(staging, keepRunning: false, token).ConfigureAwait(false);
+                    try
+                    {
+                        await FreezeCapsuleImageAsync(directory, state, staging, staging, changed, token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await capsule.Vm.ContinueAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
-                    await capsule.Vm.ContinueAsync(CancellationToken.None).ConfigureAwait(false);
+                    capsule.Agent.Unsuspend();
                 }
 
                 File.Delete(staging.MemoryIndex);
@@ -208,11 +216,11 @@ public sealed partial class CapsuleRuntime
         var vm = await vmm.BootAsync(SpecFor(directory, state), cancellationToken).ConfigureAwait(false);
         try
         {
-            using var agent = new GuestAgentClient(vm.ConnectAgentAsync, secret);
+            using var agent = new GuestAgentClient(vm.ConnectAgentAsync, secret, spec.Template, logger);
             await agent.WaitReadyAsync(options.BootTimeout, cancellationToken).ConfigureAwait(false);
             // Warm-up: page in what every first command needs (shell, libc, the agent's spawn path).
             await agent.RunAsync(new Agent.Protocol.StartRequest { Cmd = "/bin/sh", Args = { "-c", "true" } }, cancellationToken).ConfigureAwait(false);
-            await agent.DetachAsync(cancellationToken).ConfigureAwait(false);
+            agent.Suspend();
             await vm.SnapshotAsync(staging, keepRunning: false, cancellationToken).ConfigureAwait(false);
             await vm.StopAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -279,7 +287,7 @@ public sealed partial class CapsuleRuntime
     {
         var running = state with { Status = CapsuleStatus.Running, Pid = vm.Process.Pid, PidStartTicks = vm.Process.StartTicks };
         await running.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
-        var capsule = new Capsule(id, running, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, running.Secret));
+        var capsule = new Capsule(id, running, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, running.Secret, id.Value, logger));
         await WaitReadyOrExitAsync(capsule, options.BootTimeout, cancellationToken).ConfigureAwait(false);
         await InitAsync(capsule, cancellationToken).ConfigureAwait(false);
         Track(capsule);

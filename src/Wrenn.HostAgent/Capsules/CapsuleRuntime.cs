@@ -177,7 +177,7 @@ public sealed partial class CapsuleRuntime(
                 continue;
             }
 
-            var capsule = new Capsule(id, state with { Secret = secret, NextSecret = null }, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, secret));
+            var capsule = new Capsule(id, state with { Secret = secret, NextSecret = null }, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, secret, id.Value, logger));
             try
             {
                 var health = await capsule.Agent.WaitReadyAsync(TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);

@@ -1,32 +1,47 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
 using Wrenn.Agent.Protocol;
 
 namespace Wrenn.HostAgent.Guest;
 
 /// <summary>
-/// The host's end of one capsule's guest agent: a gRPC channel over the capsule's private byte
-/// stream (one HTTP/2 connection, re-opened as needed), presenting the capsule's current secret.
+/// The host's end of one capsule's guest agent: a gRPC channel over the capsule's private link (one
+/// HTTP/2 connection, re-opened as needed; each opening is a new session the guest takes up
+/// explicitly, see docs/agent-link.md), presenting the capsule's current secret. Every call that
+/// fails because of the link is logged with its cause and counted (<see cref="AgentLinkMetrics"/>).
 /// </summary>
-public sealed class GuestAgentClient : IDisposable
+public sealed partial class GuestAgentClient : IDisposable
 {
-    private static readonly TimeSpan DetachLimit = TimeSpan.FromSeconds(2);
     private readonly Func<CancellationToken, ValueTask<Stream>> _connect;
+    private readonly ILogger _logger;
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
     // Replaced whole when the secret rotates; calls read it as they start.
     private volatile string _secret;
     // Replaced whole by Reconnect; calls take the clients of whichever one they read.
     private volatile Connection _connection;
-    // The byte stream in use: the guest end accepts one at a time (QEMU's chardev serves one
+    // The link in use: the guest end accepts one connection at a time (QEMU's chardev serves one
     // client), so it must be closed before another is opened.
     private Stream? _stream;
+    private long _streamOpenedAt;
+    private volatile bool _suspended;
 
-    public GuestAgentClient(Func<CancellationToken, ValueTask<Stream>> connect, string secret)
+    /// <param name="connect">Opens the capsule's agent link (the VM's <c>ConnectAgentAsync</c>).</param>
+    /// <param name="secret">The agent secret valid in the guest now.</param>
+    /// <param name="capsule">The capsule (or template) this agent belongs to, for logs.</param>
+    /// <param name="logger">Where link failures are reported.</param>
+    public GuestAgentClient(Func<CancellationToken, ValueTask<Stream>> connect, string secret, string capsule, ILogger logger)
     {
         _connect = connect;
         _secret = secret;
+        Capsule = capsule;
+        _logger = logger;
         _connection = Open();
     }
+
+    public string Capsule { get; }
 
     public Machine.MachineClient Machine => _connection.Machine;
 
@@ -39,10 +54,8 @@ public sealed class GuestAgentClient : IDisposable
     public Tunnel.TunnelClient Tunnel => _connection.Tunnel;
 
     /// <summary>
-    /// Drops the HTTP/2 connection and opens a new one on the next call. Needed when the byte
-    /// stream was replaced under the old one (a resumed VM, a failed first contact): a cancelled
-    /// call alone would leave the handler reusing a connection the guest no longer serves.
-    /// Calls in flight on the old connection fail.
+    /// Drops the HTTP/2 connection; the next call opens a new link session. Calls in flight on the
+    /// old connection fail.
     /// </summary>
     public void Reconnect()
     {
@@ -50,96 +63,136 @@ public sealed class GuestAgentClient : IDisposable
         previous.Channel.Dispose();
     }
 
+    /// <summary>
+    /// Before a snapshot: drops the connection, and calls fail at once (never reaching the VM)
+    /// until <see cref="Unsuspend"/>. The guest's session may stay frozen in the snapshot; the next
+    /// session opened after a restore replaces it.
+    /// </summary>
+    public void Suspend()
+    {
+        _suspended = true;
+        Reconnect();
+    }
+
+    /// <summary>The snapshot failed and the VM runs on: calls reach it again.</summary>
+    public void Unsuspend() => _suspended = false;
+
     /// <summary>Presents <paramref name="secret"/> from the next call on (after Init replaced it in the guest).</summary>
     public void UseSecret(string secret) => _secret = secret;
 
     /// <summary>
-    /// Polls Health until the agent answers or <paramref name="timeout"/> passes. Early calls may sit
-    /// in QEMU's socket buffer until the guest opens its port; each try has its own short deadline.
+    /// Calls Health until the agent answers or <paramref name="timeout"/> passes. The first call
+    /// waits while the VM starts: opening the link waits for the guest to answer its Hello.
     /// </summary>
     public async Task<HealthReply> WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        for (var attempt = 1; ; attempt++)
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
         {
-            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attemptTimeout.CancelAfter(TimeSpan.FromSeconds(2));
             try
             {
-                return await Machine.HealthAsync(new HealthRequest(), cancellationToken: attemptTimeout.Token).ResponseAsync.ConfigureAwait(false);
+                return await Machine.HealthAsync(new HealthRequest(), cancellationToken: deadline.Token).ResponseAsync.ConfigureAwait(false);
             }
-            catch (RpcException exception) when (exception.StatusCode != StatusCode.Unauthenticated
-                && !cancellationToken.IsCancellationRequested && Environment.TickCount64 < deadline)
+            catch (RpcException exception) when (exception.StatusCode != StatusCode.Unauthenticated && !deadline.IsCancellationRequested)
             {
-                // A call that merely timed out is usually waiting in QEMU's socket for a guest
-                // that is still booting: keep the connection, so it is answered the moment the
-                // agent is up. A failed connection, or one silent for three tries, is replaced by
-                // a fresh one after a pause long enough for the guest to see the old one go.
-                if (exception.StatusCode is StatusCode.Cancelled or StatusCode.DeadlineExceeded && attempt % 3 != 0)
-                {
-                    continue;
-                }
-
+                // The VMM's socket is not there yet, or the link closed under the call: a new
+                // session, shortly.
                 Reconnect();
-                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(100, deadline.Token).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>
-    /// Before a snapshot: asks the guest to end this session (Machine.Detach) and waits for its
-    /// GOAWAY, after which the guest writes nothing more for this session (the HTTP handler then
-    /// closes the connection), then drops the connection. So no session that could still write is
-    /// frozen into the snapshot: stale frames would otherwise reach the next host's connection.
-    /// An agent that does not answer in time costs at most one failed first call after restore.
-    /// </summary>
-    public async Task DetachAsync(CancellationToken cancellationToken)
+    public void Dispose()
     {
-        var stream = Volatile.Read(ref _stream);
-        try
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(DetachLimit);
-            await Machine.DetachAsync(new DetachRequest(), cancellationToken: deadline.Token).ConfigureAwait(false);
-            await WaitClosedAsync(stream, deadline.Token).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            // Proceed: the snapshot is still consistent, only the first call after restore may retry.
-        }
-
-        Reconnect();
+        _connection.Channel.Dispose();
+        // The link itself too: a VMM's agent socket serves one client, and the next host agent's
+        // connection would wait behind this one.
+        Interlocked.Exchange(ref _stream, null)?.Dispose();
     }
 
-    /// <summary>Waits until the HTTP handler has closed <paramref name="stream"/> (it does once the guest's GOAWAY arrived and no call is open).</summary>
-    private static async Task WaitClosedAsync(Stream? stream, CancellationToken cancellationToken)
-    {
-        while (stream is { CanRead: true })
-        {
-            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    public void Dispose() => _connection.Channel.Dispose();
-
     /// <summary>
-    /// Opens the agent stream, closing the previous one first. The HTTP handler opens a second
-    /// connection while the first is still open when the guest sends GOAWAY (Kestrel does on a
-    /// protocol error); that second connect would wait forever behind the first at QEMU's
-    /// one-client socket, so the old one goes.
+    /// Opens the link, closing the previous one first: the HTTP handler opens a new connection while
+    /// the old is still open after a GOAWAY, and that connect would otherwise wait forever behind
+    /// the old one at QEMU's one-client socket.
     /// </summary>
     private async ValueTask<Stream> ConnectExclusiveAsync(CancellationToken cancellationToken)
     {
+        if (_suspended)
+        {
+            throw new IOException("the capsule is being snapshotted");
+        }
+
         var previous = Interlocked.Exchange(ref _stream, null);
         if (previous is not null)
         {
             await previous.DisposeAsync().ConfigureAwait(false);
         }
 
-        var stream = await _connect(cancellationToken).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        Stream stream;
+        while (true)
+        {
+            try
+            {
+                stream = await _connect(cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (AgentLinkUnansweredException unanswered) when (!_suspended)
+            {
+                // The guest runs but never saw this connection: another one.
+                AgentLinkMetrics.Opened(AgentLinkMetrics.Unanswered, Stopwatch.GetElapsedTime(started));
+                var unansweredSession = unanswered.Epoch.ToString();
+                var unansweredAt = Seconds(_startedAt);
+                LogLinkUnanswered(_logger, Capsule, unansweredSession, unansweredAt);
+            }
+            catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
+            {
+                AgentLinkMetrics.Opened(AgentLinkMetrics.Failure, Stopwatch.GetElapsedTime(started));
+                LogLinkOpenFailed(_logger, Capsule, Seconds(_startedAt), exception);
+                throw;
+            }
+        }
+
+        var took = Stopwatch.GetElapsedTime(started);
+        AgentLinkMetrics.Opened(AgentLinkMetrics.Success, took);
+        var session = SessionOf(stream);
+        var skipped = (stream as AgentLinkStream)?.SkippedBytes ?? 0;
+        var sinceStart = Seconds(_startedAt);
+        LogLinkOpened(_logger, Capsule, session, took.TotalMilliseconds, skipped, sinceStart);
+
+        Interlocked.Exchange(ref _streamOpenedAt, Stopwatch.GetTimestamp());
         Interlocked.Exchange(ref _stream, stream);
         return stream;
     }
+
+    /// <summary>Called by <see cref="LinkFailureInterceptor"/> for every failed call.</summary>
+    internal void OnCallFailed(string method, RpcException exception, CallOptions options)
+    {
+        // The agent's own answers (typed errors, a refused secret) and calls their caller gave up
+        // on are not the link's failures.
+        if (exception.Trailers.GetValue(AgentErrors.TrailerKey) is not null || exception.StatusCode == StatusCode.Unauthenticated
+            || options.CancellationToken.IsCancellationRequested || (options.Deadline is not null && exception.StatusCode == StatusCode.DeadlineExceeded))
+        {
+            return;
+        }
+
+        if (_suspended)
+        {
+            LogCallRefusedWhileSuspended(_logger, Capsule, method);
+            return;
+        }
+
+        var stream = Volatile.Read(ref _stream);
+        AgentLinkMetrics.CallFailed(exception.StatusCode);
+        LogCallFailed(_logger, Capsule, method, exception.StatusCode, stream is null ? null : SessionOf(stream),
+            stream is null ? 0 : Seconds(Interlocked.Read(ref _streamOpenedAt)), Seconds(_startedAt), exception.Status.DebugException ?? exception);
+    }
+
+    private static string SessionOf(Stream stream) => stream is AgentLinkStream link ? link.Epoch.ToString() : "vsock";
+
+    private static double Seconds(long since) => Stopwatch.GetElapsedTime(since).TotalSeconds;
 
     private Connection Open()
     {
@@ -152,8 +205,7 @@ public sealed class GuestAgentClient : IDisposable
             InitialHttp2StreamWindowSize = 1024 * 1024,
             // Pings only while calls are open, with a generous timeout: an emulated guest busy on
             // its only vCPU can leave a ping unanswered for tens of seconds, but a session that
-            // never answers (seen, rarely, right after a restore) must fail its calls instead of
-            // hanging them forever; the next call then reconnects.
+            // never answers must fail its calls instead of hanging them; the next call reconnects.
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             KeepAlivePingDelay = TimeSpan.FromSeconds(15),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(45),
@@ -169,10 +221,30 @@ public sealed class GuestAgentClient : IDisposable
         {
             metadata.Add("authorization", "Bearer " + _secret);
             return metadata;
-        });
+        }).Intercept(new LinkFailureInterceptor(this));
         return new Connection(channel, new Machine.MachineClient(invoker), new Processes.ProcessesClient(invoker),
             new Pty.PtyClient(invoker), new Files.FilesClient(invoker), new Tunnel.TunnelClient(invoker));
     }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug,
+        Message = "Agent link of {Capsule}: session {Session} opened in {Milliseconds:0} ms ({Skipped} bytes of earlier sessions skipped), {SinceStart:0.0} s after the VM started")]
+    private static partial void LogLinkOpened(ILogger logger, string capsule, string session, double milliseconds, long skipped, double sinceStart);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning,
+        Message = "Agent link of {Capsule}: opening a session failed {SinceStart:0.0} s after the VM started")]
+    private static partial void LogLinkOpenFailed(ILogger logger, string capsule, double sinceStart, Exception exception);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Information,
+        Message = "Agent link of {Capsule}: session {Session} was not answered in time (the guest is still starting, or the VMM lost the connection), opening another ({SinceStart:0.0} s after the VM started)")]
+    private static partial void LogLinkUnanswered(ILogger logger, string capsule, string session, double sinceStart);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning,
+        Message = "Agent call {Method} to {Capsule} failed on the link ({Status}; session {Session}, open {SessionAge:0.0} s; {SinceStart:0.0} s after the VM started)")]
+    private static partial void LogCallFailed(ILogger logger, string capsule, string method, StatusCode status, string? session, double sessionAge, double sinceStart,
+        Exception cause);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Debug, Message = "Agent call {Method} to {Capsule} refused: the capsule is being snapshotted")]
+    private static partial void LogCallRefusedWhileSuspended(ILogger logger, string capsule, string method);
 
     private sealed record Connection(
         GrpcChannel Channel,

@@ -44,6 +44,23 @@ public sealed class OperatorTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Metrics_CountTheAgentLinkSessionsOfTheHost()
+    {
+        var id = await fixture.Client.CreateRunningAsync();
+        try
+        {
+            using var anonymous = fixture.Server.Anonymous();
+            var text = await anonymous.GetStringAsync("/metrics");
+            Assert.Contains("wrenn_agent_link_sessions_total{result=\"success\"}", text, StringComparison.Ordinal);
+            Assert.Contains("wrenn_agent_link_open_duration_seconds_bucket", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await fixture.Client.DeleteAsync($"/v1/capsules/{id}");
+        }
+    }
+
+    [Fact]
     public async Task OpenApi_IsServedAndMatchesTheCommittedDocument()
     {
         using var anonymous = fixture.Server.Anonymous();

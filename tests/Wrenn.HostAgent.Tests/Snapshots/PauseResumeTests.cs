@@ -44,6 +44,34 @@ public sealed class PauseResumeTests : OwnRuntimeTests
     }
 
     [Fact]
+    public async Task CallsMadeTheMomentAResumeReturns_AllSucceed()
+    {
+        // A busy guest, and the calls a user makes next issued all at once the moment resume
+        // returns, five cycles in a row: none may fail because a restore just happened.
+        var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
+        await StartBackgroundAsync(capsule, "busy", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; done");
+        var content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
+        await FileTransfers.WriteAsync(capsule.Agent, "/root/data.bin", content, Timeout());
+
+        for (var cycle = 0; cycle < 5; cycle++)
+        {
+            await Runtime.PauseAsync(capsule.Id, Timeout());
+            capsule = await Runtime.ResumeAsync(capsule.Id, Timeout());
+            var agent = capsule.Agent;
+            var list = agent.Processes.ListAsync(new ListProcessesRequest(), cancellationToken: Timeout()).ResponseAsync;
+            var read = FileTransfers.ReadAsync(agent, "/root/data.bin", Timeout());
+            var exec = agent.RunAsync("echo", "ok");
+            var metrics = agent.Machine.MetricsAsync(new MetricsRequest(), cancellationToken: Timeout()).ResponseAsync;
+            await Task.WhenAll(list, read, exec, metrics);
+
+            Assert.Contains((await list).Processes, process => process.Tag == "busy");
+            Assert.Equal(content, await read);
+            Assert.Equal("ok\n", (await exec).StdoutText);
+            Assert.True((await metrics).MemTotalBytes > 0);
+        }
+    }
+
+    [Fact]
     public async Task BufferOf256MiB_HasTheSameChecksumAfterResume()
     {
         var capsule = await Runtime.CreateAsync(new CapsuleSpec("base-python"), Timeout());

@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Wrenn.Agent.Protocol.Link;
 using Wrenn.HostAgent.Capsules;
+using Wrenn.HostAgent.Guest;
 using Wrenn.HostAgent.Snapshots;
 
 namespace Wrenn.HostAgent.Vmm.Qemu;
@@ -11,6 +13,11 @@ namespace Wrenn.HostAgent.Vmm.Qemu;
 /// </summary>
 internal sealed class QemuVm : IVm
 {
+    // A running guest answers a Hello within milliseconds (a few hundred under load). A connection
+    // not answered in this time is replaced: QEMU can drop a connection's open event, after which
+    // it discards that connection's bytes (docs/agent-link.md).
+    private static readonly TimeSpan AgentAnswerLimit = TimeSpan.FromSeconds(2);
+
     private readonly VmSpec _spec;
     private readonly CapsuleDirectory _directory;
     private readonly QmpClient _qmp;
@@ -35,19 +42,25 @@ internal sealed class QemuVm : IVm
 
     internal QmpClient Qmp => _qmp;
 
+    /// <summary>
+    /// Connects to the agent's virtio-serial port and opens a new session on its framed link: the
+    /// port outlives connections and snapshots, so each connection names itself with a fresh epoch
+    /// and waits for the guest to take it up (docs/agent-link.md).
+    /// </summary>
     public async ValueTask<Stream> ConnectAgentAsync(CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(_directory.AgentSocket), cancellationToken).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
         }
         catch
         {
             socket.Dispose();
             throw;
         }
+
+        return await AgentLinkStream.OpenAsync(new NetworkStream(socket, ownsSocket: true), LinkEpoch.New(), AgentAnswerLimit, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<int> SnapshotAsync(SnapshotFiles files, bool keepRunning, CancellationToken cancellationToken)
