@@ -10,11 +10,17 @@ status=0
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
+  # Every data directory of the suite lives under its own TMPDIR, so what it leaves behind is found
+  # by path, never by a process name that a real server's capsules share. Short: capsule sockets
+  # live below it, and a Unix socket path has at most 107 bytes.
+  export TMPDIR=$(mktemp -d /tmp/wt.XXXX)
   # A hung test must fail the run, not stall CI: vstest kills the host and names the test.
   dotnet test "$project" -c "$config" --no-build -nologo --blame-hang-timeout 10m --blame-hang-dump-type none \
     --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=normal" || status=1
   # A suite that leaked a capsule VM (a killed test host, a crashed server) must not slow the next.
-  pkill -f 'qemu-system-x86_64 -name wrenn-' || true
+  scripts/stop-vms-under.sh "$TMPDIR"
+  rm -rf "$TMPDIR"
+  unset TMPDIR
 done
 python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET

@@ -72,6 +72,12 @@ try
 }
 finally
 {
+    // Capsules a failed benchmark left running (QEMU is daemonized): only those of this run.
+    using (var stop = System.Diagnostics.Process.Start(Path.Combine(AppContext.BaseDirectory, "../../../../scripts/stop-vms-under.sh"), [dataDirectory]))
+    {
+        await stop.WaitForExitAsync();
+    }
+
     Directory.Delete(dataDirectory, recursive: true);
 }
 

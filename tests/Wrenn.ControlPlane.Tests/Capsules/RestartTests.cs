@@ -45,10 +45,9 @@ public sealed class RestartTests : IAsyncLifetime
     {
         using var client = _server.Client();
         var id = await client.CreateRunningAsync();
-        using (var pkill = Process.Start("pkill", ["-KILL", "-f", $"qemu-system.*{id}"]))
-        {
-            await pkill.WaitForExitAsync();
-        }
+        // The VMM of this capsule only, by the pid its QEMU wrote into the capsule's directory.
+        var pid = int.Parse(await File.ReadAllTextAsync(Path.Combine(_server.DataDirectory, "capsules", id, "vmm.pid")), System.Globalization.CultureInfo.InvariantCulture);
+        Process.GetProcessById(pid).Kill();
 
         var watch = Stopwatch.StartNew();
         JsonElement capsule;

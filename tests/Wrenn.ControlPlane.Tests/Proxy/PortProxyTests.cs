@@ -102,9 +102,19 @@ public sealed class PortProxyTests(ServerFixture fixture) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/v1/capsules/{_id}/pause", null)).StatusCode);
         await (await anonymous.SendAsync(Request(HttpMethod.Get, "/headers"))).AssertErrorAsync(HttpStatusCode.Conflict, "invalid_state");
-        await Client.PostAsync($"/v1/capsules/{_id}/resume", null);
-        await Client.WaitForStatusAsync(_id, "running");
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(Request(HttpMethod.Get, "/headers"))).StatusCode);
+
+        // Sent while the capsule is resuming: they wait for it and go through.
+        var resume = Client.PostAsync($"/v1/capsules/{_id}/resume", null);
+        while ((await Client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{_id}")).GetProperty("status").GetString() == "paused")
+        {
+            await Task.Delay(10);
+        }
+
+        var proxied = anonymous.SendAsync(Request(HttpMethod.Get, "/headers"));
+        var exec = Client.ExecAsync(_id, "echo ok");
+        Assert.Equal(HttpStatusCode.OK, (await resume).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await proxied).StatusCode);
+        Assert.Equal("ok\n", (await exec).GetProperty("stdout").GetString());
     }
 
     private HttpRequestMessage Request(HttpMethod method, string path)

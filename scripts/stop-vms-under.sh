@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Stops the capsule VMs (QEMU, Firecracker) whose files live under DIR: a test run's own data
+# directories. Matches each VMM's command line against DIR, never a process name alone, so capsules
+# of a real server on the same machine are left alone.
+#   usage: scripts/stop-vms-under.sh DIR
+set -uo pipefail
+dir=$(realpath -m "${1:?usage: stop-vms-under.sh DIR}")
+for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    cmdline=$({ tr '\0' ' ' < "$proc/cmdline"; } 2>/dev/null) || continue
+    case $cmdline in
+        qemu-system-*" $dir/"*|*firecracker*" $dir/"*) kill "$pid" 2>/dev/null && echo "stopped leftover VM $pid" ;;
+    esac
+done
+exit 0
