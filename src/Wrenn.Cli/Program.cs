@@ -1,8 +1,10 @@
 using System.CommandLine;
 using Wrenn.Cli.Serve;
+using Wrenn.Cli.Users;
 
 var root = new RootCommand("Wrenn: secure Linux sandboxes (capsules) for AI agents")
 {
     ServeCommand.Create(),
+    UserCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,7 +1,7 @@
 namespace Wrenn.ControlPlane;
 
-/// <summary>Operator settings of the control plane; defaults are the spec's.</summary>
-internal sealed record ControlPlaneOptions
+/// <summary>Operator settings of the control plane (docs/operations.md); defaults are the spec's.</summary>
+public sealed record ControlPlaneOptions
 {
     public required string DataDirectory { get; init; }
 
@@ -10,6 +10,9 @@ internal sealed record ControlPlaneOptions
     public int MaxVcpus { get; init; } = 8;
 
     public int MaxMemoryMb { get; init; } = 16384;
+
+    /// <summary>memory_mb must be a multiple of this: each size a capsule asks for is a template snapshot to build and keep.</summary>
+    public int MemoryStepMb { get; init; } = 128;
 
     /// <summary>How long stopped and failed capsules stay readable.</summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromDays(30);
@@ -26,6 +29,30 @@ internal sealed record ControlPlaneOptions
     /// <summary>Whether users may sign up (the very first user always may).</summary>
     public bool SignupEnabled { get; init; } = true;
 
+    /// <summary>Limits on what one team may run and store (spec §2.4); unlimited by default.</summary>
+    public TeamQuotas Quotas { get; init; } = TeamQuotas.Unlimited;
+
+    /// <summary>Requests per credential (spec §2.4); off by default.</summary>
+    public RequestRate RequestRate { get; init; } = RequestRate.Off;
+
     /// <summary>How often auto-pause looks for idle capsules.</summary>
     public TimeSpan IdleScanInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>What one team may have at once; 0 means unlimited.</summary>
+/// <param name="MaxCapsules">Capsules pending, starting or running.</param>
+/// <param name="MaxVcpus">Their total vCPUs.</param>
+/// <param name="MaxMemoryMb">Their total memory.</param>
+/// <param name="MaxSnapshotBytes">Disk of the team's paused capsules and templates.</param>
+public sealed record TeamQuotas(int MaxCapsules, int MaxVcpus, int MaxMemoryMb, long MaxSnapshotBytes)
+{
+    public static TeamQuotas Unlimited { get; } = new(0, 0, 0, 0);
+}
+
+/// <summary>A token bucket per credential: <paramref name="PerSecond"/> refill, <paramref name="Burst"/> capacity; off when PerSecond is 0.</summary>
+public sealed record RequestRate(double PerSecond, int Burst)
+{
+    public static RequestRate Off { get; } = new(0, 1);
+
+    public bool Enabled => PerSecond > 0;
 }

@@ -20,10 +20,11 @@ public static class ControlPlaneSetup
     public const string Version = "1.0.0";
 
     /// <summary>Registers the control plane's services; the host agent's runtime must be registered too.</summary>
-    public static void AddWrennControlPlane(this WebApplicationBuilder builder, string dataDirectory, string? proxyDomain = null)
+    public static void AddWrennControlPlane(this WebApplicationBuilder builder, ControlPlaneOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = new ControlPlaneOptions { DataDirectory = dataDirectory, ProxyDomain = proxyDomain };
+        ArgumentNullException.ThrowIfNull(options);
+        var dataDirectory = options.DataDirectory;
         var services = builder.Services;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -38,6 +39,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<Accounts>();
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<Sessions>();
+        services.AddSingleton<RequestLimiter>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<CapsuleStore>();

@@ -1,61 +1,57 @@
 using System.CommandLine;
+using Wrenn.Cli.Serve.Settings;
 
 namespace Wrenn.Cli.Serve;
 
-/// <summary><c>wrenn serve</c>: runs the server and the host agent of this machine in one process.</summary>
+/// <summary>
+/// <c>wrenn serve</c>: runs the server and the host agent of this machine in one process. Every
+/// setting of <see cref="ServeCatalog"/> is a flag, a <c>WRENN_*</c> variable and a key of the JSON
+/// file named by <c>--config</c>; all are checked before anything starts.
+/// </summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
-        var listen = new Option<string>("--listen")
+        var config = new Option<string?>("--config")
         {
-            Description = "Address and port to serve on",
-            DefaultValueFactory = _ => "127.0.0.1:8080",
+            Description = "JSON file of settings (keys as below, e.g. \"max_vcpus\") [env WRENN_CONFIG]",
         };
-        var dataDirectory = new Option<string>("--data-dir")
-        {
-            Description = "Where capsules and server state live",
-            DefaultValueFactory = _ => "/var/lib/wrenn",
-        };
-        var imagesDirectory = new Option<string>("--images-dir")
-        {
-            Description = "Guest images built by images/build.sh",
-            DefaultValueFactory = _ => "/var/lib/wrenn/images",
-        };
-        var templatesDirectory = new Option<string?>("--templates-dir")
-        {
-            Description = "Where template snapshots live (default: <data-dir>/templates); servers may share it, one at a time",
-        };
-        var proxyDomain = new Option<string?>("--proxy-domain")
-        {
-            Description = "Domain of the port proxy ({port}-{capsule}.<domain>); by default any suffix matches",
-        };
-        var firecracker = new Option<string?>("--firecracker")
-        {
-            Description = "Firecracker binary: capsules run as Firecracker microVMs when /dev/kvm is usable (else QEMU)",
-        };
-        var jailer = new Option<string?>("--jailer")
-        {
-            Description = "Firecracker's jailer binary: each Firecracker VMM then runs chrooted, unprivileged, in its own cgroup",
-        };
-        var command = new Command("serve", "Serve the Wrenn API with capsules on this machine")
-        {
-            listen, dataDirectory, imagesDirectory, templatesDirectory, proxyDomain, firecracker, jailer,
-        };
+        var command = new Command("serve", "Serve the Wrenn API with capsules on this machine") { config };
+        var readers = ServeCatalog.All.ToDictionary(setting => setting, setting => AddOption(command, setting));
+
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var settings = new ServeSettings(
-                parse.GetValue(listen)!,
-                Path.GetFullPath(parse.GetValue(dataDirectory)!),
-                Path.GetFullPath(parse.GetValue(imagesDirectory)!),
-                parse.GetValue(templatesDirectory) is { } templates ? Path.GetFullPath(templates) : null,
-                parse.GetValue(proxyDomain),
-                parse.GetValue(firecracker) is { } binary ? Path.GetFullPath(binary) : null,
-                parse.GetValue(jailer) is { } jail ? Path.GetFullPath(jail) : null);
+            var flags = readers.ToDictionary(pair => pair.Key, pair => pair.Value(parse));
+            var reader = new SettingsReader();
+            var resolved = reader.Read(flags, Environment.GetEnvironmentVariables(), parse.GetValue(config) ?? Environment.GetEnvironmentVariable("WRENN_CONFIG"));
+            var settings = ServeSettings.From(resolved);
+            var problems = reader.Errors.Concat(settings.Problems()).ToList();
+            if (problems.Count > 0)
+            {
+                await Console.Error.WriteLineAsync("wrenn serve: cannot start:\n  " + string.Join("\n  ", problems)).ConfigureAwait(false);
+                return 2;
+            }
+
             await using var app = ServeHost.Build(settings);
             await app.RunAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Adds the setting's flag; returns how to read what was given for it.</summary>
+    private static Func<ParseResult, IReadOnlyList<string>> AddOption(Command command, Setting setting)
+    {
+        var description = $"{setting.Description} [env {setting.EnvironmentVariable}; default: {setting.DefaultText}]";
+        if (setting.IsList)
+        {
+            var list = new Option<string[]>(setting.Flag) { Description = description, Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
+            command.Options.Add(list);
+            return parse => parse.GetValue(list) ?? [];
+        }
+
+        var single = new Option<string>(setting.Flag) { Description = description };
+        command.Options.Add(single);
+        return parse => parse.GetValue(single) is { } value ? [value] : [];
     }
 }

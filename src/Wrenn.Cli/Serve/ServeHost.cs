@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Wrenn.ControlPlane;
 using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Images;
@@ -17,23 +19,75 @@ internal static class ServeHost
 {
     public static WebApplication Build(ServeSettings settings)
     {
-        Directory.CreateDirectory(settings.DataDirectory);
+        // The data directory holds every capsule's memory and disk, the database and the keys:
+        // nobody but the server's user may read it.
+        var data = Directory.CreateDirectory(settings.DataDirectory);
+        data.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://" + settings.Listen);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        // A guest port that refuses is an ordinary 502 for the client, not a server warning.
-        builder.Logging.AddFilter("Yarp", LogLevel.Error);
+        builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, settings));
+        ConfigureLogging(builder.Logging, settings);
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new RuntimeOptions { DataDirectory = settings.DataDirectory, TemplatesDirectory = settings.TemplatesDirectory });
+        services.AddSingleton(new RuntimeOptions
+        {
+            DataDirectory = settings.DataDirectory,
+            TemplatesDirectory = settings.TemplatesDirectory,
+        });
         services.AddSingleton(_ => GuestImages.Load(settings.ImagesDirectory));
         AddVmm(services, settings);
         services.AddSingleton<CapsuleRuntime>();
-        builder.AddWrennControlPlane(settings.DataDirectory, settings.ProxyDomain);
+        builder.AddWrennControlPlane(new ControlPlaneOptions
+        {
+            DataDirectory = settings.DataDirectory,
+            ProxyDomain = settings.ProxyDomain,
+            ProxyRequiresKey = settings.ProxyRequiresKey,
+            MetricsToken = settings.MetricsToken,
+            SignupEnabled = settings.Signup,
+            MaxVcpus = settings.MaxVcpus,
+            MaxMemoryMb = settings.MaxMemoryMb,
+            MemoryStepMb = settings.MemoryStepMb,
+            Quotas = new TeamQuotas(settings.TeamMaxCapsules, settings.TeamMaxVcpus, settings.TeamMaxMemoryMb, settings.TeamMaxSnapshotBytes),
+            RequestRate = new RequestRate(settings.RateLimit, settings.RateBurst),
+        });
 
         var app = builder.Build();
         app.UseWrennControlPlane();
         return app;
+    }
+
+    /// <summary>Every listen address, over HTTPS when a certificate is configured (HTTP/1.1 and HTTP/2 then).</summary>
+    private static void Listen(KestrelServerOptions kestrel, ServeSettings settings)
+    {
+        var certificate = settings.TlsCertificate is { } pem ? X509Certificate2.CreateFromPemFile(pem, settings.TlsKey) : null;
+        foreach (var endpoint in settings.Listen)
+        {
+            kestrel.Listen(endpoint, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(certificate);
+                }
+            });
+        }
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, ServeSettings settings)
+    {
+        logging.ClearProviders();
+        if (settings.LogFormat == "json")
+        {
+            logging.AddJsonConsole(json => json.UseUtcTimestamp = true);
+        }
+        else
+        {
+            logging.AddSimpleConsole();
+        }
+
+        logging.SetMinimumLevel(Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // A guest port that refuses is an ordinary 502 for the client, not a server warning.
+        logging.AddFilter("Yarp", LogLevel.Error);
     }
 
     /// <summary>Firecracker when it is configured and /dev/kvm is usable; QEMU (KVM or TCG) otherwise.</summary>

@@ -1,12 +1,80 @@
+using System.Net;
+using Wrenn.Cli.Serve.Settings;
+
 namespace Wrenn.Cli.Serve;
 
-/// <summary>The options of <c>wrenn serve</c>, with paths made absolute.</summary>
-/// <param name="Listen">Address and port of the API.</param>
-/// <param name="DataDirectory">Database, capsules and the admin key file.</param>
-/// <param name="ImagesDirectory">Guest images built by images/build.sh.</param>
-/// <param name="TemplatesDirectory">Where template snapshots live; null: under the data directory.</param>
-/// <param name="ProxyDomain">The port proxy's domain; null: any suffix.</param>
-/// <param name="Firecracker">The firecracker binary; null: capsules run under QEMU.</param>
-/// <param name="Jailer">Firecracker's jailer; null: Firecracker runs unjailed (private mount namespace only).</param>
-internal sealed record ServeSettings(string Listen, string DataDirectory, string ImagesDirectory, string? TemplatesDirectory, string? ProxyDomain,
-    string? Firecracker = null, string? Jailer = null);
+/// <summary>The resolved settings of <c>wrenn serve</c> (each is described in <see cref="ServeCatalog"/>).</summary>
+internal sealed record ServeSettings(
+    IReadOnlyList<IPEndPoint> Listen,
+    string DataDirectory,
+    string ImagesDirectory,
+    string TemplatesDirectory,
+    string? TlsCertificate,
+    string? TlsKey,
+    string LogFormat,
+    string LogLevel,
+    bool Signup,
+    string? ProxyDomain,
+    bool ProxyRequiresKey,
+    string? MetricsToken,
+    int MaxVcpus,
+    int MaxMemoryMb,
+    int MemoryStepMb,
+    int TeamMaxCapsules,
+    int TeamMaxVcpus,
+    int TeamMaxMemoryMb,
+    long TeamMaxSnapshotBytes,
+    double RateLimit,
+    int RateBurst,
+    long TemplateCacheBytes,
+    IReadOnlyList<IPNetwork> EgressAllow,
+    IReadOnlyList<IPNetwork> EgressDeny,
+    string? Firecracker,
+    string? Jailer)
+{
+    public static ServeSettings From(ResolvedSettings values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return new ServeSettings(
+            values.Get(ServeCatalog.Listen), values.Get(ServeCatalog.DataDirectory), values.Get(ServeCatalog.ImagesDirectory),
+            values.Get(ServeCatalog.TemplatesDirectory), values.Get(ServeCatalog.TlsCertificate), values.Get(ServeCatalog.TlsKey),
+            values.Get(ServeCatalog.LogFormat), values.Get(ServeCatalog.LogLevel), values.Get(ServeCatalog.Signup), values.Get(ServeCatalog.ProxyDomain),
+            values.Get(ServeCatalog.ProxyRequiresKey), values.Get(ServeCatalog.MetricsToken), values.Get(ServeCatalog.MaxVcpus),
+            values.Get(ServeCatalog.MaxMemoryMb), values.Get(ServeCatalog.MemoryStepMb), values.Get(ServeCatalog.TeamMaxCapsules),
+            values.Get(ServeCatalog.TeamMaxVcpus), values.Get(ServeCatalog.TeamMaxMemoryMb), values.Get(ServeCatalog.TeamMaxSnapshotBytes),
+            values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes),
+            values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny), values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer));
+    }
+
+    /// <summary>Problems no single value shows: settings that need each other, files that must exist.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if ((TlsCertificate is null) != (TlsKey is null))
+        {
+            yield return "tls_cert and tls_key go together: give both or neither";
+        }
+
+        foreach (var (name, path) in new[] { ("tls_cert", TlsCertificate), ("tls_key", TlsKey), ("firecracker", Firecracker), ("jailer", Jailer) })
+        {
+            if (path is not null && !File.Exists(path))
+            {
+                yield return $"{name}: {path} does not exist";
+            }
+        }
+
+        if (!Directory.Exists(ImagesDirectory))
+        {
+            yield return $"images_dir: {ImagesDirectory} does not exist (make setup builds the guest images)";
+        }
+
+        if (MemoryStepMb > MaxMemoryMb)
+        {
+            yield return $"memory_step_mb ({MemoryStepMb}) is larger than max_memory_mb ({MaxMemoryMb})";
+        }
+
+        if (Listen.Count == 0 || Listen.Distinct().Count() != Listen.Count)
+        {
+            yield return "listen: give at least one address, each once";
+        }
+    }
+}

@@ -23,7 +23,6 @@ internal sealed class CreateCapsuleRequest
 internal static class CapsuleEndpoints
 {
     private const int MaxListLimit = 1000;
-    private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
     public static void Map(IEndpointRouteBuilder routes)
     {
@@ -48,6 +47,8 @@ internal static class CapsuleEndpoints
         Require(TemplateCatalog.IsValidName(templateName), "template is not a valid template name");
         Require(vcpus >= 1 && vcpus <= options.MaxVcpus, $"vcpus must be between 1 and {options.MaxVcpus}");
         Require(memoryMb >= 128 && memoryMb <= options.MaxMemoryMb, $"memory_mb must be between 128 and {options.MaxMemoryMb}");
+        // Each size is a template snapshot to boot and keep: a tenant cannot ask for one per odd number.
+        Require(memoryMb % options.MemoryStepMb == 0, $"memory_mb must be a multiple of {options.MemoryStepMb}");
         Require(timeoutSec is >= 0 and <= 86400, "timeout_sec must be between 0 and 86400");
 
         var now = time.GetUtcNow();
@@ -57,13 +58,9 @@ internal static class CapsuleEndpoints
         {
             Require(idempotency.Length <= 128 && idempotency.All(c => c is > ' ' and <= '~'), "Idempotency-Key must be 1-128 visible ASCII characters");
             requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{templateName}\n{vcpus}\n{memoryMb}\n{timeoutSec}")));
-            var earlier = await store.FindByIdempotencyAsync(caller.Team, idempotency, (now - IdempotencyWindow).ToUnixTimeMilliseconds(), request.HttpContext.RequestAborted)
-                .ConfigureAwait(false);
-            if (earlier is not null)
+            if (await RepeatAsync(store, caller, idempotency, requestHash, now, request.HttpContext.RequestAborted).ConfigureAwait(false) is { } repeat)
             {
-                return earlier.RequestHash == requestHash
-                    ? ApiJson.Reply(CapsuleView.Of(earlier), StatusCodes.Status201Created)
-                    : throw new ApiException(ApiErrorCode.Conflict, "Idempotency-Key was used with a different body");
+                return repeat;
             }
         }
 
@@ -75,7 +72,23 @@ internal static class CapsuleEndpoints
         var pending = new CapsuleRecord(id.Value, caller.Team.Value, Statuses.Pending, null, templateName, vcpus, memoryMb, timeoutSec,
             now.ToUnixTimeMilliseconds(), null, null, now.ToUnixTimeMilliseconds(), "{}", idempotency.Length > 0 ? idempotency : null, requestHash);
         var record = await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(template.RuntimeName, vcpus, memoryMb, Id: id)).ConfigureAwait(false);
+        if (record is null)
+        {
+            // A concurrent create with the same Idempotency-Key was recorded first: answer as for a repeat.
+            return await RepeatAsync(store, caller, idempotency, requestHash!, now, request.HttpContext.RequestAborted).ConfigureAwait(false)
+                ?? throw new ApiException(ApiErrorCode.Conflict, "Idempotency-Key is in use by a create in progress");
+        }
+
         return ApiJson.Reply(CapsuleView.Of(record), StatusCodes.Status201Created);
+    }
+
+    /// <summary>The reply to a create whose Idempotency-Key the team used within 24 h; null when it did not.</summary>
+    private static async Task<IResult?> RepeatAsync(CapsuleStore store, Caller caller, string key, string requestHash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var earlier = await store.FindByIdempotencyAsync(caller.Team, key, (now - CapsuleStore.IdempotencyWindow).ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        return earlier is null ? null
+            : earlier.RequestHash == requestHash ? ApiJson.Reply(CapsuleView.Of(earlier), StatusCodes.Status201Created)
+            : throw new ApiException(ApiErrorCode.Conflict, "Idempotency-Key was used with a different body");
     }
 
     private static async Task<IResult> ListAsync(Caller caller, HttpContext context, CapsuleStore store, CapsuleActivity activity)

@@ -22,9 +22,13 @@ internal sealed partial class CapsuleLifecycle(
     CapsuleConnections connections,
     AuditLog audit,
     ApiMetrics metrics,
+    ControlPlaneOptions options,
     TimeProvider time,
     ILogger<CapsuleLifecycle> logger)
 {
+    // Capacity frees up when a capsule of the team pauses or ends: worth retrying in a while.
+    private const int QuotaRetrySeconds = 10;
+
     /// <summary>How long create and resume hold their reply before answering with the current status.</summary>
     public static readonly TimeSpan ReplyWindow = TimeSpan.FromSeconds(4);
 
@@ -33,19 +37,30 @@ internal sealed partial class CapsuleLifecycle(
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
-    /// <summary>Records a new capsule as <c>pending</c> and starts it; see <see cref="ReplyWindow"/>.</summary>
-    public async Task<CapsuleRecord> CreateAsync(Caller caller, CapsuleRecord pending, CapsuleSpec spec)
+    /// <summary>
+    /// Records a new capsule as <c>pending</c> within the team's quotas and starts it; see
+    /// <see cref="ReplyWindow"/>. Null when a concurrent create with the same Idempotency-Key won.
+    /// </summary>
+    public async Task<CapsuleRecord?> CreateAsync(Caller caller, CapsuleRecord pending, CapsuleSpec spec)
     {
         var gate = LockOf(pending.Id);
         await gate.WaitAsync().ConfigureAwait(false);
+        InsertOutcome outcome;
         try
         {
-            await store.InsertAsync(pending, CancellationToken.None).ConfigureAwait(false);
+            outcome = await store.InsertAsync(pending, options.Quotas, pending.CreatedAt - (long)CapsuleStore.IdempotencyWindow.TotalMilliseconds, CancellationToken.None)
+                .ConfigureAwait(false);
         }
         catch
         {
             gate.Release();
             throw;
+        }
+
+        if (outcome != InsertOutcome.Inserted)
+        {
+            gate.Release();
+            return outcome == InsertOutcome.QuotaExceeded ? throw QuotaExceeded("the team's running capsules are at their quota") : null;
         }
 
         var work = Task.Run(async () =>
@@ -74,6 +89,13 @@ internal sealed partial class CapsuleLifecycle(
                 throw ApiException.State("only a running capsule can be paused");
             }
 
+            // Auto-pause frees CPU and memory, which matters more than disk: only a pause the team
+            // asked for is held to its snapshot quota.
+            if (!automatic)
+            {
+                await RequireSnapshotRoomAsync(new TeamId(record.TeamId), cancellationToken).ConfigureAwait(false);
+            }
+
             var operation = automatic ? "auto_pause" : "pause";
             var watch = Stopwatch.StartNew();
             connections.CloseAll(id, CloseReason.Paused);
@@ -90,6 +112,7 @@ internal sealed partial class CapsuleLifecycle(
 
             await FlushActivityAsync(id).ConfigureAwait(false);
             await store.TransitionAsync(id, Statuses.Running, Statuses.Paused, automatic ? "inactivity timeout" : null, CancellationToken.None).ConfigureAwait(false);
+            await store.SetStoredBytesAsync(id, runtime.DiskUsage(ToRuntimeId(id)), CancellationToken.None).ConfigureAwait(false);
             metrics.Observe(operation, success: true, watch.Elapsed);
             await audit.RecordAsync(caller, "capsule", id, "capsule." + operation, success: true).ConfigureAwait(false);
             return (await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false))!;
@@ -113,9 +136,15 @@ internal sealed partial class CapsuleLifecycle(
                 throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
             }
 
-            if (record?.Status != Statuses.Paused || !await store.TransitionAsync(id, Statuses.Paused, Statuses.Starting, null, CancellationToken.None).ConfigureAwait(false))
+            var outcome = record?.Status == Statuses.Paused
+                ? await store.StartResumeAsync(record, options.Quotas, CancellationToken.None).ConfigureAwait(false)
+                : ResumeOutcome.WrongState;
+            switch (outcome)
             {
-                throw ApiException.State("only a paused capsule can be resumed");
+                case ResumeOutcome.QuotaExceeded:
+                    throw QuotaExceeded("the team's running capsules are at their quota");
+                case ResumeOutcome.WrongState:
+                    throw ApiException.State("only a paused capsule can be resumed");
             }
         }
         catch
@@ -137,6 +166,18 @@ internal sealed partial class CapsuleLifecycle(
         }, CancellationToken.None);
         return await AnswerAsync(id, work, "capsule could not be resumed; it is still paused").ConfigureAwait(false);
     }
+
+    /// <summary>429 when the team's paused capsules and templates already take its snapshot quota (spec §2.4, operator setting).</summary>
+    public async Task RequireSnapshotRoomAsync(TeamId team, CancellationToken cancellationToken)
+    {
+        if (options.Quotas.MaxSnapshotBytes > 0
+            && await store.StoredBytesAsync(team, cancellationToken).ConfigureAwait(false) >= options.Quotas.MaxSnapshotBytes)
+        {
+            throw QuotaExceeded("the team's snapshots are at their storage quota");
+        }
+    }
+
+    private static ApiException QuotaExceeded(string message) => new(ApiErrorCode.QuotaExceeded, message) { RetryAfterSeconds = QuotaRetrySeconds };
 
     /// <summary>Deletes from any status; the capsule's record stays readable as <c>stopped</c>.</summary>
     public async Task DeleteAsync(Caller caller, string id, string reason = "deleted")

@@ -20,7 +20,10 @@ internal static class Statuses
     public static readonly IReadOnlyList<string> Listed = [Pending, Starting, Running, Paused, Missing];
 }
 
-/// <summary>A capsule row of the control plane's database. Times are Unix milliseconds.</summary>
+/// <summary>
+/// A capsule row of the control plane's database. Times are Unix milliseconds. StoredBytes is the
+/// disk its paused snapshot takes (0 while it runs), for the team's snapshot quota.
+/// </summary>
 internal sealed record CapsuleRecord(
     string Id,
     string TeamId,
@@ -36,4 +39,5 @@ internal sealed record CapsuleRecord(
     long LastUpdated,
     string Metadata,
     string? Idempotency,
-    string? RequestHash);
+    string? RequestHash,
+    long StoredBytes = 0);

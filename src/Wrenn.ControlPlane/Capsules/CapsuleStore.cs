@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Dapper;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Storage;
@@ -10,19 +11,98 @@ namespace Wrenn.ControlPlane.Capsules;
 /// </summary>
 internal sealed class CapsuleStore(Database database, TimeProvider time)
 {
+    /// <summary>How long a create's Idempotency-Key is remembered (spec §4.1).</summary>
+    public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
+
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public async Task InsertAsync(CapsuleRecord record, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a pending capsule unless the team's active capsules (pending, starting, running)
+    /// would then exceed <paramref name="quotas"/>: one statement, so concurrent creates cannot
+    /// both slip under a limit. A repeated Idempotency-Key is reported, not inserted.
+    /// </summary>
+    /// <param name="record">The pending capsule.</param>
+    /// <param name="quotas">The team's limits.</param>
+    /// <param name="keysSince">An Idempotency-Key used before this time may be used again.</param>
+    /// <param name="cancellationToken">Cancels the insert.</param>
+    public async Task<InsertOutcome> InsertAsync(CapsuleRecord record, TeamQuotas quotas, long keysSince, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO capsules (id, team_id, status, status_reason, template, vcpus, memory_mb, timeout_sec, created_at,
-                                  started_at, last_active_at, last_updated, metadata, idempotency, request_hash)
-            VALUES (@Id, @TeamId, @Status, @StatusReason, @Template, @Vcpus, @MemoryMb, @TimeoutSec, @CreatedAt,
-                    @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash)
-            """, record).ConfigureAwait(false);
+        try
+        {
+            if (record.Idempotency is not null)
+            {
+                await connection.ExecuteAsync(
+                    "UPDATE capsules SET idempotency = NULL WHERE team_id = @TeamId AND idempotency = @Idempotency AND created_at < @Since",
+                    new { record.TeamId, record.Idempotency, Since = keysSince }).ConfigureAwait(false);
+            }
+
+            var inserted = await connection.ExecuteAsync(
+                $"""
+                INSERT INTO capsules (id, team_id, status, status_reason, template, vcpus, memory_mb, timeout_sec, created_at,
+                                      started_at, last_active_at, last_updated, metadata, idempotency, request_hash)
+                SELECT @Id, @TeamId, @Status, @StatusReason, @Template, @Vcpus, @MemoryMb, @TimeoutSec, @CreatedAt,
+                       @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash
+                WHERE {WithinQuota}
+                """, QuotaParameters(record, quotas)).ConfigureAwait(false);
+            return inserted == 1 ? InsertOutcome.Inserted : InsertOutcome.QuotaExceeded;
+        }
+        catch (SqliteException exception) when (exception.SqliteErrorCode == 19 && record.Idempotency is not null)
+        {
+            // SQLITE_CONSTRAINT on the idempotency index: a concurrent create with the same key won.
+            return InsertOutcome.DuplicateIdempotency;
+        }
     }
+
+    /// <summary>paused → starting, unless the capsule would take its team's active capsules over <paramref name="quotas"/>.</summary>
+    public async Task<ResumeOutcome> StartResumeAsync(CapsuleRecord record, TeamQuotas quotas, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var started = await connection.ExecuteAsync(
+            $"UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now WHERE id = @Id AND status = 'paused' AND {WithinQuota}",
+            QuotaParameters(record, quotas)).ConfigureAwait(false);
+        if (started == 1)
+        {
+            return ResumeOutcome.Started;
+        }
+
+        var status = await connection.ExecuteScalarAsync<string?>("SELECT status FROM capsules WHERE id = @Id", new { record.Id }).ConfigureAwait(false);
+        return status == Statuses.Paused ? ResumeOutcome.QuotaExceeded : ResumeOutcome.WrongState;
+    }
+
+    /// <summary>Disk the team's paused capsules and templates take (its snapshot quota).</summary>
+    public async Task<long> StoredBytesAsync(TeamId team, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>(
+            """
+            SELECT (SELECT COALESCE(SUM(stored_bytes), 0) FROM capsules WHERE team_id = @Team AND status = 'paused')
+                 + (SELECT COALESCE(SUM(size_bytes), 0) FROM templates WHERE team_id = @Team)
+            """, new { Team = team.Value }).ConfigureAwait(false);
+    }
+
+    public async Task SetStoredBytesAsync(string id, long bytes, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("UPDATE capsules SET stored_bytes = @Bytes WHERE id = @Id", new { Id = id, Bytes = bytes }).ConfigureAwait(false);
+    }
+
+    // The team's active capsules plus @Vcpus/@MemoryMb of one more stay within the limits (0: none).
+    private const string WithinQuota =
+        """
+        NOT EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, COALESCE(SUM(vcpus), 0) AS v, COALESCE(SUM(memory_mb), 0) AS m
+                                   FROM capsules WHERE team_id = @TeamId AND status IN ('pending', 'starting', 'running')) AS active
+                    WHERE (@MaxCapsules > 0 AND active.n + 1 > @MaxCapsules)
+                       OR (@MaxVcpus > 0 AND active.v + @Vcpus > @MaxVcpus)
+                       OR (@MaxMemoryMb > 0 AND active.m + @MemoryMb > @MaxMemoryMb))
+        """;
+
+    private object QuotaParameters(CapsuleRecord record, TeamQuotas quotas) => new
+    {
+        record.Id, record.TeamId, record.Status, record.StatusReason, record.Template, record.Vcpus, record.MemoryMb, record.TimeoutSec,
+        record.CreatedAt, record.StartedAt, record.LastActiveAt, record.LastUpdated, record.Metadata, record.Idempotency, record.RequestHash,
+        quotas.MaxCapsules, quotas.MaxVcpus, quotas.MaxMemoryMb, Now,
+    };
 
     /// <summary>The team's capsule; another team's capsule is as absent as an unknown one.</summary>
     public async Task<CapsuleRecord?> GetAsync(TeamId team, string id, CancellationToken cancellationToken)
@@ -109,4 +189,18 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
         return await connection.ExecuteAsync(
             "DELETE FROM capsules WHERE status IN ('stopped', 'error') AND last_updated < @Before", new { Before = before }).ConfigureAwait(false);
     }
+}
+
+internal enum InsertOutcome
+{
+    Inserted,
+    QuotaExceeded,
+    DuplicateIdempotency,
+}
+
+internal enum ResumeOutcome
+{
+    Started,
+    QuotaExceeded,
+    WrongState,
 }

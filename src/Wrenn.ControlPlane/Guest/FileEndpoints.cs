@@ -101,22 +101,34 @@ internal static class FileEndpoints
             .ConfigureAwait(false) ?? throw new ApiException(ApiErrorCode.AgentError, "the guest agent sent no data");
         var response = http.Response;
         response.ContentType = "application/octet-stream";
-        if (maxBytes > 0)
+        // files/read announces the length when the file knows it (procfs does not: then chunked).
+        var length = maxBytes > 0 && first.Size >= 0 ? first.Size : -1;
+        if (length >= 0)
         {
-            response.ContentLength = first.Size;
+            response.ContentLength = length;
         }
 
+        long written = 0;
         try
         {
             await response.Body.WriteAsync(first.Data.Memory, session.Token).ConfigureAwait(false);
+            written += first.Data.Length;
             while (await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false))
             {
-                await response.Body.WriteAsync(call.ResponseStream.Current.Data.Memory, session.Token).ConfigureAwait(false);
+                var data = call.ResponseStream.Current.Data;
+                await response.Body.WriteAsync(data.Memory, session.Token).ConfigureAwait(false);
+                written += data.Length;
             }
+        }
+        catch (Exception exception) when ((exception is RpcException or OperationCanceledException or IOException) && (length < 0 || written < length))
+        {
+            // The client must see an incomplete body, never a clean short one. A body already
+            // complete is left alone: its client may have sent the next request on the connection.
+            http.Abort();
         }
         catch (Exception exception) when (exception is RpcException or OperationCanceledException or IOException)
         {
-            http.Abort();
+            // Every byte was sent; what failed after them (a pause, the call's end) changes nothing.
         }
 
         return Results.Empty;

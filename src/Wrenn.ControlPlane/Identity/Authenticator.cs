@@ -16,7 +16,7 @@ internal enum CredentialKinds
 /// every request (a removed member is refused at once). Every failure is the same 401 except an
 /// inactive user (403).
 /// </summary>
-internal sealed class Authenticator(ApiKeys keys, Sessions sessions, Accounts accounts)
+internal sealed class Authenticator(ApiKeys keys, Sessions sessions, Accounts accounts, RequestLimiter limiter)
 {
     private static readonly ApiException Unauthorized = new(ApiErrorCode.Unauthorized, "missing or invalid credentials");
 
@@ -35,6 +35,13 @@ internal sealed class Authenticator(ApiKeys keys, Sessions sessions, Accounts ac
             : AuthenticateAsync(CredentialKinds.KeyOrSession, string.Empty, "Bearer " + token, cancellationToken);
 
     private async Task<Caller> AuthenticateAsync(CredentialKinds kinds, string key, string authorization, CancellationToken cancellationToken)
+    {
+        var caller = await IdentifyAsync(kinds, key, authorization, cancellationToken).ConfigureAwait(false);
+        limiter.Admit(caller);
+        return caller;
+    }
+
+    private async Task<Caller> IdentifyAsync(CredentialKinds kinds, string key, string authorization, CancellationToken cancellationToken)
     {
         if (kinds == CredentialKinds.KeyOrSession && key.Length > 0)
         {

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Identity;
@@ -32,7 +31,7 @@ internal sealed record SessionReply(string Token, DateTimeOffset ExpiresAt, stri
 internal sealed record MeReply(string UserId, string Email, string Name, bool IsAdmin, string TeamId, string Role);
 
 /// <summary>Sign-up, login, team switching and the current user (spec §7.1).</summary>
-internal static partial class AuthEndpoints
+internal static class AuthEndpoints
 {
     private const string WrongCredentials = "wrong email or password";
 
@@ -51,18 +50,14 @@ internal static partial class AuthEndpoints
     private static async Task<IResult> SignupAsync(HttpRequest http, UserStore users, AuditLog audit, ControlPlaneOptions options)
     {
         var body = await ApiJson.ReadAsync<SignupRequest>(http).ConfigureAwait(false);
-        var email = body.Email?.Trim().ToLowerInvariant() ?? string.Empty;
-        Require(email.Length <= 254 && EmailShape().IsMatch(email), "email is not a valid address");
-        Require(body.Password is { Length: >= 8 and <= 128 }, "password must be 8 to 128 characters");
-        var name = body.Name?.Trim() ?? string.Empty;
-        Require(name.Length is >= 1 and <= 100, "name must be 1 to 100 characters");
+        var (email, problem) = AccountRules.Check(body.Email, body.Password, body.Name);
+        Require(problem is null, problem ?? string.Empty);
         if (!options.SignupEnabled && await users.AnyAsync(http.HttpContext.RequestAborted).ConfigureAwait(false))
         {
             throw new ApiException(ApiErrorCode.Forbidden, "sign-up is disabled on this server");
         }
 
-        var hash = BCrypt.Net.BCrypt.HashPassword(body.Password, 12);
-        var created = await users.CreateAsync(email, name, hash, http.HttpContext.RequestAborted).ConfigureAwait(false)
+        var created = await users.CreateAsync(email, body.Name!.Trim(), AccountRules.Hash(body.Password!), admin: false, http.HttpContext.RequestAborted).ConfigureAwait(false)
             ?? throw new ApiException(ApiErrorCode.Conflict, "that email is already registered");
         var actor = new Caller(new TeamId(created.Team.Id), "user", created.User.Id, created.User.Email, new UserId(created.User.Id), "owner");
         await audit.RecordAsync(actor, "team", created.Team.Id, "team.create", success: true).ConfigureAwait(false);
@@ -129,6 +124,4 @@ internal static partial class AuthEndpoints
         return new SessionReply(token, expires, user.Id, team.Id, user.Email, user.Name, team.Role, user.IsAdmin != 0);
     }
 
-    [GeneratedRegex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", RegexOptions.CultureInvariant)]
-    private static partial Regex EmailShape();
 }

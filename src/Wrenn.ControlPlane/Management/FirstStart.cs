@@ -37,12 +37,16 @@ internal sealed partial class FirstStart(Database database, Accounts accounts, A
         }
 
         File.Move(temporary, path, overwrite: true);
-        await Console.Out.WriteLineAsync($"Created the default team and its API key (shown once; also in {path}):\n\n    {key}\n").ConfigureAwait(false);
-        LogCreated(logger, team.Id);
+        // On a terminal the operator sees the key once; output that goes to a file or a log
+        // collector never carries it: the key file is where it is kept.
+        await Console.Out.WriteLineAsync(Console.IsOutputRedirected
+            ? $"Created the default team and its API key, in {path} (mode 0600)."
+            : $"Created the default team and its API key (shown once; also in {path}):\n\n    {key}\n").ConfigureAwait(false);
+        LogCreated(logger, team.Id, path);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 4501, Level = LogLevel.Information, Message = "First start: created the default team {TeamId} and its admin API key")]
-    private static partial void LogCreated(ILogger logger, string teamId);
+    [LoggerMessage(EventId = 4501, Level = LogLevel.Information, Message = "First start: created the default team {TeamId}; its admin API key is in {KeyFile}")]
+    private static partial void LogCreated(ILogger logger, string teamId, string keyFile);
 }

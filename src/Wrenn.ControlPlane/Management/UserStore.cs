@@ -15,9 +15,10 @@ internal sealed class UserStore(Database database, TimeProvider time)
 
     /// <summary>
     /// Creates the user, its personal team and its owner membership in one transaction; the very
-    /// first user becomes a platform admin. Null when the email is taken.
+    /// first user, and one created with <paramref name="admin"/>, is a platform admin. Null when
+    /// the email is taken.
     /// </summary>
-    public async Task<(UserRecord User, TeamRecord Team)?> CreateAsync(string email, string name, string passwordHash, CancellationToken cancellationToken)
+    public async Task<(UserRecord User, TeamRecord Team)?> CreateAsync(string email, string name, string passwordHash, bool admin, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var teamName = $"{name}'s Team";
@@ -30,7 +31,7 @@ internal sealed class UserStore(Database database, TimeProvider time)
         }
 
         var first = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM users", transaction: transaction).ConfigureAwait(false) == 0;
-        var user = new UserRecord(UserId.New().Value, email, name, passwordHash, first ? 1 : 0, 1, team.Id, now);
+        var user = new UserRecord(UserId.New().Value, email, name, passwordHash, first || admin ? 1 : 0, 1, team.Id, now);
         await connection.ExecuteAsync("INSERT INTO teams (id, name, slug, created_at) VALUES (@Id, @Name, @Slug, @CreatedAt)", team, transaction).ConfigureAwait(false);
         await connection.ExecuteAsync(
             "INSERT INTO users (id, email, name, password_hash, is_admin, active, default_team, created_at) VALUES (@Id, @Email, @Name, @PasswordHash, @IsAdmin, @Active, @DefaultTeam, @CreatedAt)",

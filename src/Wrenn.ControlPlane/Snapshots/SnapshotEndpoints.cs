@@ -48,6 +48,7 @@ internal static class SnapshotEndpoints
         }
 
         _ = await store.GetAsync(caller.Team, capsuleId.Value, http.RequestAborted).ConfigureAwait(false) ?? throw NotFound("capsule");
+        await lifecycle.RequireSnapshotRoomAsync(caller.Team, http.RequestAborted).ConfigureAwait(false);
         var view = await lifecycle.ExclusiveAsync(capsuleId.Value, async () =>
         {
             var record = (await store.GetAnyAsync(capsuleId.Value, CancellationToken.None).ConfigureAwait(false))!;

@@ -91,31 +91,42 @@ internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.F
         });
         await using (stream.ConfigureAwait(false))
         {
-            var size = stream.CanSeek ? stream.Length : 0;
+            var size = stream.CanSeek ? stream.Length : -1;
             if (request.MaxBytes > 0 && size > request.MaxBytes)
             {
                 throw AgentErrors.Exception(AgentErrorCode.TooLarge, "file is larger than max_bytes");
             }
 
             var buffer = new byte[ChunkBytes];
+            // A size the file reports is what is sent, to the byte: it may not grow meanwhile.
+            var left = size > 0 ? size : long.MaxValue;
+            long sent = 0;
             var first = true;
             while (true)
             {
-                var count = await stream.ReadAsync(buffer, context.CancellationToken).ConfigureAwait(false);
+                var count = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), context.CancellationToken).ConfigureAwait(false);
                 if (count == 0 && !first)
                 {
                     return;
                 }
 
+                sent += count;
+                left -= count;
+                if (request.MaxBytes > 0 && sent > request.MaxBytes)
+                {
+                    throw AgentErrors.Exception(AgentErrorCode.TooLarge, "file is larger than max_bytes");
+                }
+
                 var chunk = new ReadChunk { Data = ByteString.CopyFrom(buffer, 0, count) };
                 if (first)
                 {
-                    chunk.Size = size;
+                    // Size 0 with content is procfs or sysfs: the length is unknown until read.
+                    chunk.Size = size == 0 && count > 0 ? -1 : size;
                     first = false;
                 }
 
                 await responseStream.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
-                if (count == 0)
+                if (count == 0 || left == 0)
                 {
                     return;
                 }

@@ -1,4 +1,4 @@
--- The control plane's state. Times are Unix milliseconds (UTC). Applied idempotently at start.
+-- The control plane's first schema. Times are Unix milliseconds (UTC).
 CREATE TABLE IF NOT EXISTS settings (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL

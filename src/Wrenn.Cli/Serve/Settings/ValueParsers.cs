@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net;
+
+namespace Wrenn.Cli.Serve.Settings;
+
+/// <summary>Parsers for setting values; each throws <see cref="FormatException"/> saying what is wrong.</summary>
+internal static class ValueParsers
+{
+    public static bool Bool(string raw) => raw.Trim().ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" or "on" => true,
+        "false" or "0" or "no" or "off" => false,
+        _ => throw new FormatException($"'{raw}' is not true or false"),
+    };
+
+    public static Func<string, int> Int(int min, int max) => raw =>
+        int.TryParse(raw.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new FormatException($"'{raw}' is not a whole number from {min} to {max}");
+
+    public static Func<string, double> Number(double min, double max) => raw =>
+        double.TryParse(raw.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new FormatException($"'{raw}' is not a number from {min} to {max}");
+
+    /// <summary>A byte count, optionally with a binary unit: 512M, 20G, 1T (K, M, G, T; a trailing B or iB is allowed).</summary>
+    public static long Bytes(string raw)
+    {
+        var text = raw.Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant().Replace("IB", string.Empty, StringComparison.Ordinal).TrimEnd('B');
+        var shift = text.Length == 0 ? 0 : text[^1] switch { 'K' => 10, 'M' => 20, 'G' => 30, 'T' => 40, _ => 0 };
+        var digits = shift == 0 ? text : text[..^1];
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= 0 && value < (1L << (62 - shift))
+            ? value << shift
+            : throw new FormatException($"'{raw}' is not a size (a number of bytes, or with K, M, G or T)");
+    }
+
+    public static string Path(string raw) =>
+        raw.Trim().Length > 0 ? System.IO.Path.GetFullPath(raw.Trim()) : throw new FormatException("the path is empty");
+
+    /// <summary>Where to listen: <c>host:port</c> with an IP address or <c>localhost</c>, IPv6 in brackets.</summary>
+    public static IPEndPoint ListenAddress(string raw)
+    {
+        var text = raw.Trim();
+        var colon = text.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+        {
+            var host = text[..colon].Trim('[', ']');
+            if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                return new IPEndPoint(IPAddress.Loopback, port);
+            }
+
+            if (IPAddress.TryParse(host, out var address))
+            {
+                return new IPEndPoint(address, port);
+            }
+        }
+
+        throw new FormatException($"'{raw}' is not an address to listen on (host:port, the host an IP address or localhost)");
+    }
+
+    public static IPNetwork Network(string raw) =>
+        IPNetwork.TryParse(raw.Trim(), out var network) ? network : throw new FormatException($"'{raw}' is not a network in CIDR notation (e.g. 10.0.0.0/8)");
+
+    public static Func<string, string> OneOf(params string[] choices) => raw =>
+        choices.FirstOrDefault(choice => choice.Equals(raw.Trim(), StringComparison.OrdinalIgnoreCase))
+            ?? throw new FormatException($"'{raw}' is not one of {string.Join(", ", choices)}");
+
+    public static Func<string, string> Secret(int minLength) => raw =>
+        raw.Trim().Length >= minLength ? raw.Trim() : throw new FormatException($"it must be at least {minLength} characters long");
+
+    public static string DomainName(string raw)
+    {
+        var text = raw.Trim().TrimEnd('.').ToLowerInvariant();
+        return Uri.CheckHostName(text) == UriHostNameType.Dns ? text : throw new FormatException($"'{raw}' is not a domain name");
+    }
+
+    /// <summary>Splits an environment or file value into list items (commas; whitespace around them ignored).</summary>
+    public static IEnumerable<string> Items(string raw) => raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

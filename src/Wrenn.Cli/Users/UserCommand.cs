@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Text;
+using Wrenn.ControlPlane.Management;
+
+namespace Wrenn.Cli.Users;
+
+/// <summary>
+/// <c>wrenn user add</c>: creates a user in the server's data directory, for servers whose sign-up
+/// is off. The password is read from standard input (typed without echo at a terminal).
+/// </summary>
+internal static class UserCommand
+{
+    public static Command Create()
+    {
+        var email = new Option<string>("--email") { Description = "The user's email (their login)", Required = true };
+        var name = new Option<string?>("--name") { Description = "Display name (default: the part of the email before @)" };
+        var admin = new Option<bool>("--admin") { Description = "Make the user a platform admin" };
+        var dataDirectory = new Option<string?>("--data-dir") { Description = "The server's data directory [env WRENN_DATA_DIR; default: /var/lib/wrenn]" };
+        var add = new Command("add", "Add a user (reads the password from standard input)") { email, name, admin, dataDirectory };
+        add.SetAction(async (parse, cancellationToken) =>
+        {
+            var address = parse.GetValue(email)!;
+            var password = ReadPassword();
+            var directory = parse.GetValue(dataDirectory) ?? Environment.GetEnvironmentVariable("WRENN_DATA_DIR") ?? "/var/lib/wrenn";
+            var problem = await LocalAdministration.AddUserAsync(
+                Path.GetFullPath(directory), address, parse.GetValue(name) ?? address.Split('@')[0], password, parse.GetValue(admin), cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                await Console.Error.WriteLineAsync("wrenn user add: " + problem).ConfigureAwait(false);
+                return 1;
+            }
+
+            await Console.Out.WriteLineAsync($"Added {address.Trim().ToLowerInvariant()}; they can log in now.").ConfigureAwait(false);
+            return 0;
+        });
+        return new Command("user", "Manage the users of a server on its machine") { add };
+    }
+
+    private static string ReadPassword()
+    {
+        if (Console.IsInputRedirected)
+        {
+            return Console.In.ReadLine() ?? string.Empty;
+        }
+
+        Console.Error.Write("Password: ");
+        var password = new StringBuilder();
+        for (var key = Console.ReadKey(intercept: true); key.Key != ConsoleKey.Enter; key = Console.ReadKey(intercept: true))
+        {
+            if (key.Key == ConsoleKey.Backspace && password.Length > 0)
+            {
+                password.Length--;
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                password.Append(key.KeyChar);
+            }
+        }
+
+        Console.Error.WriteLine();
+        return password.ToString();
+    }
+}
