@@ -30,6 +30,10 @@ public static class ControlPlaneSetup
         {
             // Body limits are per route (JSON 1 MiB, files/write 100 MiB, streams unlimited).
             kestrel.Limits.MaxRequestBodySize = null;
+            // The target and header limits are RequestSizes', answered with the JSON error shape;
+            // Kestrel's own, which answer with an empty body, sit far above them.
+            kestrel.Limits.MaxRequestLineSize = 16 * RequestSizes.MaxTargetBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * RequestSizes.MaxHeaderBytes;
             kestrel.AddServerHeader = false;
         });
         services.Configure<KestrelServerOptions>(kestrel => kestrel.AllowSynchronousIO = false);
@@ -76,6 +80,7 @@ public static class ControlPlaneSetup
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<RequestIds>();
         app.UseMiddleware<ErrorReplies>();
+        app.UseMiddleware<RequestSizes>();
         app.UseMiddleware<PortProxy>();
         app.UsePathBase("/api");
         app.Use((context, next) =>
@@ -100,6 +105,7 @@ public static class ControlPlaneSetup
             }
         });
         app.UseRouting();
+        app.UseMiddleware<ExactPaths>();
         app.UseMiddleware<HttpMetrics>();
         // Pings every 30 s; a client silent for 60 s (no pong) is treated as gone.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = TimeSpan.FromSeconds(30) });

@@ -14,6 +14,9 @@ internal sealed class ApiException(ApiErrorCode code, string message, Exception?
     /// <summary>Seconds for <c>Retry-After</c>, when retrying can succeed.</summary>
     public int? RetryAfterSeconds { get; init; }
 
+    /// <summary>An HTTP status other than the code's own, where HTTP has a more precise one (414, 431).</summary>
+    public int? Status { get; init; }
+
     public static ApiException Invalid(string message) => new(ApiErrorCode.InvalidRequest, message);
 
     public static ApiException NotFound(string what) => new(ApiErrorCode.NotFound, what + " not found");

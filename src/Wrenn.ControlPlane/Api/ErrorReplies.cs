@@ -14,6 +14,7 @@ internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorRe
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        context.Request.Body = ClientBody.Of(context);
         try
         {
             await next(context).ConfigureAwait(false);
@@ -43,8 +44,8 @@ internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorRe
     /// <summary>The API failure an exception stands for; null when the client went away.</summary>
     public static ApiException? Translate(Exception exception, CancellationToken requestAborted) => exception switch
     {
+        _ when requestAborted.IsCancellationRequested => null,
         ApiException api => api,
-        OperationCanceledException when requestAborted.IsCancellationRequested => null,
         CapsuleException capsule => FromCapsule(capsule),
         RpcException rpc => GuestFailures.Translate(rpc),
         BadHttpRequestException { StatusCode: 413 } => new ApiException(ApiErrorCode.TooLarge, "request body too large"),
@@ -59,7 +60,7 @@ internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorRe
         response.Clear();
         RequestIds.Echo(context);
         response.Headers.Allow = allow;
-        response.StatusCode = ApiErrorCodes.StatusOf(error.Code);
+        response.StatusCode = error.Status ?? ApiErrorCodes.StatusOf(error.Code);
         if (error.RetryAfterSeconds is { } seconds)
         {
             response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

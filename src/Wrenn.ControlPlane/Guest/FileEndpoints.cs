@@ -111,13 +111,23 @@ internal static class FileEndpoints
         long written = 0;
         try
         {
-            await response.Body.WriteAsync(first.Data.Memory, session.Token).ConfigureAwait(false);
-            written += first.Data.Length;
-            while (await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false))
+            var data = first.Data;
+            while (true)
             {
-                var data = call.ResponseStream.Current.Data;
+                if (length >= 0 && written + data.Length > length)
+                {
+                    // More than the agent announced (a hostile or broken guest): the body cannot be completed.
+                    throw new IOException("the guest sent more bytes than it announced");
+                }
+
                 await response.Body.WriteAsync(data.Memory, session.Token).ConfigureAwait(false);
                 written += data.Length;
+                if (!await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                data = call.ResponseStream.Current.Data;
             }
         }
         catch (Exception exception) when ((exception is RpcException or OperationCanceledException or IOException) && (length < 0 || written < length))
@@ -159,24 +169,26 @@ internal static class FileEndpoints
         FileStream? spooled = null;
         try
         {
-            MultipartSection? section;
-            while ((section = await reader.ReadNextSectionAsync(http.RequestAborted).ConfigureAwait(false)) is not null)
+            while (await NextPartAsync(reader, http.RequestAborted).ConfigureAwait(false) is { } section)
             {
                 var name = PartName(section);
+                var body = ClientBody.Part(section.Body, http.RequestAborted);
                 if (name == "path")
                 {
-                    path = RequirePath(await new StreamReader(section.Body, Encoding.UTF8).ReadToEndAsync(http.RequestAborted).ConfigureAwait(false));
+                    Require(path is null, "the path part appears twice");
+                    path = RequirePath(await ReadPathPartAsync(body, http.RequestAborted).ConfigureAwait(false));
                 }
                 else if (name == "file" && path is not null)
                 {
-                    await UploadAsync(caller, id, http, access, path, section.Body, limit).ConfigureAwait(false);
+                    await UploadAsync(caller, id, http, access, path, body, limit).ConfigureAwait(false);
                     return Results.NoContent();
                 }
                 else if (name == "file")
                 {
                     Require(!streamed, "the path part must precede the file part");
+                    Require(spooled is null, "the file part appears twice");
                     spooled = Spool();
-                    await CopyLimitedAsync(section.Body, spooled, limit, http.RequestAborted).ConfigureAwait(false);
+                    await CopyLimitedAsync(body, spooled, limit, http.RequestAborted).ConfigureAwait(false);
                 }
             }
 
@@ -186,10 +198,6 @@ internal static class FileEndpoints
             await UploadAsync(caller, id, http, access, path!, spooled, limit).ConfigureAwait(false);
             return Results.NoContent();
         }
-        catch (InvalidDataException exception)
-        {
-            throw new ApiException(ApiErrorCode.InvalidRequest, "malformed multipart body", exception);
-        }
         finally
         {
             if (spooled is not null)
@@ -197,6 +205,35 @@ internal static class FileEndpoints
                 await spooled.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The next part; a body that is not well-formed multipart (cut short, bad framing) is the client's 400.</summary>
+    private static async Task<MultipartSection?> NextPartAsync(MultipartReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or InvalidDataException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ApiException(ApiErrorCode.InvalidRequest, "malformed multipart body", exception);
+        }
+    }
+
+    /// <summary>The path part's text: at most 4096 bytes (spec §4.11), so a huge part is never held in memory.</summary>
+    private static async Task<string> ReadPathPartAsync(Stream part, CancellationToken cancellationToken)
+    {
+        const int MaxPathBytes = 4096;
+        var buffer = new byte[MaxPathBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await part.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            length += read;
+        }
+
+        Require(length <= MaxPathBytes, $"path must be at most {MaxPathBytes} bytes");
+        return Encoding.UTF8.GetString(buffer, 0, length);
     }
 
     private static async Task UploadAsync(Caller caller, string id, HttpContext http, GuestAccess access, string path, Stream content, long limit)

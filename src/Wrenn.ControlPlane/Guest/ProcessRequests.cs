@@ -39,6 +39,13 @@ internal static class ProcessRequests
     public static StartRequest ToStart(ProcessFields fields, ProcessKind kind, uint timeoutSec, string tagPrefix)
     {
         Require(!string.IsNullOrEmpty(fields.Cmd), "cmd is required");
+        Require(fields.Args is null || fields.Args.All(arg => arg is not null), "args must be strings");
+        Require(fields.Envs is null || fields.Envs.Values.All(value => value is not null), "env values must be strings");
+        foreach (var (name, value) in new[] { ("cmd", fields.Cmd), ("cwd", fields.Cwd), ("user", fields.User) })
+        {
+            Require(value is null || !value.Contains('\0', StringComparison.Ordinal), $"{name} must not contain NUL");
+        }
+
         var tag = fields.Tag ?? NewTag(tagPrefix);
         Require(IsValidTag(tag), "tag must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ and not be all digits");
         var request = new StartRequest

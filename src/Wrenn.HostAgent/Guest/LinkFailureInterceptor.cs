@@ -3,7 +3,10 @@ using Grpc.Core.Interceptors;
 
 namespace Wrenn.HostAgent.Guest;
 
-/// <summary>Reports every failed agent call to its <see cref="GuestAgentClient"/>, which tells link failures from the rest.</summary>
+/// <summary>
+/// Reports every failed agent call to its <see cref="GuestAgentClient"/>, which tells link failures
+/// from the rest. A call its owner disposed (abandoned on purpose) is not reported.
+/// </summary>
 internal sealed class LinkFailureInterceptor(GuestAgentClient client) : Interceptor
 {
     private GuestAgentClient Client { get; } = client;
@@ -12,53 +15,72 @@ internal sealed class LinkFailureInterceptor(GuestAgentClient client) : Intercep
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
         var call = continuation(request, context);
-        return new AsyncUnaryCall<TResponse>(Observe(call.ResponseAsync, context), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
+        var watched = new Watched(this, context.Method.FullName, context.Options, call.Dispose);
+        return new AsyncUnaryCall<TResponse>(watched.Observe(call.ResponseAsync), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, watched.Dispose);
     }
 
     public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(
         ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation)
     {
         var call = continuation(context);
+        var watched = new Watched(this, context.Method.FullName, context.Options, call.Dispose);
         return new AsyncClientStreamingCall<TRequest, TResponse>(
-            call.RequestStream, Observe(call.ResponseAsync, context), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
+            call.RequestStream, watched.Observe(call.ResponseAsync), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, watched.Dispose);
     }
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
     {
         var call = continuation(request, context);
+        var watched = new Watched(this, context.Method.FullName, context.Options, call.Dispose);
         return new AsyncServerStreamingCall<TResponse>(
-            new ObservedReader<TRequest, TResponse>(call.ResponseStream, this, context), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
+            new ObservedReader<TResponse>(call.ResponseStream, watched), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, watched.Dispose);
     }
 
     public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(
         ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
     {
         var call = continuation(context);
+        var watched = new Watched(this, context.Method.FullName, context.Options, call.Dispose);
         return new AsyncDuplexStreamingCall<TRequest, TResponse>(
-            call.RequestStream, new ObservedReader<TRequest, TResponse>(call.ResponseStream, this, context), call.ResponseHeadersAsync, call.GetStatus,
-            call.GetTrailers, call.Dispose);
+            call.RequestStream, new ObservedReader<TResponse>(call.ResponseStream, watched), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers,
+            watched.Dispose);
     }
 
-    private async Task<TResponse> Observe<TRequest, TResponse>(Task<TResponse> response, ClientInterceptorContext<TRequest, TResponse> context)
-        where TRequest : class
-        where TResponse : class
+    /// <summary>One call: reports its failure unless its owner disposed it first.</summary>
+    private sealed class Watched(LinkFailureInterceptor owner, string method, CallOptions options, Action dispose)
     {
-        try
+        private volatile bool _disposed;
+
+        public void Dispose()
         {
-            return await response.ConfigureAwait(false);
+            _disposed = true;
+            dispose();
         }
-        catch (RpcException exception)
+
+        public async Task<T> Observe<T>(Task<T> response)
         {
-            Client.OnCallFailed(context.Method.FullName, exception, context.Options);
-            throw;
+            try
+            {
+                return await response.ConfigureAwait(false);
+            }
+            catch (RpcException exception)
+            {
+                Report(exception);
+                throw;
+            }
+        }
+
+        public void Report(RpcException exception)
+        {
+            if (!_disposed)
+            {
+                owner.Client.OnCallFailed(method, exception, options);
+            }
         }
     }
 
-    private sealed class ObservedReader<TRequest, TResponse>(
-        IAsyncStreamReader<TResponse> inner, LinkFailureInterceptor owner, ClientInterceptorContext<TRequest, TResponse> context) : IAsyncStreamReader<TResponse>
-        where TRequest : class
-        where TResponse : class
+    private sealed class ObservedReader<TResponse>(IAsyncStreamReader<TResponse> inner, Watched watched) : IAsyncStreamReader<TResponse>
     {
         public TResponse Current => inner.Current;
 
@@ -70,7 +92,7 @@ internal sealed class LinkFailureInterceptor(GuestAgentClient client) : Intercep
             }
             catch (RpcException exception) when (!cancellationToken.IsCancellationRequested)
             {
-                owner.Client.OnCallFailed(context.Method.FullName, exception, context.Options);
+                watched.Report(exception);
                 throw;
             }
         }
