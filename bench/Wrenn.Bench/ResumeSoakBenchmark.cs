@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace Wrenn.Bench;
@@ -10,8 +11,8 @@ namespace Wrenn.Bench;
 /// Issue "resume reliability": two busy capsules (a shell loop writing a counter every 100 ms, a
 /// Python process holding 64 MiB of random bytes and checking their digest every 0.5 s, a 4 MiB
 /// file) cycle pause → resume at once; right after every resume the four calls a user makes next
-/// run at the same moment — process list, counter read, file read back, exec. Every call must
-/// succeed (<c>failed_calls</c>) and every process and byte must have survived (<c>lost</c>).
+/// run at the same moment — process list, counter read, file read back, exec — then a small file
+/// is written and read back at once. Every call must succeed (<c>failed_calls</c>) and every process and byte must have survived (<c>lost</c>).
 /// </summary>
 internal static class ResumeSoakBenchmark
 {
@@ -39,7 +40,8 @@ internal static class ResumeSoakBenchmark
             time.sleep(0.5)
         """;
 
-    public static async Task RunAsync(ApiServer server, int cycles)
+    /// <summary>Runs the soak and prints its table; returns the number of losses.</summary>
+    public static async Task<int> RunAsync(ApiServer server, int cycles)
     {
         using var client = server.Client();
         client.Timeout = CallLimit;
@@ -55,7 +57,7 @@ internal static class ResumeSoakBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Resume soak ({Capsules} busy base-python capsules cycling at once, {cycles} cycles each; after every resume: processes, counter, 4 MiB file, exec)");
+        Console.WriteLine($"Resume soak ({Capsules} busy base-python capsules cycling at once, {cycles} cycles each; after every resume: processes, counter, 4 MiB file, exec, then a file written and read back)");
         Console.WriteLine(Samples.Header());
         Console.WriteLine(report.Pause.Row());
         Console.WriteLine(report.Resume.Row());
@@ -67,6 +69,7 @@ internal static class ResumeSoakBenchmark
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RESULT resume_soak cycles={cycles} failed_calls={report.FailedCalls} lost={report.Lost} pause_p50_s={report.Pause.Median:0.000} resume_p50_s={report.Resume.Median:0.000}"));
+        return report.Lost;
     }
 
     private static async Task CycleAsync(HttpClient client, BusyCapsule capsule, int cycles, SoakReport report)
@@ -133,6 +136,22 @@ internal static class ResumeSoakBenchmark
         if (file is not null && !SHA256.HashData(file).AsSpan().SequenceEqual(capsule.FileDigest))
         {
             report.Lose(where, $"the 4 MiB file differs ({file.Length} bytes read)");
+        }
+
+        // A write right after the resume, read back at once.
+        var note = Encoding.UTF8.GetBytes(where);
+        using var upload = new MultipartFormDataContent
+        {
+            { new StringContent("/root/soak-note"), "path" },
+            { new ByteArrayContent(note), "file", "soak-note" },
+        };
+        byte[]? readBack = null;
+        if (await report.CallAsync(where, "write file", () => client.PostAsync($"{c}/files/write", upload))
+            && await report.CallAsync(where, "read written file", () => client.PostAsJsonAsync($"{c}/files/read", new { path = "/root/soak-note" }),
+                async reply => readBack = await reply.Content.ReadAsByteArrayAsync())
+            && !note.AsSpan().SequenceEqual(readBack))
+        {
+            report.Lose(where, "the file just written reads back differently");
         }
 
         if (hasher is not null)

@@ -18,7 +18,14 @@ internal sealed class Samples(string name, string unit, double? target, bool hig
 
     public string Unit { get; } = unit;
 
-    public void Add(double value) => _values.Add(value);
+    /// <summary>Adds a measurement; concurrent loops (the soak's capsules) may add at once.</summary>
+    public void Add(double value)
+    {
+        lock (_values)
+        {
+            _values.Add(value);
+        }
+    }
 
     public int Count => _values.Count;
 
