@@ -4,29 +4,33 @@ using System.Net.Sockets;
 
 namespace Wrenn.Bench;
 
-/// <summary>A `wrenn serve` process for the API benchmark, on a free loopback port.</summary>
+/// <summary>A `wrenn serve` process for the API benchmarks, on a free loopback port.</summary>
 internal sealed class ApiServer : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ProcessStartInfo _start;
     private readonly TextWriter? _log;
+    private Process _process = null!;
 
-    private ApiServer(Process process, TextWriter? log, Uri address, string key)
+    private ApiServer(ProcessStartInfo start, TextWriter? log, Uri address, string dataDirectory)
     {
-        _process = process;
+        _start = start;
         _log = log;
         Address = address;
-        Key = key;
+        DataDirectory = dataDirectory;
     }
 
     public Uri Address { get; }
 
-    public string Key { get; }
+    public string DataDirectory { get; }
+
+    public string Key { get; private set; } = string.Empty;
 
     /// <param name="dataDirectory">The server's data directory (created).</param>
     /// <param name="imagesDirectory">Guest images.</param>
     /// <param name="templatesDirectory">Template snapshots, shared with the other benchmarks.</param>
     /// <param name="logPath">Appends the server's output here when given (else it is discarded).</param>
-    public static async Task<ApiServer> StartAsync(string dataDirectory, string imagesDirectory, string templatesDirectory, string? logPath = null)
+    /// <param name="settings">More <c>wrenn serve</c> flags.</param>
+    public static async Task<ApiServer> StartAsync(string dataDirectory, string imagesDirectory, string templatesDirectory, string? logPath = null, params string[] settings)
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -45,33 +49,32 @@ internal sealed class ApiServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("wrenn did not start");
-        var log = logPath is null ? null : TextWriter.Synchronized(new StreamWriter(logPath, append: true) { AutoFlush = true });
-        process.OutputDataReceived += (_, line) => log?.WriteLine(line.Data);
-        process.ErrorDataReceived += (_, line) => log?.WriteLine(line.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var address = new Uri($"http://127.0.0.1:{port}/");
-        using var client = new HttpClient { BaseAddress = address };
-        for (var attempt = 0; attempt < 300; attempt++)
+        foreach (var setting in settings)
         {
-            try
-            {
-                if ((await client.GetAsync("/health")).IsSuccessStatusCode)
-                {
-                    var key = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "admin-api-key"))).Trim();
-                    return new ApiServer(process, log, address, key);
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
+            start.ArgumentList.Add(setting);
         }
 
-        process.Kill();
-        throw new TimeoutException("wrenn serve did not become healthy");
+        var log = logPath is null ? null : TextWriter.Synchronized(new StreamWriter(logPath, append: true) { AutoFlush = true });
+        var server = new ApiServer(start, log, new Uri($"http://127.0.0.1:{port}/"), dataDirectory);
+        await server.LaunchAsync();
+        server.Key = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "admin-api-key"))).Trim();
+        return server;
+    }
+
+    /// <summary>Kills the server as a crash would (SIGKILL); its VMs keep running.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    /// <summary>Starts the killed server again; returns the seconds until it was healthy.</summary>
+    public async Task<double> RestartAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        await LaunchAsync();
+        return watch.Elapsed.TotalSeconds;
     }
 
     public HttpClient Client() => new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })
@@ -91,5 +94,33 @@ internal sealed class ApiServer : IAsyncDisposable
         await _process.WaitForExitAsync();
         _process.Dispose();
         _log?.Dispose();
+    }
+
+    private async Task LaunchAsync()
+    {
+        _process = Process.Start(_start) ?? throw new InvalidOperationException("wrenn did not start");
+        _process.OutputDataReceived += (_, line) => _log?.WriteLine(line.Data);
+        _process.ErrorDataReceived += (_, line) => _log?.WriteLine(line.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var client = new HttpClient { BaseAddress = Address };
+        for (var attempt = 0; attempt < 1200; attempt++)
+        {
+            try
+            {
+                if ((await client.GetAsync("/health")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        _process.Kill();
+        throw new TimeoutException("wrenn serve did not become healthy");
     }
 }

@@ -4,7 +4,7 @@ using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Vmm.Qemu;
 
-// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|soak|uffd]
+// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|soak|hardening|uffd]
 // [--soak-cycles N] [--server-log FILE]. Boots real capsules; prints tables and RESULT lines (the
 // page server's last). --server-log keeps the API servers' output (appended) for diagnosis.
 var imagesDirectory = Argument("--images-dir") ?? Environment.GetEnvironmentVariable("WRENN_IMAGES_DIR") ?? "/var/lib/wrenn/images";
@@ -32,7 +32,7 @@ try
         TimeProvider.System,
         NullLogger<CapsuleRuntime>.Instance))
     {
-        if (only == "soak")
+        if (only is "soak" or "hardening")
         {
             // The soak measures pause and resume of busy capsules only; templates are built on first use.
             runtimeBaseline = (0, 0);
@@ -59,10 +59,16 @@ try
         await ApiBenchmark.RunAsync(server, runs, runtimeBaseline.Create, runtimeBaseline.Resume);
     }
 
-    if (only is null or "soak")
+    var soakLost = 0;
+    if (only is null or "soak" or "hardening")
     {
         await using var server = await ApiServer.StartAsync(Path.Combine(dataDirectory, "soak"), imagesDirectory, templatesDirectory, serverLog);
-        await ResumeSoakBenchmark.RunAsync(server, soakCycles);
+        soakLost = await ResumeSoakBenchmark.RunAsync(server, soakCycles);
+    }
+
+    if (only is null or "hardening")
+    {
+        await HardeningBenchmark.RunAsync(Path.Combine(dataDirectory, "hardening"), imagesDirectory, templatesDirectory, serverLog, soakCycles, soakLost);
     }
 
     if (only is null)

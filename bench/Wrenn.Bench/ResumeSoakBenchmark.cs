@@ -295,7 +295,7 @@ internal static class ResumeSoakBenchmark
 
         public Samples Resume { get; } = new("resume (until running)", "s", target: null);
 
-        public Samples Checks { get; } = new("4 calls after resume (all done)", "s", target: null);
+        public Samples Checks { get; } = new("6 calls after resume (all done)", "s", target: null);
 
         public int FailedCalls { get; private set; }
 

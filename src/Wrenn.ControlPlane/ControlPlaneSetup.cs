@@ -52,6 +52,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<CapsuleLifecycle>();
         services.AddSingleton<GuestAccess>();
         services.AddSingleton<TemplateCatalog>();
+        services.AddSingleton<TemplateCollector>();
         services.AddSingleton<StreamAdmission>();
         services.AddSingleton<GuestTunnels>();
         services.AddSingleton<UserStore>();

@@ -32,6 +32,7 @@ internal static class ServeHost
         {
             DataDirectory = settings.DataDirectory,
             TemplatesDirectory = settings.TemplatesDirectory,
+            TemplateCacheBytes = settings.TemplateCacheBytes,
         });
         services.AddSingleton(_ => GuestImages.Load(settings.ImagesDirectory));
         AddVmm(services, settings);

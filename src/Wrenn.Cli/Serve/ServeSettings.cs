@@ -27,8 +27,6 @@ internal sealed record ServeSettings(
     double RateLimit,
     int RateBurst,
     long TemplateCacheBytes,
-    IReadOnlyList<IPNetwork> EgressAllow,
-    IReadOnlyList<IPNetwork> EgressDeny,
     string? Firecracker,
     string? Jailer)
 {
@@ -43,7 +41,7 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.MaxMemoryMb), values.Get(ServeCatalog.MemoryStepMb), values.Get(ServeCatalog.TeamMaxCapsules),
             values.Get(ServeCatalog.TeamMaxVcpus), values.Get(ServeCatalog.TeamMaxMemoryMb), values.Get(ServeCatalog.TeamMaxSnapshotBytes),
             values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes),
-            values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny), values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer));
+            values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer));
     }
 
     /// <summary>Problems no single value shows: settings that need each other, files that must exist.</summary>

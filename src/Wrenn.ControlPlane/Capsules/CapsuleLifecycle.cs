@@ -20,6 +20,7 @@ internal sealed partial class CapsuleLifecycle(
     CapsuleRuntime runtime,
     CapsuleActivity activity,
     CapsuleConnections connections,
+    Snapshots.TemplateCollector templates,
     AuditLog audit,
     ApiMetrics metrics,
     ControlPlaneOptions options,
@@ -207,6 +208,8 @@ internal sealed partial class CapsuleLifecycle(
             }
 
             activity.Forget(id);
+            // It may have been the last capsule mapping a deleted template's files.
+            await templates.CollectAsync(CancellationToken.None).ConfigureAwait(false);
             metrics.Observe("delete", success: true, watch.Elapsed);
             await audit.RecordAsync(caller, "capsule", id, "capsule.delete", success: true).ConfigureAwait(false);
         }
@@ -237,8 +240,24 @@ internal sealed partial class CapsuleLifecycle(
         connections.CloseAll(id.Value, CloseReason.Deleted);
         _ = Task.Run(async () =>
         {
-            var recorded = await store.TransitionAsync(id.Value, Statuses.Running, Statuses.Error, reason, CancellationToken.None).ConfigureAwait(false);
-            LogCrashed(logger, id.Value, recorded);
+            // Under the capsule's lock: an operation the crash cut short finishes first.
+            var gate = LockOf(id.Value);
+            await gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                var recorded = await store.TransitionAsync(id.Value, Statuses.Running, Statuses.Error, reason, CancellationToken.None).ConfigureAwait(false);
+                if (recorded)
+                {
+                    // An error capsule can never run again: its disk and snapshots go now.
+                    await runtime.DeleteAsync(id, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                LogCrashed(logger, id.Value, recorded);
+            }
+            finally
+            {
+                gate.Release();
+            }
         });
     }
 
@@ -287,8 +306,12 @@ internal sealed partial class CapsuleLifecycle(
         {
             LogResumeFailed(logger, id, exception);
             var unusable = exception is CapsuleException { Failure: CapsuleFailure.SnapshotCorrupt };
-            await store.TransitionAsync(id, Statuses.Starting, unusable ? Statuses.Error : Statuses.Paused, unusable ? "snapshot unusable" : null, CancellationToken.None)
-                .ConfigureAwait(false);
+            if (await store.TransitionAsync(id, Statuses.Starting, unusable ? Statuses.Error : Statuses.Paused, unusable ? "snapshot unusable" : null, CancellationToken.None)
+                .ConfigureAwait(false) && unusable)
+            {
+                await runtime.DeleteAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+            }
+
             metrics.Observe("resume", success: false, watch.Elapsed);
             await audit.RecordAsync(caller, "capsule", id, "capsule.resume", success: false).ConfigureAwait(false);
             throw;

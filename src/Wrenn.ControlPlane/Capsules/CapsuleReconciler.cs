@@ -5,17 +5,19 @@ namespace Wrenn.ControlPlane.Capsules;
 /// <summary>
 /// At start, makes the database and the host agree (after a restart, graceful or not): VMs left
 /// running are adopted and their capsules are <c>running</c>; capsules whose pause finished are
-/// <c>paused</c>; capsules whose VM is gone are <c>error</c>; VMs of deleted capsules are removed.
+/// <c>paused</c>; capsules whose VM is gone or did not answer in time are <c>error</c> with the
+/// reason, and their files are removed, as are those of capsules the database does not know or no
+/// longer needs, and of team templates nothing needs (<see cref="Snapshots.TemplateCollector"/>). No VM holds the start up: adoption is bounded (<see cref="RuntimeOptions.AdoptTimeout"/>).
 /// From then on, a VM that dies on its own turns its capsule to <c>error</c>. At stop, lets go of
 /// the VMs without stopping them.
 /// </summary>
 internal sealed partial class CapsuleReconciler(
-    CapsuleRuntime runtime, CapsuleStore store, CapsuleLifecycle lifecycle, ILogger<CapsuleReconciler> logger) : IHostedService
+    CapsuleRuntime runtime, CapsuleStore store, CapsuleLifecycle lifecycle, Snapshots.TemplateCollector templates, ILogger<CapsuleReconciler> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         runtime.Crashed += OnCrashed;
-        var gone = await runtime.AdoptAllAsync(cancellationToken).ConfigureAwait(false);
+        var failed = await runtime.AdoptAllAsync(cancellationToken).ConfigureAwait(false);
         var live = await store.InStatusAsync([Statuses.Pending, Statuses.Starting, Statuses.Running, Statuses.Paused, Statuses.Missing], cancellationToken)
             .ConfigureAwait(false);
         var known = live.Select(record => record.Id).ToHashSet(StringComparer.Ordinal);
@@ -27,19 +29,27 @@ internal sealed partial class CapsuleReconciler(
                 : Statuses.Error;
             if (actual != record.Status)
             {
-                var reason = actual == Statuses.Error ? (record.Status == Statuses.Paused ? "snapshot unusable" : "host restarted") : null;
+                var reason = actual != Statuses.Error ? null
+                    : failed.GetValueOrDefault(id) ?? (record.Status == Statuses.Paused ? "snapshot unusable" : "host restarted");
                 await store.TransitionAsync(record.Id, record.Status, actual, reason, cancellationToken, started: actual == Statuses.Running).ConfigureAwait(false);
-                LogReconciled(logger, record.Id, record.Status, actual);
+                LogReconciled(logger, record.Id, record.Status, actual, reason);
+            }
+
+            if (actual == Statuses.Error)
+            {
+                known.Remove(record.Id);
             }
         }
 
-        foreach (var orphan in runtime.Running.Where(capsule => !known.Contains(capsule.Id.Value)).ToList())
+        // Files of capsules that can never run again (error, stopped, unknown): their VMs stop too.
+        foreach (var orphan in runtime.OnDisk().Where(id => !known.Contains(id.Value)))
         {
-            await runtime.DeleteAsync(orphan.Id, cancellationToken).ConfigureAwait(false);
-            LogOrphanRemoved(logger, orphan.Id.Value);
+            await runtime.DeleteAsync(orphan, cancellationToken).ConfigureAwait(false);
+            LogFilesRemoved(logger, orphan.Value);
         }
 
-        LogStarted(logger, runtime.Running.Count, gone.Count);
+        await templates.CollectAsync(cancellationToken).ConfigureAwait(false);
+        LogStarted(logger, runtime.Running.Count, failed.Count);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -50,12 +60,12 @@ internal sealed partial class CapsuleReconciler(
 
     private void OnCrashed(CapsuleId id, Wrenn.HostAgent.Vmm.VmExit exit) => lifecycle.OnCrashed(id, "vm exited unexpectedly");
 
-    [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "Capsule {CapsuleId} was {Recorded}, is {Actual}")]
-    private static partial void LogReconciled(ILogger logger, string capsuleId, string recorded, string actual);
+    [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "Capsule {CapsuleId} was {Recorded}, is {Actual} ({Reason})")]
+    private static partial void LogReconciled(ILogger logger, string capsuleId, string recorded, string actual, string? reason);
 
-    [LoggerMessage(EventId = 4402, Level = LogLevel.Information, Message = "Removed capsule {CapsuleId}: the database does not know it")]
-    private static partial void LogOrphanRemoved(ILogger logger, string capsuleId);
+    [LoggerMessage(EventId = 4402, Level = LogLevel.Information, Message = "Removed the files of capsule {CapsuleId}: it can never run again")]
+    private static partial void LogFilesRemoved(ILogger logger, string capsuleId);
 
-    [LoggerMessage(EventId = 4403, Level = LogLevel.Information, Message = "Adopted {Running} running capsules; {Gone} had stopped while the server was down")]
-    private static partial void LogStarted(ILogger logger, int running, int gone);
+    [LoggerMessage(EventId = 4403, Level = LogLevel.Information, Message = "Adopted {Running} running capsules; {Failed} could not be adopted")]
+    private static partial void LogStarted(ILogger logger, int running, int failed);
 }

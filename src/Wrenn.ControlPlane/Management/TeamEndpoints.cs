@@ -82,7 +82,7 @@ internal static class TeamEndpoints
     /// <summary>Deleting a team stops its capsules and deletes its templates, keys and memberships.</summary>
     private static async Task<IResult> DeleteAsync(
         Caller caller, string id, HttpContext http, Memberships memberships, CapsuleStore capsules, CapsuleLifecycle lifecycle, TemplateCatalog templates,
-        ApiKeys keys, AuditLog audit)
+        TemplateCollector collector, ApiKeys keys, AuditLog audit)
     {
         var team = await TeamOfAsync(caller, id, memberships, http, "owner").ConfigureAwait(false);
         var teamId = new TeamId(team.Id);
@@ -94,6 +94,7 @@ internal static class TeamEndpoints
         }
 
         await templates.DeleteTeamAsync(teamId, http.RequestAborted).ConfigureAwait(false);
+        await collector.CollectAsync(CancellationToken.None).ConfigureAwait(false);
         await memberships.DeleteTeamAsync(teamId, http.RequestAborted).ConfigureAwait(false);
         keys.Forget(key => key.TeamId == team.Id);
         await audit.RecordAsync(actor, "team", team.Id, "team.delete", success: true).ConfigureAwait(false);

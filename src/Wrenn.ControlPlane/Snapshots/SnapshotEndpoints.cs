@@ -32,7 +32,7 @@ internal static class SnapshotEndpoints
 
     private static async Task<IResult> CreateAsync(
         Caller caller, HttpContext http, CapsuleStore store, CapsuleLifecycle lifecycle, CapsuleConnections connections, CapsuleRuntime runtime,
-        TemplateCatalog catalog, AuditLog audit, ApiMetrics metrics, TimeProvider time)
+        TemplateCatalog catalog, TemplateCollector collector, AuditLog audit, ApiMetrics metrics, TimeProvider time)
     {
         var overwriteText = http.Request.Query["overwrite"].ToString();
         Require(overwriteText is "" or "true" or "false", "overwrite must be true or false");
@@ -69,23 +69,30 @@ internal static class SnapshotEndpoints
 
             var watch = Stopwatch.StartNew();
             var runtimeName = "team-template-" + Guid.NewGuid().ToString("N");
-            TemplateSnapshot snapshot;
-            try
+            var template = await collector.WhileSavingAsync(async () =>
             {
-                snapshot = await runtime.SnapshotToTemplateAsync(capsuleId, runtimeName, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (CapsuleException)
-            {
-                metrics.Observe("snapshot", success: false, watch.Elapsed);
-                await audit.RecordAsync(caller, "snapshot", name, "snapshot.create", success: false).ConfigureAwait(false);
-                throw;
-            }
+                TemplateSnapshot snapshot;
+                try
+                {
+                    snapshot = await runtime.SnapshotToTemplateAsync(capsuleId, runtimeName, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (CapsuleException)
+                {
+                    metrics.Observe("snapshot", success: false, watch.Elapsed);
+                    await audit.RecordAsync(caller, "snapshot", name, "snapshot.create", success: false).ConfigureAwait(false);
+                    throw;
+                }
 
-            var template = new TemplateRecord(caller.Team.Value, name, runtimeName, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb,
-                StoredSize.Of(snapshot.Files.Root), time.GetUtcNow().ToUnixTimeMilliseconds());
-            if (!await catalog.SaveAsync(template, overwrite, CancellationToken.None).ConfigureAwait(false))
+                var saved = new TemplateRecord(caller.Team.Value, name, runtimeName, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb,
+                    StoredSize.Of(snapshot.Files.Root), time.GetUtcNow().ToUnixTimeMilliseconds());
+                return await catalog.SaveAsync(saved, overwrite, CancellationToken.None).ConfigureAwait(false)
+                    ? saved
+                    : throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");
+            }, CancellationToken.None).ConfigureAwait(false);
+            if (overwrite)
             {
-                throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");
+                // The template it replaced may be mapped by nothing now.
+                await collector.CollectAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
             metrics.Observe("snapshot", success: true, watch.Elapsed);
@@ -114,18 +121,20 @@ internal static class SnapshotEndpoints
         return ApiJson.Reply(views.OrderBy(view => view.Name, StringComparer.Ordinal).ToList());
     }
 
-    private static async Task<IResult> DeleteAsync(Caller caller, string name, HttpContext http, TemplateCatalog catalog, AuditLog audit)
+    private static async Task<IResult> DeleteAsync(Caller caller, string name, HttpContext http, TemplateCatalog catalog, TemplateCollector collector, AuditLog audit)
     {
         if (catalog.IsPlatform(name))
         {
             throw new ApiException(ApiErrorCode.Forbidden, "platform templates cannot be deleted");
         }
 
-        // The host's template files stay: capsules created from it map its memory and disk.
         if (!await catalog.DeleteAsync(caller.Team, name, http.RequestAborted).ConfigureAwait(false))
         {
             throw NotFound("template");
         }
+
+        // Its files go now unless capsules created from it still map them (then with the last of those).
+        await collector.CollectAsync(CancellationToken.None).ConfigureAwait(false);
 
         await audit.RecordAsync(caller, "snapshot", name, "snapshot.delete", success: true).ConfigureAwait(false);
         return Results.NoContent();

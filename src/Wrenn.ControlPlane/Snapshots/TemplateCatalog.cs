@@ -75,6 +75,13 @@ internal sealed class TemplateCatalog(Database database, GuestImages images)
         return await connection.ExecuteAsync("DELETE FROM templates WHERE team_id = @Team AND name = @Name", new { Team = team.Value, Name = name }).ConfigureAwait(false) == 1;
     }
 
+    /// <summary>The host templates some team's template points to.</summary>
+    public async Task<IReadOnlySet<string>> RuntimeNamesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<string>("SELECT runtime_name FROM templates").ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+    }
+
     public async Task DeleteTeamAsync(TeamId team, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -180,18 +180,20 @@ public sealed partial class CapsuleRuntime
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<TemplateSnapshot> TemplateSnapshotAsync(CapsuleSpec spec, CancellationToken cancellationToken)
+    /// <summary>The snapshot a capsule of <paramref name="spec"/> is made from; a built-in one is leased until the capsule records it.</summary>
+    private async Task<(TemplateSnapshot Snapshot, TemplateLease? Lease)> TemplateSnapshotAsync(CapsuleSpec spec, CancellationToken cancellationToken)
     {
         try
         {
             if (images.Templates.TryGetValue(spec.Template, out var image))
             {
                 var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb, vmm.Name);
-                return await _templates.GetOrBuildAsync(key, (staging, final, token) => BuildTemplateAsync(spec, image.Path, staging, final, token), cancellationToken)
+                var lease = await _templates.LeaseBuiltInAsync(key, (staging, final, token) => BuildTemplateAsync(spec, image.Path, staging, final, token), cancellationToken)
                     .ConfigureAwait(false);
+                return (lease.Snapshot, lease);
             }
 
-            return _templates.FindNamed(spec.Template) ?? throw new CapsuleException(CapsuleFailure.UnknownTemplate, $"no template {spec.Template}");
+            return (_templates.FindNamed(spec.Template) ?? throw new CapsuleException(CapsuleFailure.UnknownTemplate, $"no template {spec.Template}"), null);
         }
         catch (SnapshotException exception)
         {
@@ -278,6 +280,43 @@ public sealed partial class CapsuleRuntime
         var baseImage = chain?[^1]?["filename"]?.GetValue<string>() ?? throw new VmmException("cannot read the disk's backing chain");
         await HostCommand.RunAsync("qemu-img",
             ["convert", "-q", "-U", "-O", "qcow2", "-B", baseImage, "-F", "raw", source, target], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Keeps the built-in template snapshots within <see cref="RuntimeOptions.TemplateCacheBytes"/>:
+    /// the least recently used ones that nothing maps go. A snapshot is mapped while any capsule's
+    /// or named template's records (its JSON files: state, manifests, memory chains) name its files.
+    /// </summary>
+    private async Task EvictTemplatesAsync(CancellationToken cancellationToken)
+    {
+        if (options.TemplateCacheBytes is not { } budget)
+        {
+            return;
+        }
+
+        foreach (var key in await _templates.EvictAsync(budget, IsMapped, cancellationToken).ConfigureAwait(false))
+        {
+            LogTemplateEvicted(logger, key, budget);
+        }
+    }
+
+    /// <summary>
+    /// Removes the files of templates made from capsules (team templates) that <paramref name="kept"/>
+    /// does not name and nothing maps. Returns the names removed.
+    /// </summary>
+    public Task<IReadOnlyList<string>> RemoveUnusedNamedTemplatesAsync(IReadOnlySet<string> kept, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(kept);
+        return _templates.RemoveNamedAsync(root => kept.Contains(Path.GetFileName(root)) || IsMapped(root), cancellationToken);
+    }
+
+    private bool IsMapped(string templateRoot)
+    {
+        var files = templateRoot + "/";
+        return _templates.NamedRoots().Where(root => root != templateRoot).Append(options.CapsulesDirectory)
+            .Where(Directory.Exists)
+            .SelectMany(root => Directory.EnumerateFiles(root, "*.json", SearchOption.AllDirectories))
+            .Any(record => File.ReadAllText(record).Contains(files, StringComparison.Ordinal));
     }
 
     /// <summary>Bytes a capsule occupies on disk (overlay, snapshots, own RAM file): allocated, not apparent, sizes.</summary>
@@ -390,6 +429,9 @@ public sealed partial class CapsuleRuntime
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Cleaning up after a failed pause of {CapsuleId} failed")]
     private static partial void LogPauseCleanupFailed(ILogger logger, string capsuleId, Exception exception);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Evicted template snapshot {Template}: the cache is over its {Budget} bytes")]
+    private static partial void LogTemplateEvicted(ILogger logger, string template, long budget);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Built template snapshot {Template} ({MemoryMb} MiB) in {Seconds:0.0} s")]
     private static partial void LogTemplateBuilt(ILogger logger, string template, int memoryMb, double seconds);

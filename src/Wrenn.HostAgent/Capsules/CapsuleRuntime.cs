@@ -18,7 +18,7 @@ public sealed partial class CapsuleRuntime(
     RuntimeOptions options, IVmm vmm, GuestImages images, TimeProvider time, ILogger<CapsuleRuntime> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<CapsuleId, Capsule> _capsules = new();
-    private readonly TemplateStore _templates = new(options.TemplatesDirectory ?? Path.Combine(options.DataDirectory, "templates"), images);
+    private readonly TemplateStore _templates = new(options.TemplatesDirectory ?? Path.Combine(options.DataDirectory, "templates"), images, time);
 
     /// <summary>Raised when a capsule's VM ends without being asked to.</summary>
     public event Action<CapsuleId, VmExit>? Crashed;
@@ -38,7 +38,8 @@ public sealed partial class CapsuleRuntime(
     public async Task<Capsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var template = spec.ColdBoot ? null : await TemplateSnapshotAsync(spec, cancellationToken).ConfigureAwait(false);
+        var (template, lease) = spec.ColdBoot ? (null, null) : await TemplateSnapshotAsync(spec, cancellationToken).ConfigureAwait(false);
+        using var held = lease;
         var id = spec.Id ?? CapsuleId.New();
         var directory = CapsuleDirectory.For(options.DataDirectory, id);
         Directory.CreateDirectory(directory.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -63,7 +64,15 @@ public sealed partial class CapsuleRuntime(
                 vm = await vmm.RestoreAsync(SpecFor(directory, state), template.Files, manifest.ChangedPages, cancellationToken).ConfigureAwait(false);
             }
 
-            return await StartTrackingAsync(id, directory, state, vm, cancellationToken).ConfigureAwait(false);
+            var capsule = await StartTrackingAsync(id, directory, state, vm, cancellationToken).ConfigureAwait(false);
+            if (lease is { Built: true })
+            {
+                // The cache grew: the capsule now records the template it maps, so the lease may go first.
+                lease.Dispose();
+                await EvictTemplatesAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return capsule;
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -79,50 +88,40 @@ public sealed partial class CapsuleRuntime(
     }
 
     /// <summary>
-    /// Takes over the capsules whose VMs are still running from an earlier host agent. Returns the
-    /// ids of capsules whose VM is gone; their directories stay until deleted.
+    /// Takes over the capsules whose VMs still run from an earlier host agent, all at once and each
+    /// within <see cref="RuntimeOptions.AdoptTimeout"/>, so that no VM can hold up a start. A VM that
+    /// does not answer in time is stopped, and so is any VM a crash left untracked (a create or
+    /// resume cut short). Returns the capsules that neither run nor are paused now, with the reason.
     /// </summary>
-    public async Task<IReadOnlyList<CapsuleId>> AdoptAllAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<CapsuleId, string>> AdoptAllAsync(CancellationToken cancellationToken)
     {
         _templates.RemoveUnfinished();
-        var gone = new List<CapsuleId>();
-        if (!Directory.Exists(options.CapsulesDirectory))
+        var recoveries = new List<Task<(CapsuleId Id, string? Failure)>>();
+        foreach (var id in OnDisk().Where(id => !_capsules.ContainsKey(id)))
         {
-            return gone;
+            recoveries.Add(RecoverAsync(id, CapsuleDirectory.For(options.DataDirectory, id), cancellationToken));
         }
 
-        foreach (var root in Directory.EnumerateDirectories(options.CapsulesDirectory))
+        var outcomes = await Task.WhenAll(recoveries).ConfigureAwait(false);
+        return outcomes.Where(outcome => outcome.Failure is not null).ToDictionary(outcome => outcome.Id, outcome => outcome.Failure!);
+    }
+
+    /// <summary>The capsules that have a directory on this host, running or not.</summary>
+    public IReadOnlyList<CapsuleId> OnDisk()
+    {
+        var ids = new List<CapsuleId>();
+        if (Directory.Exists(options.CapsulesDirectory))
         {
-            var directory = new CapsuleDirectory(root);
-            if (!CapsuleId.TryParse(Path.GetFileName(root), out var id) || _capsules.ContainsKey(id))
+            foreach (var root in Directory.EnumerateDirectories(options.CapsulesDirectory))
             {
-                continue;
-            }
-
-            var state = CapsuleState.Load(directory);
-            if (state is { Status: CapsuleStatus.Paused })
-            {
-                continue;
-            }
-
-            if (state is { Status: CapsuleStatus.Pausing })
-            {
-                state = await RecoverPauseAsync(directory, state, cancellationToken).ConfigureAwait(false);
-                if (state.Status == CapsuleStatus.Paused)
+                if (CapsuleId.TryParse(Path.GetFileName(root), out var id))
                 {
-                    continue;
+                    ids.Add(id);
                 }
             }
-
-            var adopted = state is not null && state.Vmm == vmm.Name
-                && await TryAdoptAsync(id, directory, state, cancellationToken).ConfigureAwait(false);
-            if (!adopted)
-            {
-                gone.Add(id);
-            }
         }
 
-        return gone;
+        return ids;
     }
 
     /// <summary>Stops the capsule's VM if it runs and removes everything it had on disk (snapshots included).</summary>
@@ -152,50 +151,112 @@ public sealed partial class CapsuleRuntime(
         _capsules.Clear();
     }
 
+    /// <summary>One capsule after a restart: null when it runs or is paused now, else why it does neither.</summary>
+    private async Task<(CapsuleId Id, string? Failure)> RecoverAsync(CapsuleId id, CapsuleDirectory directory, CancellationToken cancellationToken)
+    {
+        string? failure;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            deadline.CancelAfter(options.AdoptTimeout);
+            try
+            {
+                failure = await TryRecoverAsync(id, directory, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogAdoptTimedOut(logger, id.Value, options.AdoptTimeout.TotalSeconds);
+                failure = $"the VM did not answer within {options.AdoptTimeout.TotalSeconds:0} s of a restart";
+            }
+        }
+
+        if (_capsules.ContainsKey(id))
+        {
+            return (id, null);
+        }
+
+        // Nothing tracks this capsule now, so no VM of it may run on.
+        await vmm.StopLeftoverAsync(directory, cancellationToken).ConfigureAwait(false);
+        if (CapsuleState.Load(directory) is { Status: CapsuleStatus.Pausing } pausing)
+        {
+            // A pause the deadline cut short: with its VM gone, it is finished if its snapshot is.
+            failure = (await RecoverPauseAsync(directory, pausing, cancellationToken).ConfigureAwait(false)).Status == CapsuleStatus.Paused ? null : failure;
+        }
+
+        return (id, failure);
+    }
+
+    private async Task<string?> TryRecoverAsync(CapsuleId id, CapsuleDirectory directory, CancellationToken cancellationToken)
+    {
+        var state = CapsuleState.Load(directory);
+        if (state is { Status: CapsuleStatus.Pausing })
+        {
+            state = await RecoverPauseAsync(directory, state, cancellationToken).ConfigureAwait(false);
+        }
+
+        return state switch
+        {
+            null => "its state on this host is missing",
+            { Status: CapsuleStatus.Paused } => null,
+            { Vmm: var driver } when driver != vmm.Name => $"it ran under {driver}, this host runs {vmm.Name}",
+            _ => await TryAdoptAsync(id, directory, state, cancellationToken).ConfigureAwait(false) ? null : "its VM had stopped",
+        };
+    }
+
     private async Task<bool> TryAdoptAsync(CapsuleId id, CapsuleDirectory directory, CapsuleState state, CancellationToken cancellationToken)
     {
-        IVm? vm;
+        IVm? vm = null;
         try
         {
             vm = await vmm.AdoptAsync(SpecFor(directory, state), new VmmProcess(state.Pid, state.PidStartTicks), cancellationToken).ConfigureAwait(false);
+            if (vm is not { } found)
+            {
+                return false;
+            }
+
+            // An Init cut short by the crash left one of two secrets in the guest.
+            foreach (var secret in new[] { state.Secret, state.NextSecret }.OfType<string>())
+            {
+                var agent = new GuestAgentClient(found.ConnectAgentAsync, secret, id.Value, logger);
+                try
+                {
+                    var health = await agent.WaitReadyAsync(TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+                    var capsule = new Capsule(id, state with { Secret = secret, NextSecret = null }, directory, found, agent)
+                    {
+                        Versions = new GuestVersions(health.AgentVersion, health.KernelVersion),
+                    };
+                    await capsule.State.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
+                    Track(capsule);
+                    vm = null;
+                    LogAdopted(logger, id.Value, state.Pid);
+                    return true;
+                }
+                catch (RpcException exception) when (AgentErrors.CodeOf(exception) == AgentErrorCode.Unauthenticated)
+                {
+                    agent.Dispose();
+                }
+                catch
+                {
+                    agent.Dispose();
+                    throw;
+                }
+            }
+
+            LogAdoptFailed(logger, id.Value, null);
+            return false;
         }
         catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
         {
             LogAdoptFailed(logger, id.Value, exception);
             return false;
         }
-
-        if (vm is null)
+        finally
         {
-            return false;
-        }
-
-        foreach (var secret in new[] { state.Secret, state.NextSecret })
-        {
-            if (secret is null)
+            // Not adopted: let go of it here; the caller stops its process.
+            if (vm is not null)
             {
-                continue;
-            }
-
-            var capsule = new Capsule(id, state with { Secret = secret, NextSecret = null }, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, secret, id.Value, logger));
-            try
-            {
-                var health = await capsule.Agent.WaitReadyAsync(TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
-                capsule.Versions = new GuestVersions(health.AgentVersion, health.KernelVersion);
-                await capsule.State.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
-                Track(capsule);
-                LogAdopted(logger, id.Value, state.Pid);
-                return true;
-            }
-            catch (RpcException exception) when (AgentErrors.CodeOf(exception) == AgentErrorCode.Unauthenticated)
-            {
-                capsule.Agent.Dispose();
+                await vm.DisposeAsync().ConfigureAwait(false);
             }
         }
-
-        LogAdoptFailed(logger, id.Value, null);
-        await vm.DisposeAsync().ConfigureAwait(false);
-        return false;
     }
 
     private static async Task WaitReadyOrExitAsync(Capsule capsule, TimeSpan timeout, CancellationToken cancellationToken)
@@ -276,15 +337,31 @@ public sealed partial class CapsuleRuntime(
     {
         _capsules[capsule.Id] = capsule;
         _ = capsule.Exited.ContinueWith(
-            exited =>
-            {
-                if (!exited.Result.Expected && _capsules.TryRemove(capsule.Id, out _))
-                {
-                    LogCrashed(logger, capsule.Id.Value, exited.Result.Reason);
-                    Crashed?.Invoke(capsule.Id, exited.Result);
-                }
-            },
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            exited => exited.Result.Expected ? Task.CompletedTask : OnCrashedAsync(capsule, exited.Result),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>A VM that ended on its own: what it held (agent link, page server session, network) is released, then reported.</summary>
+    private async Task OnCrashedAsync(Capsule capsule, VmExit exit)
+    {
+        // This capsule only: a newer VM of the same id (after a resume) stays tracked.
+        if (!_capsules.TryRemove(new KeyValuePair<CapsuleId, Capsule>(capsule.Id, capsule)))
+        {
+            return;
+        }
+
+        LogCrashed(logger, capsule.Id.Value, exit.Reason);
+        try
+        {
+            await capsule.DisposeAsync().ConfigureAwait(false);
+            await vmm.StopLeftoverAsync(capsule.Directory, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or VmmException)
+        {
+            LogReleaseFailed(logger, capsule.Id.Value, exception);
+        }
+
+        Crashed?.Invoke(capsule.Id, exit);
     }
 
     private static async Task DiscardAsync(IVm? vm, CapsuleDirectory directory)
@@ -314,4 +391,10 @@ public sealed partial class CapsuleRuntime(
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Capsule {CapsuleId} died: {Reason}")]
     private static partial void LogCrashed(ILogger logger, string capsuleId, string reason);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Releasing what the dead VM of capsule {CapsuleId} held failed")]
+    private static partial void LogReleaseFailed(ILogger logger, string capsuleId, Exception exception);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Capsule {CapsuleId} did not answer within {Seconds} s of the start: its VM is stopped")]
+    private static partial void LogAdoptTimedOut(ILogger logger, string capsuleId, double seconds);
 }

@@ -10,10 +10,16 @@ namespace Wrenn.HostAgent.Snapshots;
 /// capsules are keyed by the name they were given. A snapshot is built at most once at a time
 /// (concurrent creates wait for the first build) in a hidden directory renamed into place when
 /// complete, so a crash mid-build leaves nothing that could be restored.
+/// Built-in snapshots are a cache (they can always be built again): each records when it was last
+/// used, and <see cref="EvictAsync"/> removes the least recently used ones beyond a disk budget.
 /// </summary>
-public sealed class TemplateStore(string root, GuestImages images)
+public sealed class TemplateStore(string root, GuestImages images, TimeProvider time)
 {
+    // Marks a built-in (evictable) snapshot; its modification time is the last use.
+    private const string UsedMarker = "last-used";
+
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _building = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _leases = new(StringComparer.Ordinal);
 
     public string Root { get; } = root;
 
@@ -40,8 +46,123 @@ public sealed class TemplateStore(string root, GuestImages images)
 
     public bool IsBuiltIn(string name) => images.Templates.ContainsKey(name);
 
-    /// <summary>Returns the snapshot for <paramref name="key"/>, running <paramref name="build"/> into a fresh directory if there is none.</summary>
-    public async Task<TemplateSnapshot> GetOrBuildAsync(string key, Func<SnapshotFiles, SnapshotFiles, CancellationToken, Task> build, CancellationToken cancellationToken)
+    /// <summary>
+    /// A built-in template's snapshot, built if there is none, marked as used now and kept from
+    /// eviction until the lease is disposed (by then the capsule made from it records that it maps it).
+    /// </summary>
+    public async Task<TemplateLease> LeaseBuiltInAsync(string key, Func<SnapshotFiles, SnapshotFiles, CancellationToken, Task> build, CancellationToken cancellationToken)
+    {
+        var built = false;
+        var snapshot = await GetOrBuildAsync(key, async (staging, final, token) =>
+        {
+            await build(staging, final, token).ConfigureAwait(false);
+            built = true;
+        }, cancellationToken, whileHeld: files =>
+        {
+            _leases.AddOrUpdate(key, 1, (_, count) => count + 1);
+            var marker = Path.Combine(files.Root, UsedMarker);
+            File.WriteAllBytes(marker, []);
+            File.SetLastWriteTimeUtc(marker, time.GetUtcNow().UtcDateTime);
+        }).ConfigureAwait(false);
+        return new TemplateLease(snapshot, built, () => _leases.AddOrUpdate(key, 0, (_, count) => count - 1));
+    }
+
+    /// <summary>
+    /// Removes least recently used built-in snapshots while they occupy more than
+    /// <paramref name="budget"/> bytes, sparing those leased and those <paramref name="isMapped"/>
+    /// says a capsule or template still maps. Returns the keys removed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> EvictAsync(long budget, Func<string, bool> isMapped, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(isMapped);
+        var cached = BuiltInRoots()
+            .Select(directory => (Directory: directory, Used: File.GetLastWriteTimeUtc(Path.Combine(directory, UsedMarker)), Bytes: StoredSize.Of(directory)))
+            .OrderBy(entry => entry.Used)
+            .ToList();
+        var total = cached.Sum(entry => entry.Bytes);
+        var evicted = new List<string>();
+        foreach (var entry in cached)
+        {
+            if (total <= budget)
+            {
+                break;
+            }
+
+            var key = Path.GetFileName(entry.Directory);
+            if (await RemoveUnlessAsync(entry.Directory, directory => _leases.GetValueOrDefault(key) > 0 || isMapped(directory), cancellationToken).ConfigureAwait(false))
+            {
+                total -= entry.Bytes;
+                evicted.Add(key);
+            }
+        }
+
+        return evicted;
+    }
+
+    /// <summary>Removes the templates made from capsules that <paramref name="keep"/> does not keep; returns their names.</summary>
+    public async Task<IReadOnlyList<string>> RemoveNamedAsync(Func<string, bool> keep, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        var removed = new List<string>();
+        foreach (var directory in NamedRoots().ToList())
+        {
+            var key = Path.GetFileName(directory);
+            if (await RemoveUnlessAsync(directory, candidate => File.Exists(Path.Combine(candidate, UsedMarker)) || keep(candidate), cancellationToken).ConfigureAwait(false))
+            {
+                removed.Add(key);
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// Removes a snapshot directory unless <paramref name="spare"/> says otherwise, judged while no
+    /// build of its key runs; false when it stays (or a build holds it).
+    /// </summary>
+    private async Task<bool> RemoveUnlessAsync(string directory, Func<string, bool> spare, CancellationToken cancellationToken)
+    {
+        var gate = _building.GetOrAdd(Path.GetFileName(directory), _ => new SemaphoreSlim(1, 1));
+        if (!await gate.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!Directory.Exists(directory) || spare(directory))
+            {
+                return false;
+            }
+
+            // Renamed away first: a half-removed snapshot is never taken for one.
+            var doomed = Path.Combine(Root, ".evict-" + Guid.NewGuid().ToString("N")[..8]);
+            Directory.Move(directory, doomed);
+            Directory.Delete(doomed, recursive: true);
+            return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The directories of snapshots that are not built-in ones: templates made from capsules.</summary>
+    public IEnumerable<string> NamedRoots() =>
+        Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root).Where(directory => !Path.GetFileName(directory).StartsWith('.') && !File.Exists(Path.Combine(directory, UsedMarker)))
+            : [];
+
+    private IEnumerable<string> BuiltInRoots() =>
+        Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Where(directory => File.Exists(Path.Combine(directory, UsedMarker))) : [];
+
+    /// <summary>
+    /// Returns the snapshot for <paramref name="key"/>, running <paramref name="build"/> into a fresh
+    /// directory if there is none; <paramref name="whileHeld"/> runs once the snapshot exists, while
+    /// no other build or eviction of the key can.
+    /// </summary>
+    public async Task<TemplateSnapshot> GetOrBuildAsync(
+        string key, Func<SnapshotFiles, SnapshotFiles, CancellationToken, Task> build, CancellationToken cancellationToken, Action<SnapshotFiles>? whileHeld = null)
     {
         ArgumentNullException.ThrowIfNull(build);
         var files = FilesFor(key);
@@ -51,6 +172,7 @@ public sealed class TemplateStore(string root, GuestImages images)
         {
             if (File.Exists(files.Manifest))
             {
+                whileHeld?.Invoke(files);
                 return new TemplateSnapshot(key, files, SnapshotManifest.Load(files));
             }
 
@@ -77,6 +199,7 @@ public sealed class TemplateStore(string root, GuestImages images)
                 }
             }
 
+            whileHeld?.Invoke(files);
             return new TemplateSnapshot(key, files, SnapshotManifest.Load(files));
         }
         finally
@@ -85,12 +208,12 @@ public sealed class TemplateStore(string root, GuestImages images)
         }
     }
 
-    /// <summary>Removes build directories a crash left behind.</summary>
+    /// <summary>Removes build and eviction directories a crash left behind.</summary>
     public void RemoveUnfinished()
     {
         if (Directory.Exists(Root))
         {
-            foreach (var directory in Directory.EnumerateDirectories(Root, ".build-*"))
+            foreach (var directory in Directory.EnumerateDirectories(Root, ".build-*").Concat(Directory.EnumerateDirectories(Root, ".evict-*")))
             {
                 Directory.Delete(directory, recursive: true);
             }

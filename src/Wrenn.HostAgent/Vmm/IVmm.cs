@@ -1,3 +1,4 @@
+using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Snapshots;
 
 namespace Wrenn.HostAgent.Vmm;
@@ -26,4 +27,11 @@ public interface IVmm
     /// (<paramref name="process"/>) is still alive; null when it is gone.
     /// </summary>
     Task<IVm?> AdoptAsync(VmSpec spec, VmmProcess process, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stops a VMM process an earlier host agent started for the capsule in
+    /// <paramref name="directory"/> and that nothing tracks — a boot or restore cut short by a
+    /// crash — found by its pidfile, and releases what it held. Does nothing when there is none.
+    /// </summary>
+    Task StopLeftoverAsync(CapsuleDirectory directory, CancellationToken cancellationToken);
 }

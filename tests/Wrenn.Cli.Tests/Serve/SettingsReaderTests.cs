@@ -31,7 +31,7 @@ public sealed class SettingsReaderTests : IDisposable
     public void AFlag_BeatsTheEnvironment_WhichBeatsTheFile()
     {
         var file = Config("""{ "max_vcpus": 2, "max_memory_mb": 4096, "team_max_capsules": 3, "listen": ["127.0.0.1:1", "[::1]:2"] }""");
-        var environment = new Hashtable { ["WRENN_MAX_VCPUS"] = "4", ["WRENN_MAX_MEMORY_MB"] = "2048", ["WRENN_EGRESS_DENY"] = "10.1.0.0/16, 192.0.2.0/24" };
+        var environment = new Hashtable { ["WRENN_MAX_VCPUS"] = "4", ["WRENN_MAX_MEMORY_MB"] = "2048" };
 
         var settings = Read(new() { [ServeCatalog.MaxVcpus] = ["6"] }, environment, file);
 
@@ -39,7 +39,6 @@ public sealed class SettingsReaderTests : IDisposable
         Assert.Equal(2048, settings.MaxMemoryMb);
         Assert.Equal(3, settings.TeamMaxCapsules);
         Assert.Equal([IPEndPoint.Parse("127.0.0.1:1"), IPEndPoint.Parse("[::1]:2")], settings.Listen);
-        Assert.Equal([IPNetwork.Parse("10.1.0.0/16"), IPNetwork.Parse("192.0.2.0/24")], settings.EgressDeny);
     }
 
     [Fact]

@@ -46,8 +46,7 @@ public sealed class RestartTests : IAsyncLifetime
         using var client = _server.Client();
         var id = await client.CreateRunningAsync();
         // The VMM of this capsule only, by the pid its QEMU wrote into the capsule's directory.
-        var pid = int.Parse(await File.ReadAllTextAsync(Path.Combine(_server.DataDirectory, "capsules", id, "vmm.pid")), System.Globalization.CultureInfo.InvariantCulture);
-        Process.GetProcessById(pid).Kill();
+        Process.GetProcessById(_server.VmmPid(id)).Kill();
 
         var watch = Stopwatch.StartNew();
         JsonElement capsule;
@@ -61,5 +60,93 @@ public sealed class RestartTests : IAsyncLifetime
         Assert.Equal("error", capsule.GetProperty("status").GetString());
         Assert.False(string.IsNullOrEmpty(capsule.GetProperty("status_reason").GetString()));
         await (await client.PostAsJsonAsync($"/v1/capsules/{id}/exec", new { cmd = "true" })).AssertErrorAsync(HttpStatusCode.Conflict, "invalid_state");
+        await WaitAsync(() => !Directory.Exists(Path.Combine(_server.DataDirectory, "capsules", id)), "the dead capsule's files are removed");
+    }
+
+    [Fact]
+    public async Task StartWithAFrozenVm_Completes_AndEndsThatCapsuleInErrorWithItsVmStopped()
+    {
+        using var client = _server.Client();
+        var id = await client.CreateRunningAsync();
+        var pid = _server.VmmPid(id);
+        await _server.StopAsync(kill: true);
+        // Frozen: its sockets still accept connections, but nothing ever answers on them.
+        await RunAsync("kill", "-STOP", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        await _server.RestartAsync();
+
+        var capsule = await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{id}");
+        Assert.Equal("error", capsule.GetProperty("status").GetString());
+        Assert.Contains("did not answer", capsule.GetProperty("status_reason").GetString(), StringComparison.Ordinal);
+        Assert.Empty(_server.VmProcesses());
+        Assert.False(Directory.Exists(Path.Combine(_server.DataDirectory, "capsules", id)));
+    }
+
+    [Fact]
+    public async Task KillNineMidCreate_LeavesNoVmWithoutARunningCapsule()
+    {
+        using var client = _server.Client();
+        var create = client.PostAsJsonAsync("/v1/capsules", new { });
+        // The moment the new VM's process exists, before the server has taken it in.
+        await WaitAsync(() => Directory.Exists(Path.Combine(_server.DataDirectory, "capsules"))
+            && Directory.EnumerateFiles(Path.Combine(_server.DataDirectory, "capsules"), "vmm.pid", SearchOption.AllDirectories).Any(), "a VM starts");
+        await _server.StopAsync(kill: true);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => create);
+
+        await _server.RestartAsync();
+
+        await AssertOneVmPerRunningCapsuleAsync(client);
+    }
+
+    [Fact]
+    public async Task KillNineMidResume_LeavesNoVmWithoutARunningCapsule_AndThePausedCapsuleResumes()
+    {
+        using var client = _server.Client();
+        var id = await client.CreateRunningAsync();
+        await client.ExecAsync(id, "echo kept > /root/state");
+        var paused = _server.VmmPid(id);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/v1/capsules/{id}/pause", null)).StatusCode);
+        var resume = client.PostAsync($"/v1/capsules/{id}/resume", null);
+        await WaitAsync(() => _server.VmProcesses().Count > 0, "the resumed VM starts");
+        await _server.StopAsync(kill: true);
+        _ = await Record.ExceptionAsync(() => resume);
+
+        await _server.RestartAsync();
+
+        await AssertOneVmPerRunningCapsuleAsync(client);
+        if ((await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{id}")).GetProperty("status").GetString() == "paused")
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/v1/capsules/{id}/resume", null)).StatusCode);
+            await client.WaitForStatusAsync(id, "running");
+        }
+
+        Assert.NotEqual(paused, _server.VmmPid(id));
+        Assert.Equal("kept\n", (await client.ExecAsync(id, "cat /root/state")).GetProperty("stdout").GetString());
+    }
+
+    /// <summary>Every VM process of the server belongs to a running capsule, and every running capsule has one.</summary>
+    private async Task AssertOneVmPerRunningCapsuleAsync(HttpClient client)
+    {
+        var capsules = await client.GetFromJsonAsync<JsonElement>("/v1/capsules?status=all");
+        var running = capsules.EnumerateArray().Where(capsule => capsule.GetProperty("status").GetString() == "running")
+            .Select(capsule => _server.VmmPid(capsule.GetProperty("id").GetString()!)).Order().ToList();
+        Assert.Equal(running, _server.VmProcesses().Order().ToList());
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "timed out waiting until " + what);
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task RunAsync(string command, params string[] arguments)
+    {
+        using var process = Process.Start(command, arguments);
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
     }
 }

@@ -14,8 +14,11 @@ public sealed class WrennServer : IAsyncDisposable
 {
     private Process? _process;
 
-    private WrennServer(string dataDirectory, int port)
+    private readonly IReadOnlyList<string> _settings;
+
+    private WrennServer(string dataDirectory, int port, IReadOnlyList<string> settings)
     {
+        _settings = settings;
         DataDirectory = dataDirectory;
         Port = port;
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
@@ -39,9 +42,10 @@ public sealed class WrennServer : IAsyncDisposable
     /// <summary>Template snapshots shared by the servers of this test run (one at a time): a template is built once per run.</summary>
     public static string TemplatesDirectory { get; } = SharedTemplates();
 
-    public static async Task<WrennServer> StartAsync()
+    /// <param name="settings">More <c>wrenn serve</c> flags, e.g. a quota.</param>
+    public static async Task<WrennServer> StartAsync(params string[] settings)
     {
-        var server = new WrennServer(Directory.CreateTempSubdirectory("wrenn-").FullName, FreePort());
+        var server = new WrennServer(Directory.CreateTempSubdirectory("wrenn-").FullName, FreePort(), settings);
         await server.LaunchAsync();
         server.AdminKey = (await File.ReadAllTextAsync(Path.Combine(server.DataDirectory, "admin-api-key"))).Trim();
         return server;
@@ -83,6 +87,34 @@ public sealed class WrennServer : IAsyncDisposable
 
     public Task RestartAsync() => LaunchAsync();
 
+    /// <summary>The pids of the VMM processes whose command line names this server's data directory.</summary>
+    public IReadOnlyList<int> VmProcesses()
+    {
+        var pids = new List<int>();
+        foreach (var process in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(process), out var pid)
+                    && File.ReadAllText(Path.Combine(process, "cmdline")).Replace('\0', ' ') is var commandLine
+                    && commandLine.StartsWith("qemu-system", StringComparison.Ordinal) && commandLine.Contains(DataDirectory + "/", StringComparison.Ordinal))
+                {
+                    pids.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended while being looked at.
+            }
+        }
+
+        return pids;
+    }
+
+    /// <summary>The pid the VMM of <paramref name="capsuleId"/> wrote into the capsule's directory.</summary>
+    public int VmmPid(string capsuleId) =>
+        int.Parse(File.ReadAllText(Path.Combine(DataDirectory, "capsules", capsuleId, "vmm.pid")), System.Globalization.CultureInfo.InvariantCulture);
+
     public async ValueTask DisposeAsync()
     {
         if (_process is not null)
@@ -119,6 +151,11 @@ public sealed class WrennServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var setting in _settings)
+        {
+            start.ArgumentList.Add(setting);
+        }
+
         _process = Process.Start(start) ?? throw new InvalidOperationException("wrenn did not start");
         _process.OutputDataReceived += (_, line) => Append(line.Data);
         _process.ErrorDataReceived += (_, line) => Append(line.Data);

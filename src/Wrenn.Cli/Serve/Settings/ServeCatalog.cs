@@ -13,7 +13,6 @@ internal static class ServeCatalog
     private const string Sizes = "Capsule sizes";
     private const string Quotas = "Quotas and rate limits";
     private const string Storage = "Storage";
-    private const string Network = "Network";
     private const string Vmm = "VMM";
 
     public static readonly ListSetting<IPEndPoint> Listen = new(
@@ -89,13 +88,6 @@ internal static class ServeCatalog
         "template_cache_bytes", Storage, "Disk budget of built-in template snapshots; unused ones are evicted least recently used first", ValueParsers.Bytes,
         _ => 20L << 30, "20G");
 
-    public static readonly ListSetting<IPNetwork> EgressAllow = new(
-        "egress_allow", Network, "Networks capsules may reach even inside the blocked ranges (CIDR, repeat for several)", ValueParsers.Network, "none");
-
-    public static readonly ListSetting<IPNetwork> EgressDeny = new(
-        "egress_deny", Network, "Networks capsules may not reach, on top of the private ranges always blocked (CIDR, repeat for several)",
-        ValueParsers.Network, "none");
-
     public static readonly Setting<string?> Firecracker = new(
         "firecracker", Vmm, "Firecracker binary: capsules run as Firecracker microVMs when /dev/kvm is usable (else QEMU)", ValueParsers.Path, _ => null, "QEMU");
 
@@ -108,7 +100,7 @@ internal static class ServeCatalog
         Signup, ProxyDomain, ProxyRequiresKey, MetricsToken,
         MaxVcpus, MaxMemoryMb, MemoryStepMb,
         TeamMaxCapsules, TeamMaxVcpus, TeamMaxMemoryMb, TeamMaxSnapshotBytes, RateLimit, RateBurst,
-        TemplateCacheBytes, EgressAllow, EgressDeny,
+        TemplateCacheBytes,
         Firecracker, Jailer,
     ];
 }

@@ -59,9 +59,6 @@ internal static class ValueParsers
         throw new FormatException($"'{raw}' is not an address to listen on (host:port, the host an IP address or localhost)");
     }
 
-    public static IPNetwork Network(string raw) =>
-        IPNetwork.TryParse(raw.Trim(), out var network) ? network : throw new FormatException($"'{raw}' is not a network in CIDR notation (e.g. 10.0.0.0/8)");
-
     public static Func<string, string> OneOf(params string[] choices) => raw =>
         choices.FirstOrDefault(choice => choice.Equals(raw.Trim(), StringComparison.OrdinalIgnoreCase))
             ?? throw new FormatException($"'{raw}' is not one of {string.Join(", ", choices)}");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Memory;
 using Wrenn.HostAgent.Network;
 using Wrenn.HostAgent.PageServer;
@@ -106,6 +107,25 @@ public sealed partial class FirecrackerDriver(
         await api.GetAsync("", cancellationToken).ConfigureAwait(false);
         return new FirecrackerVm(spec, root, process, api, network, networks, session: null,
             restored ? MemoryChain.Load(root.OutsidePath(MemoryFile)) : null, logger);
+    }
+
+    public async Task StopLeftoverAsync(CapsuleDirectory directory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var root = VmRoot.For(options, directory.Root);
+        if (VmmProcess.FromPidFile(root.PidFile, Path.GetFileName(options.Firecracker)) is { } process)
+        {
+            await process.KillAndWaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // The namespace is made before the process and its record after: look for it by name.
+        var network = CapsuleNetworks.NamespacePrefix + root.Id;
+        if ((await CapsuleNetworks.NamespacesAsync(cancellationToken).ConfigureAwait(false)).Contains(network))
+        {
+            await networks.DeleteAsync(network, cancellationToken).ConfigureAwait(false);
+        }
+
+        root.Remove();
     }
 
     /// <summary>

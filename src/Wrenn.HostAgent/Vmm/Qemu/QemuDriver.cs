@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Snapshots;
@@ -67,6 +66,15 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
         return new QemuVm(spec, process, qmp);
     }
 
+    public async Task StopLeftoverAsync(CapsuleDirectory directory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (ReadPidFile(directory) is { } process)
+        {
+            await process.KillAndWaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The capsule's root disk: a qcow2 overlay on its template's image, made once.</summary>
     private static async Task CreateOverlayAsync(VmSpec spec, CancellationToken cancellationToken)
     {
@@ -100,8 +108,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
         }
     }
 
-    private static VmmProcess? ReadPidFile(CapsuleDirectory directory) =>
-        int.TryParse(File.ReadAllText(directory.PidFile).Trim(), CultureInfo.InvariantCulture, out var pid) ? VmmProcess.Find(pid) : null;
+    private static VmmProcess? ReadPidFile(CapsuleDirectory directory) => VmmProcess.FromPidFile(directory.PidFile, QemuBinary);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Capsule VM in {CapsuleDirectory} booted: QEMU pid {Pid}, KVM {Kvm}")]
     private static partial void LogBooted(ILogger logger, string capsuleDirectory, int pid, bool kvm);
