@@ -34,6 +34,9 @@ public sealed record CapsuleDirectory(string Root)
 
     public string PidFile => Path.Combine(Root, "vmm.pid");
 
+    /// <summary>QEMU's config file with the guest kernel's command line (it holds the agent secret; 0600).</summary>
+    public string KernelConfig => Path.Combine(Root, "kernel.cfg");
+
     public static CapsuleDirectory For(string dataDirectory, CapsuleId id) =>
         new(Path.Combine(dataDirectory, "capsules", id.Value));
 }

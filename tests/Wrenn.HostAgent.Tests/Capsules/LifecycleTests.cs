@@ -32,6 +32,21 @@ public sealed class LifecycleTests : OwnRuntimeTests
     }
 
     [Fact]
+    public async Task TheVmm_RunsUnderSeccomp_AndItsCommandLineNeverShowsTheAgentSecret()
+    {
+        var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
+
+        // World-readable: what ps shows anyone on the host.
+        var commandLine = (await File.ReadAllTextAsync($"/proc/{capsule.Vm.Process.Pid}/cmdline")).Replace('\0', ' ');
+        Assert.Contains("-readconfig", commandLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrenn.secret", commandLine, StringComparison.Ordinal);
+        Assert.DoesNotContain(capsule.State.Secret, commandLine, StringComparison.Ordinal);
+        Assert.False(File.Exists(capsule.Directory.KernelConfig));
+        // QEMU runs under its seccomp filter (mode 2: filter).
+        Assert.Contains("Seccomp:\t2", await File.ReadAllTextAsync($"/proc/{capsule.Vm.Process.Pid}/status"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HostAgentRestart_AdoptsTheRunningCapsule_WithItsProcesses()
     {
         var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());

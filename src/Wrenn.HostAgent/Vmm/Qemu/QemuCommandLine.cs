@@ -13,18 +13,31 @@ internal static class QemuCommandLine
     /// <summary>The virtio-serial port name the guest agent looks for (KernelCommandLine.DefaultLink).</summary>
     public const string AgentPortName = "wrenn-agent";
 
+    /// <summary>
+    /// The QEMU config file (<c>-readconfig</c>) with the guest kernel's command line: it carries the
+    /// agent secret, which must not show in the VMM's own command line (anyone on the host can read
+    /// that, e.g. with <c>ps</c>). QEMU reads the file at start; it is 0600 in a 0700 directory.
+    /// </summary>
     /// <param name="spec">The VM to describe.</param>
-    /// <param name="kvm">Hardware acceleration (else TCG).</param>
     /// <param name="tscKhz">The host TSC frequency, passed to the guest kernel.</param>
-    /// <param name="incoming">Wait for a snapshot's device state to be loaded before the guest runs.</param>
-    public static IReadOnlyList<string> For(VmSpec spec, bool kvm, long tscKhz, bool incoming = false)
+    public static string KernelConfig(VmSpec spec, long tscKhz)
     {
-        var directory = spec.Directory;
+        ArgumentNullException.ThrowIfNull(spec);
         var kernelArguments = string.Join(' ',
             "console=ttyS0", "quiet", "loglevel=4",
             $"tsc_early_khz={tscKhz.ToString(CultureInfo.InvariantCulture)}",
             "reboot=t", "panic=-1", "nokaslr", "root=/dev/vda",
             $"wrenn.secret={spec.AgentSecret}", $"wrenn.link=virtio:{AgentPortName}");
+        return $"[machine]\n  append = \"{kernelArguments}\"\n";
+    }
+
+    /// <param name="spec">The VM to describe.</param>
+    /// <param name="kvm">Hardware acceleration (else TCG).</param>
+    /// <param name="incoming">Wait for a snapshot's device state to be loaded before the guest runs.</param>
+    public static IReadOnlyList<string> For(VmSpec spec, bool kvm, bool incoming = false)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var directory = spec.Directory;
         var memory = spec.Memory;
         var backend = string.Create(CultureInfo.InvariantCulture,
             $"memory-backend-file,id=ram,size={spec.MemoryMb}M,mem-path={memory.Path},share={(memory.Shared ? "on" : "off")},prealloc={(memory.Prealloc ? "on" : "off")}");
@@ -45,9 +58,13 @@ internal static class QemuCommandLine
             // for guest kernels 6.1+, whose workaround this is).
             "-global", "virtio-mmio.ioeventfd=off",
             "-daemonize", "-pidfile", directory.PidFile,
+            // QEMU's seccomp filter: its default deny list (reboot, mount, kexec, swap, module loading, …)
+            // plus obsolete calls and CPU/memory policy changes. Privilege changes and process
+            // spawning stay allowed: -daemonize forks and calls setsid under the filter.
+            "-sandbox", "on,obsolete=deny,resourcecontrol=deny",
             "-kernel", spec.KernelPath,
             "-initrd", spec.InitrdPath,
-            "-append", kernelArguments,
+            "-readconfig", directory.KernelConfig,
             "-chardev", $"socket,id=console,path={directory.ConsoleSocket},server=on,wait=off",
             "-serial", "chardev:console",
             "-qmp", $"unix:{directory.QmpSocket},server=on,wait=off",

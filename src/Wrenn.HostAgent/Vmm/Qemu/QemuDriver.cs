@@ -93,8 +93,24 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
 
     private async Task<QemuVm> StartAsync(VmSpec spec, bool incoming, CancellationToken cancellationToken)
     {
-        // -daemonize returns once QEMU has created its sockets and detached into its own session.
-        await HostCommand.RunAsync(QemuBinary, QemuCommandLine.For(spec, _kvm, _tscKhz, incoming), cancellationToken).ConfigureAwait(false);
+        var config = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        await using (var file = new StreamWriter(spec.Directory.KernelConfig + ".tmp", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), config))
+        {
+            await file.WriteAsync(QemuCommandLine.KernelConfig(spec, _tscKhz)).ConfigureAwait(false);
+        }
+
+        File.Move(spec.Directory.KernelConfig + ".tmp", spec.Directory.KernelConfig, overwrite: true);
+        try
+        {
+            // -daemonize returns once QEMU has created its sockets and detached into its own session.
+            await HostCommand.RunAsync(QemuBinary, QemuCommandLine.For(spec, _kvm, incoming), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Read at start: the secret need not stay on disk beside capsule.json.
+            File.Delete(spec.Directory.KernelConfig);
+        }
+
         var process = ReadPidFile(spec.Directory) ?? throw new VmmException("QEMU started but left no live pid");
         try
         {
