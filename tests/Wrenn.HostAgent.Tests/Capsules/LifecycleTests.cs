@@ -47,6 +47,36 @@ public sealed class LifecycleTests : OwnRuntimeTests
     }
 
     [Fact]
+    public async Task TheVmm_RunsInACgroupWithTheLimitsOfItsSize_WhichGoesWithIt()
+    {
+        var cgroups = new VmCgroups();
+        Assert.NotEqual(CgroupVersion.None, cgroups.Version);
+        var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal", Vcpus: 2, MemoryMb: 384), Timeout());
+        var memory = ((384L + VmCgroups.OverheadMb) * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var membership = await File.ReadAllTextAsync($"/proc/{capsule.Vm.Process.Pid}/cgroup");
+        var group = $"/wrenn/{capsule.Id.Value}";
+        Assert.Contains(group, membership, StringComparison.Ordinal);
+        var limits = cgroups.Version == CgroupVersion.V2
+            ? new[] { ($"/sys/fs/cgroup{group}/memory.max", memory), ($"/sys/fs/cgroup{group}/cpu.max", "250000 100000") }
+            : [($"/sys/fs/cgroup/memory{group}/memory.limit_in_bytes", memory), ($"/sys/fs/cgroup/cpu{group}/cpu.cfs_quota_us", "250000")];
+        foreach (var (file, value) in limits)
+        {
+            Assert.Equal(value, (await File.ReadAllTextAsync(file)).Trim());
+        }
+
+        await Runtime.DeleteAsync(capsule.Id, Timeout());
+        // The group goes once the ended VMM has been reaped.
+        var groups = limits.Select(limit => Path.GetDirectoryName(limit.Item1)!).ToList();
+        for (var waited = 0; waited < 100 && groups.Any(Directory.Exists); waited++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.All(groups, group => Assert.False(Directory.Exists(group), group));
+    }
+
+    [Fact]
     public async Task HostAgentRestart_AdoptsTheRunningCapsule_WithItsProcesses()
     {
         var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());

@@ -15,6 +15,8 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
 
     private readonly bool _kvm = KvmProbe.Works(QemuBinary);
     private readonly long _tscKhz = HostCpu.TscKhz();
+    private readonly VmCgroups _cgroups = RemovingEmpty(new VmCgroups());
+    private int _cgroupsMissingLogged;
 
     public string Name => "qemu";
 
@@ -63,7 +65,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
         }
 
         var qmp = await QmpClient.ConnectAsync(spec.Directory.QmpSocket, cancellationToken).ConfigureAwait(false);
-        return new QemuVm(spec, process, qmp);
+        return Watched(new QemuVm(spec, process, qmp), spec);
     }
 
     public async Task StopLeftoverAsync(CapsuleDirectory directory, CancellationToken cancellationToken)
@@ -73,6 +75,43 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
         {
             await process.KillAndWaitAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        await _cgroups.RemoveAsync(Path.GetFileName(directory.Root)).ConfigureAwait(false);
+    }
+
+    private static VmCgroups RemovingEmpty(VmCgroups cgroups)
+    {
+        // Groups of VMMs that ended while no host agent watched them.
+        cgroups.RemoveEmpty();
+        return cgroups;
+    }
+
+    /// <summary>Puts the VMM in a cgroup with the limits of its size (<see cref="VmCgroups"/>); a host without cgroups runs it unlimited, said once.</summary>
+    private void Limit(VmSpec spec, VmmProcess process)
+    {
+        bool placed;
+        try
+        {
+            placed = _cgroups.Place(Path.GetFileName(spec.Directory.Root), process.Pid, spec.Vcpus, spec.MemoryMb);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            LogCgroupFailed(logger, spec.Directory.Root, exception);
+            return;
+        }
+
+        if (!placed && Interlocked.Exchange(ref _cgroupsMissingLogged, 1) == 0)
+        {
+            LogNoCgroups(logger);
+        }
+    }
+
+    /// <summary>The VM's cgroup goes when its VMM does.</summary>
+    private QemuVm Watched(QemuVm vm, VmSpec spec)
+    {
+        var name = Path.GetFileName(spec.Directory.Root);
+        _ = vm.Exited.ContinueWith(_ => _cgroups.RemoveAsync(name), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+        return vm;
     }
 
     /// <summary>The capsule's root disk: a qcow2 overlay on its template's image, made once.</summary>
@@ -114,8 +153,9 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
         var process = ReadPidFile(spec.Directory) ?? throw new VmmException("QEMU started but left no live pid");
         try
         {
+            Limit(spec, process);
             var qmp = await QmpClient.ConnectAsync(spec.Directory.QmpSocket, cancellationToken).ConfigureAwait(false);
-            return new QemuVm(spec, process, qmp);
+            return Watched(new QemuVm(spec, process, qmp), spec);
         }
         catch
         {
@@ -125,6 +165,12 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
     }
 
     private static VmmProcess? ReadPidFile(CapsuleDirectory directory) => VmmProcess.FromPidFile(directory.PidFile, QemuBinary);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "This host offers no cgroup with the cpu and memory controllers: capsule VMs run without CPU and memory limits")]
+    private static partial void LogNoCgroups(ILogger logger);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Limiting the VM in {CapsuleDirectory} with a cgroup failed: it runs without limits")]
+    private static partial void LogCgroupFailed(ILogger logger, string capsuleDirectory, Exception exception);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Capsule VM in {CapsuleDirectory} booted: QEMU pid {Pid}, KVM {Kvm}")]
     private static partial void LogBooted(ILogger logger, string capsuleDirectory, int pid, bool kvm);
