@@ -7,6 +7,9 @@ public sealed record ControlPlaneOptions
 
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(6);
 
+    /// <summary>The memory_mb of a create that names none (spec §4.1).</summary>
+    public const int DefaultMemoryMb = 512;
+
     public int MaxVcpus { get; init; } = 8;
 
     public int MaxMemoryMb { get; init; } = 16384;

@@ -1,5 +1,6 @@
 using System.Net;
 using Wrenn.Cli.Serve.Settings;
+using Wrenn.ControlPlane;
 
 namespace Wrenn.Cli.Serve;
 
@@ -68,6 +69,11 @@ internal sealed record ServeSettings(
         if (MemoryStepMb > MaxMemoryMb)
         {
             yield return $"memory_step_mb ({MemoryStepMb}) is larger than max_memory_mb ({MaxMemoryMb})";
+        }
+
+        if (ControlPlaneOptions.DefaultMemoryMb % MemoryStepMb != 0 || ControlPlaneOptions.DefaultMemoryMb > MaxMemoryMb)
+        {
+            yield return $"memory_step_mb ({MemoryStepMb}) and max_memory_mb ({MaxMemoryMb}) must allow {ControlPlaneOptions.DefaultMemoryMb}, the memory_mb of a create that names none";
         }
 
         if (Listen.Count == 0 || Listen.Distinct().Count() != Listen.Count)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Wrenn.Cli.Serve.Settings;
 using Wrenn.ControlPlane.Management;
 
 namespace Wrenn.Cli.Users;
@@ -15,13 +16,29 @@ internal static class UserCommand
         var email = new Option<string>("--email") { Description = "The user's email (their login)", Required = true };
         var name = new Option<string?>("--name") { Description = "Display name (default: the part of the email before @)" };
         var admin = new Option<bool>("--admin") { Description = "Make the user a platform admin" };
-        var dataDirectory = new Option<string?>("--data-dir") { Description = "The server's data directory [env WRENN_DATA_DIR; default: /var/lib/wrenn]" };
-        var add = new Command("add", "Add a user (reads the password from standard input)") { email, name, admin, dataDirectory };
+        var dataDirectory = new Option<string?>(ServeCatalog.DataDirectory.Flag) { Description = "The server's data directory, found as `wrenn serve` finds it" };
+        var config = new Option<string?>("--config") { Description = "The server's JSON config file [env WRENN_CONFIG]" };
+        var add = new Command("add", "Add a user (reads the password from standard input)") { email, name, admin, dataDirectory, config };
         add.SetAction(async (parse, cancellationToken) =>
         {
             var address = parse.GetValue(email)!;
+            // The server's own resolution (flag > WRENN_DATA_DIR > config file > default): the same database.
+            var reader = new SettingsReader();
+            var flags = new Dictionary<Setting, IReadOnlyList<string>>();
+            if (parse.GetValue(dataDirectory) is { } given)
+            {
+                flags[ServeCatalog.DataDirectory] = [given];
+            }
+
+            var directory = reader.Read(flags, Environment.GetEnvironmentVariables(), parse.GetValue(config) ?? Environment.GetEnvironmentVariable("WRENN_CONFIG"))
+                .Get(ServeCatalog.DataDirectory);
+            if (reader.Errors.Count > 0)
+            {
+                await Console.Error.WriteLineAsync("wrenn user add: " + string.Join("; ", reader.Errors)).ConfigureAwait(false);
+                return 2;
+            }
+
             var password = ReadPassword();
-            var directory = parse.GetValue(dataDirectory) ?? Environment.GetEnvironmentVariable("WRENN_DATA_DIR") ?? "/var/lib/wrenn";
             var problem = await LocalAdministration.AddUserAsync(
                 Path.GetFullPath(directory), address, parse.GetValue(name) ?? address.Split('@')[0], password, parse.GetValue(admin), cancellationToken).ConfigureAwait(false);
             if (problem is not null)

@@ -10,7 +10,10 @@ internal sealed class ExactPaths(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.GetEndpoint() is RouteEndpoint endpoint && !LiteralsMatch(endpoint.RoutePattern, context.Request.Path.Value ?? string.Empty))
+        // The /api prefix (UsePathBase) matches ignoring case too.
+        var prefix = context.Request.PathBase.Value;
+        if (context.GetEndpoint() is RouteEndpoint endpoint
+            && (!LiteralsMatch(endpoint.RoutePattern, context.Request.Path.Value ?? string.Empty) || prefix is { Length: > 0 } and not "/api"))
         {
             context.SetEndpoint(null);
         }

@@ -42,7 +42,7 @@ internal static class CapsuleEndpoints
         var body = await ApiJson.ReadAsync<CreateCapsuleRequest>(request).ConfigureAwait(false);
         var templateName = body.Template ?? "minimal";
         var vcpus = Zero(body.Vcpus) ?? 1;
-        var memoryMb = Zero(body.MemoryMb) ?? 512;
+        var memoryMb = Zero(body.MemoryMb) ?? ControlPlaneOptions.DefaultMemoryMb;
         var timeoutSec = body.TimeoutSec ?? 0;
         Require(TemplateCatalog.IsValidName(templateName), "template is not a valid template name");
         Require(vcpus >= 1 && vcpus <= options.MaxVcpus, $"vcpus must be between 1 and {options.MaxVcpus}");

@@ -194,6 +194,7 @@ internal sealed partial class CapsuleLifecycle(
             }
 
             var watch = Stopwatch.StartNew();
+            var template = record.Template;
             connections.CloseAll(id, CloseReason.Deleted);
             await FlushActivityAsync(id).ConfigureAwait(false);
             if (record.Status != Statuses.Missing)
@@ -208,8 +209,7 @@ internal sealed partial class CapsuleLifecycle(
             }
 
             activity.Forget(id);
-            // It may have been the last capsule mapping a deleted template's files.
-            await templates.CollectAsync(CancellationToken.None).ConfigureAwait(false);
+            await templates.AfterCapsuleDeletedAsync(template).ConfigureAwait(false);
             metrics.Observe("delete", success: true, watch.Elapsed);
             await audit.RecordAsync(caller, "capsule", id, "capsule.delete", success: true).ConfigureAwait(false);
         }

@@ -14,6 +14,9 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     /// <summary>How long a create's Idempotency-Key is remembered (spec §4.1).</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
+    // SQLITE_CONSTRAINT_UNIQUE: only a unique index refused the row (any other constraint is a bug, not a race).
+    private const int UniqueConstraintFailed = 2067;
+
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>
@@ -47,9 +50,9 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
                 """, QuotaParameters(record, quotas)).ConfigureAwait(false);
             return inserted == 1 ? InsertOutcome.Inserted : InsertOutcome.QuotaExceeded;
         }
-        catch (SqliteException exception) when (exception.SqliteErrorCode == 19 && record.Idempotency is not null)
+        catch (SqliteException exception) when (exception.SqliteExtendedErrorCode == UniqueConstraintFailed && record.Idempotency is not null)
         {
-            // SQLITE_CONSTRAINT on the idempotency index: a concurrent create with the same key won.
+            // The idempotency index (the id is fresh): a concurrent create with the same key won.
             return InsertOutcome.DuplicateIdempotency;
         }
     }

@@ -24,8 +24,10 @@ internal sealed class RequestLimiter : IDisposable
             return;
         }
 
-        var step = TimeSpan.FromSeconds(Math.Max(ShortestStep.TotalSeconds, 1 / rate.PerSecond));
-        var tokensPerStep = Math.Max(1, (int)Math.Round(rate.PerSecond * step.TotalSeconds));
+        // Whole tokens per step, steps no shorter than ShortestStep, and the step exactly as long as
+        // its tokens take at the rate: 14/s is 2 tokens every 1/7 s, 0.5/s one token every 2 s.
+        var tokensPerStep = Math.Max(1, (int)Math.Ceiling(rate.PerSecond * ShortestStep.TotalSeconds));
+        var step = TimeSpan.FromSeconds(tokensPerStep / rate.PerSecond);
         _limiter = PartitionedRateLimiter.Create<string, string>(credential => RateLimitPartition.GetTokenBucketLimiter(credential, _ =>
             new TokenBucketRateLimiterOptions
             {

@@ -17,7 +17,14 @@ public static class LocalAdministration
             return problem;
         }
 
-        var database = new Database(Path.Combine(dataDirectory, "wrenn.db"));
+        var file = Path.Combine(dataDirectory, "wrenn.db");
+        if (!File.Exists(file))
+        {
+            // Never a new database beside the server's: a mistyped directory is the operator's to fix.
+            return $"no server database in {dataDirectory} (start wrenn serve with it first, or name the right one with --data-dir or --config)";
+        }
+
+        var database = new Database(file);
         await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         var created = await new UserStore(database, TimeProvider.System)
             .CreateAsync(normalized, name.Trim(), AccountRules.Hash(password), admin, cancellationToken).ConfigureAwait(false);

@@ -28,6 +28,10 @@ internal sealed partial class TemplateCollector(TemplateCatalog catalog, Capsule
         }
     }
 
+    /// <summary>After a capsule made from <paramref name="template"/> is deleted: it may have been the last to map a deleted team template.</summary>
+    public Task AfterCapsuleDeletedAsync(string template) =>
+        catalog.IsPlatform(template) ? Task.CompletedTask : CollectAsync(CancellationToken.None);
+
     public async Task CollectAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);

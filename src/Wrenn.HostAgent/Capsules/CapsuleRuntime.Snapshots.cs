@@ -36,10 +36,11 @@ public sealed partial class CapsuleRuntime
                 throw;
             }
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
-            // The VM runs on (SnapshotAsync continues it on failure). Undo what can be undone;
-            // if even that fails (a full disk), a restart's pause recovery continues the VM too.
+            // The VM runs on (SnapshotAsync continues it on failure or cancellation). Undo what can
+            // be undone, the agent link first; if even that fails (a full disk), a restart's pause
+            // recovery continues the VM too.
             capsule.Agent.Unsuspend();
             capsule.State = running;
             try
@@ -54,6 +55,11 @@ public sealed partial class CapsuleRuntime
             catch (IOException cleanup)
             {
                 LogPauseCleanupFailed(logger, id.Value, cleanup);
+            }
+
+            if (exception is OperationCanceledException)
+            {
+                throw;
             }
 
             throw new CapsuleException(CapsuleFailure.PauseFailed, "saving the snapshot failed; the capsule is still running", exception);
@@ -287,16 +293,23 @@ public sealed partial class CapsuleRuntime
     /// the least recently used ones that nothing maps go. A snapshot is mapped while any capsule's
     /// or named template's records (its JSON files: state, manifests, memory chains) name its files.
     /// </summary>
-    private async Task EvictTemplatesAsync(CancellationToken cancellationToken)
+    private async Task EvictTemplatesAsync()
     {
         if (options.TemplateCacheBytes is not { } budget)
         {
             return;
         }
 
-        foreach (var key in await _templates.EvictAsync(budget, IsMapped, cancellationToken).ConfigureAwait(false))
+        try
         {
-            LogTemplateEvicted(logger, key, budget);
+            foreach (var key in await _templates.EvictAsync(budget, IsMapped, CancellationToken.None).ConfigureAwait(false))
+            {
+                LogTemplateEvicted(logger, key, budget);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            LogEvictionFailed(logger, exception);
         }
     }
 
@@ -429,6 +442,9 @@ public sealed partial class CapsuleRuntime
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Cleaning up after a failed pause of {CapsuleId} failed")]
     private static partial void LogPauseCleanupFailed(ILogger logger, string capsuleId, Exception exception);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Evicting template snapshots failed; the cache stays over its budget until the next build")]
+    private static partial void LogEvictionFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Evicted template snapshot {Template}: the cache is over its {Budget} bytes")]
     private static partial void LogTemplateEvicted(ILogger logger, string template, long budget);

@@ -44,6 +44,7 @@ public sealed partial class CapsuleRuntime(
         var directory = CapsuleDirectory.For(options.DataDirectory, id);
         Directory.CreateDirectory(directory.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         IVm? vm = null;
+        Capsule capsule;
         try
         {
             CapsuleState state;
@@ -64,15 +65,7 @@ public sealed partial class CapsuleRuntime(
                 vm = await vmm.RestoreAsync(SpecFor(directory, state), template.Files, manifest.ChangedPages, cancellationToken).ConfigureAwait(false);
             }
 
-            var capsule = await StartTrackingAsync(id, directory, state, vm, cancellationToken).ConfigureAwait(false);
-            if (lease is { Built: true })
-            {
-                // The cache grew: the capsule now records the template it maps, so the lease may go first.
-                lease.Dispose();
-                await EvictTemplatesAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return capsule;
+            capsule = await StartTrackingAsync(id, directory, state, vm, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -85,6 +78,16 @@ public sealed partial class CapsuleRuntime(
             await DiscardAsync(vm, directory).ConfigureAwait(false);
             throw;
         }
+
+        if (lease is { Built: true })
+        {
+            // The cache grew. The capsule now records the template it maps, so the lease may go
+            // first; the capsule runs whatever the eviction meets.
+            lease.Dispose();
+            await EvictTemplatesAsync().ConfigureAwait(false);
+        }
+
+        return capsule;
     }
 
     /// <summary>

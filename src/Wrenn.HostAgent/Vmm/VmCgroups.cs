@@ -68,7 +68,7 @@ public sealed class VmCgroups(string root = "/sys/fs/cgroup")
             {
                 Directory.Delete(directory);
             }
-            catch (IOException)
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
                 removed = false;
             }

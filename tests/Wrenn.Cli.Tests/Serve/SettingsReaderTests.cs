@@ -68,6 +68,14 @@ public sealed class SettingsReaderTests : IDisposable
             settings.Problems());
     }
 
+    [Fact]
+    public void AMemoryStep_ThatRefusesTheDefaultSize_IsAProblem()
+    {
+        var settings = Read(new() { [ServeCatalog.MemoryStepMb] = ["384"], [ServeCatalog.ImagesDirectory] = [_directory] });
+
+        Assert.Equal(["memory_step_mb (384) and max_memory_mb (16384) must allow 512, the memory_mb of a create that names none"], settings.Problems());
+    }
+
     [Theory]
     [InlineData("512", 512L)]
     [InlineData("4K", 4096L)]

@@ -76,7 +76,9 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
             await process.KillAndWaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await _cgroups.RemoveAsync(Path.GetFileName(directory.Root)).ConfigureAwait(false);
+        // In the background: a killed process leaves its group only once reaped, and a start that
+        // recovers capsules must not wait for that.
+        _ = _cgroups.RemoveAsync(Path.GetFileName(directory.Root));
     }
 
     private static VmCgroups RemovingEmpty(VmCgroups cgroups)
@@ -133,12 +135,11 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
     private async Task<QemuVm> StartAsync(VmSpec spec, bool incoming, CancellationToken cancellationToken)
     {
         var config = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
-        await using (var file = new StreamWriter(spec.Directory.KernelConfig + ".tmp", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), config))
+        await using (var file = new StreamWriter(spec.Directory.KernelConfig, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), config))
         {
             await file.WriteAsync(QemuCommandLine.KernelConfig(spec, _tscKhz)).ConfigureAwait(false);
         }
 
-        File.Move(spec.Directory.KernelConfig + ".tmp", spec.Directory.KernelConfig, overwrite: true);
         try
         {
             // -daemonize returns once QEMU has created its sockets and detached into its own session.
