@@ -94,6 +94,9 @@ internal static class ServeHost
     /// <summary>Firecracker when it is configured and /dev/kvm is usable; QEMU (KVM or TCG) otherwise.</summary>
     private static void AddVmm(IServiceCollection services, ServeSettings settings)
     {
+        services.AddSingleton(new EgressPolicy(settings.EgressAllow, settings.EgressDeny,
+            settings.CapsuleDns.Count > 0 ? settings.CapsuleDns : EgressPolicy.HostResolvers()));
+        services.AddSingleton<CapsuleNetworks>();
         var firecracker = settings.Firecracker is { } binary
             ? new FirecrackerOptions { Firecracker = binary, Jailer = settings.Jailer, JailDirectory = Path.Combine(settings.DataDirectory, "jail") }
             : null;
@@ -104,12 +107,13 @@ internal static class ServeHost
                 Console.Error.WriteLine("wrenn: --firecracker given, but the binary or a usable /dev/kvm is missing: capsules run under QEMU");
             }
 
-            services.AddSingleton<IVmm, QemuDriver>();
+            services.AddSingleton<IVmm>(provider => new QemuDriver(provider.GetRequiredService<ILogger<QemuDriver>>(),
+                settings.CapsuleNetwork ? provider.GetRequiredService<CapsuleNetworks>() : null));
             return;
         }
 
+        // Firecracker VMs always have their network card (capsule_network applies to QEMU).
         services.AddSingleton(firecracker);
-        services.AddSingleton<CapsuleNetworks>();
         services.AddSingleton<PageServer>();
         services.AddSingleton<IVmm, FirecrackerDriver>();
     }

@@ -29,7 +29,11 @@ internal sealed record ServeSettings(
     int RateBurst,
     long TemplateCacheBytes,
     string? Firecracker,
-    string? Jailer)
+    string? Jailer,
+    bool CapsuleNetwork,
+    IReadOnlyList<IPAddress> CapsuleDns,
+    IReadOnlyList<IPNetwork> EgressAllow,
+    IReadOnlyList<IPNetwork> EgressDeny)
 {
     public static ServeSettings From(ResolvedSettings values)
     {
@@ -42,7 +46,8 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.MaxMemoryMb), values.Get(ServeCatalog.MemoryStepMb), values.Get(ServeCatalog.TeamMaxCapsules),
             values.Get(ServeCatalog.TeamMaxVcpus), values.Get(ServeCatalog.TeamMaxMemoryMb), values.Get(ServeCatalog.TeamMaxSnapshotBytes),
             values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes),
-            values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer));
+            values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.CapsuleNetwork),
+            values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny));
     }
 
     /// <summary>Problems no single value shows: settings that need each other, files that must exist.</summary>

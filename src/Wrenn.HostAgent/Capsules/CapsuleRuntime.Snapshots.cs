@@ -193,7 +193,7 @@ public sealed partial class CapsuleRuntime
         {
             if (images.Templates.TryGetValue(spec.Template, out var image))
             {
-                var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb, vmm.Name);
+                var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb, vmm.Name, vmm.Networked);
                 var lease = await _templates.LeaseBuiltInAsync(key, (staging, final, token) => BuildTemplateAsync(spec, image.Path, staging, final, token), cancellationToken)
                     .ConfigureAwait(false);
                 return (lease.Snapshot, lease);
@@ -218,7 +218,7 @@ public sealed partial class CapsuleRuntime
         var secret = NewSecret();
         // The template's own RAM file, mapped shared: once the VM stops it is the memory image.
         var state = new CapsuleState(spec.Template, spec.Template, spec.Vcpus, spec.MemoryMb, vmm.Name, 0, 0, secret, null, time.GetUtcNow(),
-            CapsuleStatus.Running, directory.Memory, MemoryShared: true, rootImage, Generation: 0);
+            CapsuleStatus.Running, directory.Memory, MemoryShared: true, rootImage, Generation: 0, vmm.Networked);
         CreateSparseFile(directory.Memory, (long)spec.MemoryMb * 1024 * 1024);
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         var vm = await vmm.BootAsync(SpecFor(directory, state), cancellationToken).ConfigureAwait(false);
@@ -408,11 +408,11 @@ public sealed partial class CapsuleRuntime
     private SnapshotManifest ManifestFor(CapsuleState state, SnapshotFiles files, int changed) => new(
         SnapshotManifest.CurrentFormat, state.Vcpus, state.MemoryMb, state.MemoryPath, state.MemoryShared, changed,
         SnapshotManifest.Sha256Of(files.DeviceState), changed > 0 ? SnapshotManifest.Sha256Of(files.MemoryIndex) : null,
-        state.Secret, time.GetUtcNow());
+        state.Secret, time.GetUtcNow(), state.Network);
 
     private VmSpec SpecFor(CapsuleDirectory directory, CapsuleState state) =>
         new(directory, state.Vcpus, state.MemoryMb, images.KernelPath, images.InitrdPath, state.RootImage, state.Secret,
-            new MemoryImage(state.MemoryPath, state.MemoryShared));
+            new MemoryImage(state.MemoryPath, state.MemoryShared), state.Network);
 
     private static SnapshotFiles GenerationFiles(CapsuleDirectory directory, int generation) =>
         new(Path.Combine(directory.Snapshots, "gen-" + generation.ToString(System.Globalization.CultureInfo.InvariantCulture)));

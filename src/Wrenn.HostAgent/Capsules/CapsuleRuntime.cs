@@ -53,7 +53,7 @@ public sealed partial class CapsuleRuntime(
                 var image = images.Templates.GetValueOrDefault(spec.Template)
                     ?? throw new CapsuleException(CapsuleFailure.UnknownTemplate, $"no template image {spec.Template}");
                 state = new CapsuleState(id.Value, spec.Template, spec.Vcpus, spec.MemoryMb, vmm.Name, 0, 0, NewSecret(), null,
-                    time.GetUtcNow(), CapsuleStatus.Running, directory.Memory, MemoryShared: true, image.Path, Generation: 0);
+                    time.GetUtcNow(), CapsuleStatus.Running, directory.Memory, MemoryShared: true, image.Path, Generation: 0, vmm.Networked);
                 CreateSparseFile(directory.Memory, (long)spec.MemoryMb * 1024 * 1024);
                 vm = await vmm.BootAsync(SpecFor(directory, state), cancellationToken).ConfigureAwait(false);
             }
@@ -61,7 +61,7 @@ public sealed partial class CapsuleRuntime(
             {
                 var manifest = template.Manifest;
                 state = new CapsuleState(id.Value, spec.Template, manifest.Vcpus, manifest.MemoryMb, vmm.Name, 0, 0, manifest.AgentSecret, null,
-                    time.GetUtcNow(), CapsuleStatus.Running, template.Files.Memory, MemoryShared: false, template.Files.Disk, Generation: 0);
+                    time.GetUtcNow(), CapsuleStatus.Running, template.Files.Memory, MemoryShared: false, template.Files.Disk, Generation: 0, manifest.Network);
                 vm = await vmm.RestoreAsync(SpecFor(directory, state), template.Files, manifest.ChangedPages, cancellationToken).ConfigureAwait(false);
             }
 

@@ -27,7 +27,10 @@ public sealed record CapsuleState(
     // What the capsule's disk.qcow2 overlay sits on: a template image or template snapshot disk.
     [property: JsonPropertyName("root_image")] string RootImage,
     // The latest committed pause generation (snapshots/gen-N), 0 before the first pause.
-    [property: JsonPropertyName("generation")] int Generation)
+    [property: JsonPropertyName("generation")] int Generation,
+    // Whether the VM has a network card in a capsule network namespace (capsules made before
+    // QEMU capsules had one do not, and keep their device model across pause and resume).
+    [property: JsonPropertyName("network")] bool Network = false)
 {
     private static readonly JsonSerializerOptions Options = new()
     {

@@ -17,6 +17,9 @@ public sealed record CapsuleNetwork(string Namespace, int Slot)
     /// <summary>A locally administered MAC, the same for every guest (each sits alone on its tap).</summary>
     public const string GuestMac = "06:00:a9:fe:00:15";
 
+    /// <summary>The tap's MAC, also the same everywhere: a restored guest's ARP entry for the gateway stays valid.</summary>
+    public const string GatewayMac = "06:00:a9:fe:00:16";
+
     /// <summary>Host-side veth name: "wv" and the slot, well under the 15-character limit.</summary>
     public string HostVeth => "wv" + Slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -25,7 +28,21 @@ public sealed record CapsuleNetwork(string Namespace, int Slot)
     public string NamespaceAddress => SlotAddress(2);
 
     /// <summary>Path of the namespace for tools that take one (the jailer's --netns).</summary>
-    public string NamespacePath => "/var/run/netns/" + Namespace;
+    public string NamespacePath => CapsuleNetworks.NamespaceDirectory + Namespace;
+
+    /// <summary>
+    /// The guest kernel arguments that configure eth0 at boot (images/initramfs/init) and the
+    /// resolvers its resolv.conf names.
+    /// </summary>
+    public static IEnumerable<string> KernelArguments(IReadOnlyList<System.Net.IPAddress> resolvers)
+    {
+        ArgumentNullException.ThrowIfNull(resolvers);
+        yield return $"wrenn.net={GuestAddress}/{GuestPrefix},{GatewayAddress}";
+        if (resolvers.Count > 0)
+        {
+            yield return "wrenn.dns=" + string.Join(',', resolvers);
+        }
+    }
 
     private string SlotAddress(int host)
     {

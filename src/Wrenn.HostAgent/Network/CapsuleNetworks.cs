@@ -7,17 +7,26 @@ namespace Wrenn.HostAgent.Network;
 
 /// <summary>
 /// Sets up and tears down capsule networks with iproute2 and nftables: per capsule a namespace
-/// holding the guest's tap device and NAT, joined to the host by a veth pair; on the host, one
-/// nftables table that forwards capsule traffic out, masqueraded, and drops everything a capsule
-/// sends to another capsule, to the host itself, or to link-local addresses (cloud metadata).
+/// holding the guest's tap device, its egress policy and NAT, joined to the host by a veth pair;
+/// on the host, one nftables table that forwards capsule traffic out, masqueraded, and drops
+/// everything a capsule sends to another capsule or to the host itself (<see cref="CapsuleFirewall"/>).
 /// Everything is named wrenn-*/wv*, so a crashed host agent's leftovers are found and removed.
 /// </summary>
-public sealed partial class CapsuleNetworks(ILogger<CapsuleNetworks> logger) : IDisposable
+public sealed partial class CapsuleNetworks(EgressPolicy policy, TimeProvider time, ILogger<CapsuleNetworks> logger) : IDisposable
 {
     public const string NamespacePrefix = "wrenn-";
     private const int Slots = 16_384;
+
+    /// <summary>Where iproute2 keeps named network namespaces (bind mounts of them).</summary>
+    public const string NamespaceDirectory = "/var/run/netns/";
+
+    // A namespace younger than this may be one another server on this host is setting up: the
+    // orphan sweep leaves it alone even though no process lives in it yet.
+    private static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(1);
     private readonly SemaphoreSlim _allocation = new(1, 1);
     private bool _hostReady;
+
+    public EgressPolicy Policy { get; } = policy;
 
     /// <summary>Creates the network of capsule <paramref name="key"/>; on failure nothing is left behind.</summary>
     public async Task<CapsuleNetwork> CreateAsync(string key, CancellationToken cancellationToken)
@@ -26,16 +35,26 @@ public sealed partial class CapsuleNetworks(ILogger<CapsuleNetworks> logger) : I
         try
         {
             await EnsureHostRulesAsync(cancellationToken).ConfigureAwait(false);
-            var network = new CapsuleNetwork(NamespacePrefix + key, await FreeSlotAsync(cancellationToken).ConfigureAwait(false));
-            try
+            // Another server on this host may take the same free slot at the same moment: the
+            // loser's veth cannot be made, and it tries the next free slot.
+            for (var attempt = 1; ; attempt++)
             {
-                await ConfigureAsync(network, cancellationToken).ConfigureAwait(false);
-                return network;
-            }
-            catch
-            {
-                await DeleteAsync(network.Namespace, CancellationToken.None).ConfigureAwait(false);
-                throw;
+                var network = new CapsuleNetwork(NamespacePrefix + key, await FreeSlotAsync(cancellationToken).ConfigureAwait(false));
+                try
+                {
+                    await ConfigureAsync(network, Policy, cancellationToken).ConfigureAwait(false);
+                    return network;
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException && attempt < 3)
+                {
+                    LogRetry(logger, network.Namespace, network.Slot, exception);
+                    await DeleteAsync(network.Namespace, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await DeleteAsync(network.Namespace, CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
             }
         }
         finally
@@ -59,6 +78,16 @@ public sealed partial class CapsuleNetworks(ILogger<CapsuleNetworks> logger) : I
         }
     }
 
+    /// <summary>Removes the namespace of capsule <paramref name="key"/> if there is one (its VMM is gone).</summary>
+    public async Task DeleteIfPresentAsync(string key, CancellationToken cancellationToken)
+    {
+        var name = NamespacePrefix + key;
+        if (File.Exists(NamespaceDirectory + name))
+        {
+            await DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Deletes the wrenn-* namespaces no process lives in any more (left by a crash); run before any capsule network is made.</summary>
     public async Task<int> RemoveOrphansAsync(CancellationToken cancellationToken)
     {
@@ -66,7 +95,7 @@ public sealed partial class CapsuleNetworks(ILogger<CapsuleNetworks> logger) : I
         foreach (var name in await NamespacesAsync(cancellationToken).ConfigureAwait(false))
         {
             var pids = await Ip(cancellationToken, "netns", "pids", name).ConfigureAwait(false);
-            if (string.IsNullOrWhiteSpace(pids))
+            if (string.IsNullOrWhiteSpace(pids) && time.GetUtcNow().UtcDateTime - File.GetLastWriteTimeUtc(NamespaceDirectory + name) > OrphanAge)
             {
                 await DeleteAsync(name, cancellationToken).ConfigureAwait(false);
                 removed++;
@@ -85,7 +114,7 @@ public sealed partial class CapsuleNetworks(ILogger<CapsuleNetworks> logger) : I
             .Where(name => name.StartsWith(NamespacePrefix, StringComparison.Ordinal))];
     }
 
-    private static async Task ConfigureAsync(CapsuleNetwork network, CancellationToken cancellationToken)
+    private static async Task ConfigureAsync(CapsuleNetwork network, EgressPolicy policy, CancellationToken cancellationToken)
     {
         var ns = network.Namespace;
         if ((await NamespacesAsync(cancellationToken).ConfigureAwait(false)).Contains(ns))
@@ -103,18 +132,14 @@ public sealed partial class CapsuleNetworks(ILogger<CapsuleNetworks> logger) : I
         await Ip(cancellationToken, "-n", ns, "link", "set", "eth0", "up").ConfigureAwait(false);
         await Ip(cancellationToken, "-n", ns, "route", "add", "default", "via", network.HostAddress).ConfigureAwait(false);
         await Ip(cancellationToken, "-n", ns, "tuntap", "add", CapsuleNetwork.TapName, "mode", "tap").ConfigureAwait(false);
+        // The same MAC in every namespace: a guest restored from a snapshot keeps its ARP entry
+        // for the gateway, which must stay right in the new namespace.
+        await Ip(cancellationToken, "-n", ns, "link", "set", CapsuleNetwork.TapName, "address", CapsuleNetwork.GatewayMac).ConfigureAwait(false);
         await Ip(cancellationToken, "-n", ns, "addr", "add", $"{CapsuleNetwork.GatewayAddress}/{CapsuleNetwork.GuestPrefix}", "dev", CapsuleNetwork.TapName).ConfigureAwait(false);
         await Ip(cancellationToken, "-n", ns, "link", "set", CapsuleNetwork.TapName, "up").ConfigureAwait(false);
-        // Inside the namespace: route the guest out through eth0 under the namespace's own address.
+        // Inside the namespace: the guest's egress policy, and its traffic routed out through eth0 under the namespace's own address.
+        await Nft(ns, CapsuleFirewall.NamespaceRules(policy), cancellationToken).ConfigureAwait(false);
         await Ip(cancellationToken, "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1").ConfigureAwait(false);
-        await Nft(ns, $$"""
-            table ip wrenn {
-              chain postrouting {
-                type nat hook postrouting priority srcnat; policy accept;
-                oifname "eth0" ip saddr {{CapsuleNetwork.GuestAddress}} masquerade
-              }
-            }
-            """, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The host's side, once per process: forwarding on, isolation and NAT rules (replaced wholesale, so idempotent).</summary>
@@ -133,28 +158,7 @@ public sealed partial class CapsuleNetworks(ILogger<CapsuleNetworks> logger) : I
         }
 
         await HostCommand.RunAsync("sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"], cancellationToken).ConfigureAwait(false);
-        await Nft(null, """
-            table inet wrenn
-            delete table inet wrenn
-            table inet wrenn {
-              chain input {
-                type filter hook input priority filter - 10; policy accept;
-                iifname "wv*" drop comment "capsules never reach the host's own services"
-              }
-              chain forward {
-                type filter hook forward priority filter - 10; policy accept;
-                iifname "wv*" oifname "wv*" drop comment "capsules never reach each other"
-                iifname "wv*" ip daddr 169.254.0.0/16 drop comment "nor link-local addresses such as cloud metadata"
-                iifname "wv*" accept
-                oifname "wv*" ct state established,related accept
-                oifname "wv*" drop
-              }
-              chain postrouting {
-                type nat hook postrouting priority srcnat; policy accept;
-                ip saddr 10.200.0.0/16 oifname != "wv*" masquerade
-              }
-            }
-            """, cancellationToken).ConfigureAwait(false);
+        await Nft(null, CapsuleFirewall.HostRules, cancellationToken).ConfigureAwait(false);
         _hostReady = true;
     }
 
@@ -194,6 +198,9 @@ public sealed partial class CapsuleNetworks(ILogger<CapsuleNetworks> logger) : I
             File.Delete(file);
         }
     }
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Setting up network namespace {Namespace} in slot {Slot} failed; trying another slot")]
+    private static partial void LogRetry(ILogger logger, string @namespace, int slot, Exception exception);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Removed {Count} capsule network namespaces left by an earlier run")]
     private static partial void LogOrphansRemoved(ILogger logger, int count);

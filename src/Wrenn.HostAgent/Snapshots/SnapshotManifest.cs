@@ -21,7 +21,9 @@ public sealed record SnapshotManifest(
     [property: JsonPropertyName("memory_index_sha256")] string? MemoryIndexSha256,
     // The agent secret valid in the snapshotted guest (rotated by Init right after restore).
     [property: JsonPropertyName("agent_secret")] string AgentSecret,
-    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt)
+    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    // Whether the snapshotted VM had a network card: a restore must build the same devices.
+    [property: JsonPropertyName("network")] bool Network = false)
 {
     public const int CurrentFormat = 1;
 

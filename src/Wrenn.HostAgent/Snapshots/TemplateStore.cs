@@ -28,10 +28,12 @@ public sealed class TemplateStore(string root, GuestImages images, TimeProvider 
     /// <param name="vcpus">VM size.</param>
     /// <param name="memoryMb">VM size.</param>
     /// <param name="vmm">The driver that builds and restores it: QEMU and Firecracker snapshots differ (QEMU's keys carry no suffix).</param>
-    public static string KeyFor(TemplateImage image, int vcpus, int memoryMb, string vmm = "qemu")
+    /// <param name="networked">Whether its VMs have a network card: a QEMU snapshot with one is another device model ("-net").</param>
+    public static string KeyFor(TemplateImage image, int vcpus, int memoryMb, string vmm, bool networked)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var driver = vmm == "qemu" ? "" : "-" + vmm;
+        // Firecracker VMs always had a network card, so their keys need no mark of it.
+        var driver = vmm == "qemu" ? (networked ? "-net" : "") : "-" + vmm;
         return string.Create(CultureInfo.InvariantCulture, $"{image.Name}-{image.InputHash[..Math.Min(12, image.InputHash.Length)]}-{vcpus}c{memoryMb}m{driver}");
     }
 

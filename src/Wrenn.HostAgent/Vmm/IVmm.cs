@@ -12,6 +12,12 @@ public interface IVmm
     /// <summary>Driver name recorded in each capsule's state, e.g. "qemu".</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Whether the VMs it boots get a network card in a capsule network namespace
+    /// (<see cref="Network.CapsuleNetworks"/>). A restore builds the devices its snapshot had.
+    /// </summary>
+    bool Networked { get; }
+
     /// <summary>Boots a VM for <paramref name="spec"/>; on failure nothing is left running.</summary>
     Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken);
 

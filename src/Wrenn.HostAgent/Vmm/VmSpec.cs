@@ -2,7 +2,7 @@ using Wrenn.HostAgent.Capsules;
 
 namespace Wrenn.HostAgent.Vmm;
 
-/// <summary>What to boot: sizes, the guest images, RAM backing, and the secret the agent starts with.</summary>
+/// <summary>What to boot: sizes, the guest images, RAM backing, the secret the agent starts with, and whether it has a network card.</summary>
 public sealed record VmSpec(
     CapsuleDirectory Directory,
     int Vcpus,
@@ -11,7 +11,8 @@ public sealed record VmSpec(
     string InitrdPath,
     string RootImagePath,
     string AgentSecret,
-    MemoryImage Memory)
+    MemoryImage Memory,
+    bool Network)
 {
     public long MemoryBytes => (long)MemoryMb * 1024 * 1024;
 }

@@ -59,6 +59,25 @@ public sealed class SettingsReaderTests : IDisposable
     }
 
     [Fact]
+    public void EgressRanges_AreIpv4Cidrs_OrSingleAddresses()
+    {
+        var settings = Read(new() { [ServeCatalog.EgressAllow] = ["10.1.0.0/16", "192.0.2.7"], [ServeCatalog.CapsuleDns] = ["192.0.2.53"] },
+            new Hashtable { ["WRENN_EGRESS_DENY"] = "203.0.113.0/24, 198.51.100.9" });
+
+        Assert.Equal([IPNetwork.Parse("10.1.0.0/16"), IPNetwork.Parse("192.0.2.7/32")], settings.EgressAllow);
+        Assert.Equal([IPNetwork.Parse("203.0.113.0/24"), IPNetwork.Parse("198.51.100.9/32")], settings.EgressDeny);
+        Assert.Equal([IPAddress.Parse("192.0.2.53")], settings.CapsuleDns);
+        Assert.True(settings.CapsuleNetwork);
+
+        var reader = new SettingsReader();
+        reader.Read(new Dictionary<Setting, IReadOnlyList<string>> { [ServeCatalog.EgressAllow] = ["10.1.0.1/16"], [ServeCatalog.EgressDeny] = ["fd00::/8"] },
+            new Hashtable(), null);
+        Assert.Equal(
+            ["--egress-allow: '10.1.0.1/16' is not an IPv4 address or range", "--egress-deny: 'fd00::/8' is not an IPv4 address or range"],
+            reader.Errors.Order(StringComparer.Ordinal).Select(error => error.Split(" such as", 2)[0]));
+    }
+
+    [Fact]
     public void SettingsThatGoTogether_AreChecked()
     {
         var settings = Read(new() { [ServeCatalog.TlsCertificate] = [Path.Combine(_directory, "missing.pem")], [ServeCatalog.ImagesDirectory] = [_directory] });

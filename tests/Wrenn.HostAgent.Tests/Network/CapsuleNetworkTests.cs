@@ -14,7 +14,8 @@ public sealed class CapsuleNetworkTests : IAsyncLifetime, IDisposable
     private const string Upstream = "wrenntest-up";
     private const string UpstreamHost = "198.51.100.1";
     private const string UpstreamPeer = "198.51.100.2";
-    private readonly CapsuleNetworks _networks = new(NullLogger<CapsuleNetworks>.Instance);
+    // Two minutes ahead: namespaces made by this test count as old enough for the orphan sweep.
+    private readonly CapsuleNetworks _networks = new(EgressPolicy.Default, new Later(TimeSpan.FromMinutes(2)), NullLogger<CapsuleNetworks>.Instance);
     private readonly List<Process> _listeners = [];
     private readonly List<string> _namespaces = [];
 
@@ -131,6 +132,11 @@ public sealed class CapsuleNetworkTests : IAsyncLifetime, IDisposable
         {
             return false;
         }
+    }
+
+    private sealed class Later(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + ahead;
     }
 
     private static async Task<string> Run(string program, params string[] arguments)

@@ -7,13 +7,13 @@ namespace Wrenn.HostAgent.Tests.Vmm;
 public sealed class QemuCommandLineTests
 {
     private static readonly VmSpec Spec = new(new CapsuleDirectory("/data/capsules/cl-x"), 2, 1024, "/img/vmlinuz", "/img/initrd.img", "/img/minimal.ext4", "s3cret",
-        new MemoryImage("/data/templates/t/memory.ram", Shared: false));
+        new MemoryImage("/data/templates/t/memory.ram", Shared: false), Network: false);
 
     [Fact]
     public void For_Tcg_KeepsTheBootHangFixes_WithTheSecretInTheConfigFileOnly()
     {
         var argv = QemuCommandLine.For(Spec, kvm: false);
-        var config = QemuCommandLine.KernelConfig(Spec, tscKhz: 2096030);
+        var config = QemuCommandLine.KernelConfig(Spec, tscKhz: 2096030, resolvers: []);
 
         Assert.StartsWith("[machine]\n  append = \"", config, StringComparison.Ordinal);
         Assert.Contains("tsc_early_khz=2096030", config, StringComparison.Ordinal);
@@ -39,6 +39,24 @@ public sealed class QemuCommandLineTests
         Assert.Equal("defer", argv[argv.IndexOf("-incoming") + 1]);
         Assert.Contains("migration.send-configuration=off", argv);
         Assert.DoesNotContain("-incoming", QemuCommandLine.For(Spec, kvm: false));
+    }
+
+    [Fact]
+    public void For_WithANetworkCard_UsesTheTapInItsNamespace_OrNoLinkWithoutOne()
+    {
+        var networked = Spec with { Network = true };
+
+        var argv = QemuCommandLine.For(networked, kvm: false).ToList();
+        var config = QemuCommandLine.KernelConfig(networked, tscKhz: 1, resolvers: [System.Net.IPAddress.Parse("192.0.2.53")]);
+
+        Assert.Equal("tap,id=net,ifname=tap0,script=no,downscript=no", argv[argv.IndexOf("-netdev") + 1]);
+        Assert.Contains("virtio-net-device,netdev=net,mac=06:00:a9:fe:00:15", argv);
+        Assert.Contains("wrenn.net=169.254.0.21/30,169.254.0.22 wrenn.dns=192.0.2.53", config, StringComparison.Ordinal);
+        var unlinked = QemuCommandLine.For(networked, kvm: false, tap: false).ToList();
+        Assert.DoesNotContain("-netdev", unlinked);
+        Assert.Contains("virtio-net-device,mac=06:00:a9:fe:00:15", unlinked);
+        Assert.DoesNotContain(QemuCommandLine.For(Spec, kvm: false), argument => argument.Contains("virtio-net", StringComparison.Ordinal));
+        Assert.DoesNotContain("wrenn.net", QemuCommandLine.KernelConfig(Spec, tscKhz: 1, resolvers: []), StringComparison.Ordinal);
     }
 
     [Fact]

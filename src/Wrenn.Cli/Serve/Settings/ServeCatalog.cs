@@ -14,6 +14,7 @@ internal static class ServeCatalog
     private const string Quotas = "Quotas and rate limits";
     private const string Storage = "Storage";
     private const string Vmm = "VMM";
+    private const string Network = "Capsule network";
 
     public static readonly ListSetting<IPEndPoint> Listen = new(
         "listen", Server, "Address and port to serve the API on (repeat for several)", ValueParsers.ListenAddress, "127.0.0.1:8080",
@@ -94,6 +95,21 @@ internal static class ServeCatalog
     public static readonly Setting<string?> Jailer = new(
         "jailer", Vmm, "Firecracker's jailer: each VMM runs chrooted, unprivileged, in its own cgroup", ValueParsers.Path, _ => null, "none");
 
+    public static readonly Setting<bool> CapsuleNetwork = new(
+        "capsule_network", Network, "Whether capsules get a network card, with internet access as the egress policy allows (off: no network at all)",
+        ValueParsers.Bool, _ => true, "on");
+
+    public static readonly ListSetting<IPAddress> CapsuleDns = new(
+        "capsule_dns", Network, "DNS servers capsules use (port 53 to them is always allowed)", ValueParsers.Ipv4Address,
+        "the host's non-loopback resolvers");
+
+    public static readonly ListSetting<IPNetwork> EgressAllow = new(
+        "egress_allow", Network, "IPv4 ranges capsules may reach although private (RFC 1918, CGNAT, link-local, …), e.g. a package mirror",
+        ValueParsers.Ipv4Range, "none");
+
+    public static readonly ListSetting<IPNetwork> EgressDeny = new(
+        "egress_deny", Network, "IPv4 ranges capsules never reach, even if public or in egress_allow", ValueParsers.Ipv4Range, "none");
+
     public static IReadOnlyList<Setting> All { get; } =
     [
         Listen, DataDirectory, ImagesDirectory, TemplatesDirectory, TlsCertificate, TlsKey, LogFormat, LogLevel,
@@ -102,5 +118,6 @@ internal static class ServeCatalog
         TeamMaxCapsules, TeamMaxVcpus, TeamMaxMemoryMb, TeamMaxSnapshotBytes, RateLimit, RateBurst,
         TemplateCacheBytes,
         Firecracker, Jailer,
+        CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny,
     ];
 }

@@ -72,6 +72,24 @@ internal static class ValueParsers
         return Uri.CheckHostName(text) == UriHostNameType.Dns ? text : throw new FormatException($"'{raw}' is not a domain name");
     }
 
+    /// <summary>An IPv4 range in CIDR notation (<c>10.1.0.0/16</c>) or one address (a /32).</summary>
+    public static IPNetwork Ipv4Range(string raw)
+    {
+        var text = raw.Trim();
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        // TryParse clears bits set after the prefix; a range written so is more likely a typo.
+        return IPNetwork.TryParse(slash >= 0 ? text : text + "/32", out var range)
+            && range.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            && range.BaseAddress.ToString() == (slash >= 0 ? text[..slash] : text)
+            ? range
+            : throw new FormatException($"'{raw}' is not an IPv4 address or range such as 10.1.0.0/16 (with no bits set after the prefix; capsules have no IPv6)");
+    }
+
+    public static IPAddress Ipv4Address(string raw) =>
+        IPAddress.TryParse(raw.Trim(), out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            ? address
+            : throw new FormatException($"'{raw}' is not an IPv4 address");
+
     /// <summary>Splits an environment or file value into list items (commas; whitespace around them ignored).</summary>
     public static IEnumerable<string> Items(string raw) => raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -24,6 +24,8 @@ public sealed partial class FirecrackerDriver(
 
     public string Name => "firecracker";
 
+    public bool Networked => true;
+
     public async Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -235,31 +237,11 @@ public sealed partial class FirecrackerDriver(
 
     private string KernelArguments(VmSpec spec)
     {
-        var dns = options.DnsServers ?? HostResolvers();
         return string.Join(' ', new[]
         {
             "console=ttyS0", "reboot=k", "panic=1", "pci=off", "quiet", "loglevel=4", "nokaslr", "root=/dev/vda",
             $"wrenn.secret={spec.AgentSecret}", $"wrenn.link=vsock:{FirecrackerRequests.AgentPort}",
-            $"wrenn.net={CapsuleNetwork.GuestAddress}/{CapsuleNetwork.GuestPrefix},{CapsuleNetwork.GatewayAddress}",
-            dns.Count > 0 ? "wrenn.dns=" + string.Join(',', dns) : "",
-        }.Where(argument => argument.Length > 0));
-    }
-
-    /// <summary>The host's resolvers that a capsule can reach (not loopback: capsules never reach the host itself).</summary>
-    private static List<string> HostResolvers()
-    {
-        try
-        {
-            return [.. File.ReadLines("/etc/resolv.conf")
-                .Select(line => line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
-                .Where(fields => fields.Length >= 2 && fields[0] == "nameserver" && System.Net.IPAddress.TryParse(fields[1], out var address)
-                    && !System.Net.IPAddress.IsLoopback(address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-                .Select(fields => fields[1])];
-        }
-        catch (IOException)
-        {
-            return [];
-        }
+        }.Concat(CapsuleNetwork.KernelArguments(networks.Policy.Resolvers)));
     }
 
     /// <summary>The ELF kernel build.sh unpacks next to vmlinuz (Firecracker cannot boot a bzImage).</summary>

@@ -19,9 +19,6 @@ public sealed record FirecrackerOptions
     /// <summary>Where jails are made (the jailer's --chroot-base-dir); must be on the data directory's filesystem.</summary>
     public required string JailDirectory { get; init; }
 
-    /// <summary>Resolvers handed to guests; by default the host's non-loopback nameservers.</summary>
-    public IReadOnlyList<string>? DnsServers { get; init; }
-
     public PageServerOptions PageServer { get; init; } = new();
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using Wrenn.HostAgent.Network;
 
 namespace Wrenn.HostAgent.Vmm.Qemu;
 
@@ -20,21 +22,25 @@ internal static class QemuCommandLine
     /// </summary>
     /// <param name="spec">The VM to describe.</param>
     /// <param name="tscKhz">The host TSC frequency, passed to the guest kernel.</param>
-    public static string KernelConfig(VmSpec spec, long tscKhz)
+    /// <param name="resolvers">The capsule's DNS servers, when it has a network card.</param>
+    public static string KernelConfig(VmSpec spec, long tscKhz, IReadOnlyList<IPAddress> resolvers)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var kernelArguments = string.Join(' ',
+        var kernelArguments = string.Join(' ', new[]
+        {
             "console=ttyS0", "quiet", "loglevel=4",
             $"tsc_early_khz={tscKhz.ToString(CultureInfo.InvariantCulture)}",
             "reboot=t", "panic=-1", "nokaslr", "root=/dev/vda",
-            $"wrenn.secret={spec.AgentSecret}", $"wrenn.link=virtio:{AgentPortName}");
+            $"wrenn.secret={spec.AgentSecret}", $"wrenn.link=virtio:{AgentPortName}",
+        }.Concat(spec.Network ? CapsuleNetwork.KernelArguments(resolvers) : []));
         return $"[machine]\n  append = \"{kernelArguments}\"\n";
     }
 
     /// <param name="spec">The VM to describe.</param>
     /// <param name="kvm">Hardware acceleration (else TCG).</param>
     /// <param name="incoming">Wait for a snapshot's device state to be loaded before the guest runs.</param>
-    public static IReadOnlyList<string> For(VmSpec spec, bool kvm, bool incoming = false)
+    /// <param name="tap">Connect the network card (if the VM has one) to the capsule namespace's tap device; else it has no link.</param>
+    public static IReadOnlyList<string> For(VmSpec spec, bool kvm, bool incoming = false, bool tap = true)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var directory = spec.Directory;
@@ -73,6 +79,13 @@ internal static class QemuCommandLine
             "-device", $"virtserialport,chardev=agent,name={AgentPortName}",
             "-drive", $"file={directory.Disk},if=none,id=root,format=qcow2,discard=unmap",
             "-device", "virtio-blk-device,drive=root",
+            // The network card, when the VM has one: always the same MAC, on the tap device QEMU
+            // opens in the capsule's network namespace it runs in. A snapshot taken with a card
+            // needs one to restore into, even where capsule networking is off: then it has no link.
+            .. !spec.Network ? [] : tap
+                ? (string[])["-netdev", $"tap,id=net,ifname={CapsuleNetwork.TapName},script=no,downscript=no",
+                    "-device", $"virtio-net-device,netdev=net,mac={CapsuleNetwork.GuestMac}"]
+                : ["-device", $"virtio-net-device,mac={CapsuleNetwork.GuestMac}"],
             // A snapshot is loaded as an incoming migration of device state only (no configuration
             // section: QEMU writes none for a device-state save). Until it completes the guest
             // does not run and QEMU leaves guest RAM untouched.

@@ -1,14 +1,17 @@
 using Microsoft.Extensions.Logging;
 using Wrenn.HostAgent.Capsules;
+using Wrenn.HostAgent.Network;
 using Wrenn.HostAgent.Snapshots;
 
 namespace Wrenn.HostAgent.Vmm.Qemu;
 
 /// <summary>
 /// Runs capsules as QEMU microvm guests: KVM when it demonstrably works (<see cref="KvmProbe"/>), TCG software emulation
-/// otherwise. QEMU daemonizes, so capsules survive a host agent restart and are adopted again.
+/// otherwise. QEMU daemonizes, so capsules survive a host agent restart and are adopted again. With
+/// <paramref name="networks"/>, each VM runs in its capsule's network namespace with a network card
+/// on its tap device; without, VMs have no network.
 /// </summary>
-public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
+public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetworks? networks = null) : IVmm
 {
     private const string QemuBinary = "qemu-system-x86_64";
     private const string QemuImgBinary = "qemu-img";
@@ -21,6 +24,8 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
     public string Name => "qemu";
 
     public string Accelerator => _kvm ? "kvm" : "tcg";
+
+    public bool Networked => networks is not null;
 
     public async Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken)
     {
@@ -65,7 +70,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
         }
 
         var qmp = await QmpClient.ConnectAsync(spec.Directory.QmpSocket, cancellationToken).ConfigureAwait(false);
-        return Watched(new QemuVm(spec, process, qmp), spec);
+        return Watched(spec, process, qmp);
     }
 
     public async Task StopLeftoverAsync(CapsuleDirectory directory, CancellationToken cancellationToken)
@@ -79,6 +84,10 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
         // In the background: a killed process leaves its group only once reaped, and a start that
         // recovers capsules must not wait for that.
         _ = _cgroups.RemoveAsync(Path.GetFileName(directory.Root));
+        if (networks is not null)
+        {
+            await networks.DeleteIfPresentAsync(Path.GetFileName(directory.Root), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static VmCgroups RemovingEmpty(VmCgroups cgroups)
@@ -108,10 +117,21 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
         }
     }
 
-    /// <summary>The VM's cgroup goes when its VMM does.</summary>
-    private QemuVm Watched(QemuVm vm, VmSpec spec)
+    /// <summary>
+    /// The VM's network namespace goes when its VMM does, before the exit is reported (a resume
+    /// right after a pause makes it again); its cgroup in the background, as a killed process
+    /// leaves it only once reaped.
+    /// </summary>
+    private QemuVm Watched(VmSpec spec, VmmProcess process, QmpClient qmp)
     {
         var name = Path.GetFileName(spec.Directory.Root);
+        var vm = new QemuVm(spec, process, qmp, async () =>
+        {
+            if (networks is not null)
+            {
+                await networks.DeleteIfPresentAsync(name, CancellationToken.None).ConfigureAwait(false);
+            }
+        });
         _ = vm.Exited.ContinueWith(_ => _cgroups.RemoveAsync(name), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
         return vm;
     }
@@ -137,30 +157,47 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger) : IVmm
         var config = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         await using (var file = new StreamWriter(spec.Directory.KernelConfig, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), config))
         {
-            await file.WriteAsync(QemuCommandLine.KernelConfig(spec, _tscKhz)).ConfigureAwait(false);
+            await file.WriteAsync(QemuCommandLine.KernelConfig(spec, _tscKhz, networks?.Policy.Resolvers ?? [])).ConfigureAwait(false);
         }
 
+        var network = spec.Network && networks is not null
+            ? await networks.CreateAsync(Path.GetFileName(spec.Directory.Root), cancellationToken).ConfigureAwait(false)
+            : null;
+        VmmProcess? process = null;
         try
         {
-            // -daemonize returns once QEMU has created its sockets and detached into its own session.
-            await HostCommand.RunAsync(QemuBinary, QemuCommandLine.For(spec, _kvm, incoming), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            // Read at start: the secret need not stay on disk beside capsule.json.
-            File.Delete(spec.Directory.KernelConfig);
-        }
+            var arguments = QemuCommandLine.For(spec, _kvm, incoming, tap: network is not null);
+            try
+            {
+                // -daemonize returns once QEMU has created its sockets and detached into its own
+                // session; `ip netns exec` execs it inside the capsule's namespace, where its tap is.
+                await (network is null
+                    ? HostCommand.RunAsync(QemuBinary, arguments, cancellationToken)
+                    : HostCommand.RunAsync("ip", ["netns", "exec", network.Namespace, QemuBinary, .. arguments], cancellationToken)).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Read at start: the secret need not stay on disk beside capsule.json.
+                File.Delete(spec.Directory.KernelConfig);
+            }
 
-        var process = ReadPidFile(spec.Directory) ?? throw new VmmException("QEMU started but left no live pid");
-        try
-        {
+            process = ReadPidFile(spec.Directory) ?? throw new VmmException("QEMU started but left no live pid");
             Limit(spec, process);
             var qmp = await QmpClient.ConnectAsync(spec.Directory.QmpSocket, cancellationToken).ConfigureAwait(false);
-            return Watched(new QemuVm(spec, process, qmp), spec);
+            return Watched(spec, process, qmp);
         }
         catch
         {
-            process.Kill();
+            if (process is not null)
+            {
+                await process.KillAndWaitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (network is not null)
+            {
+                await networks!.DeleteAsync(network.Namespace, CancellationToken.None).ConfigureAwait(false);
+            }
+
             throw;
         }
     }

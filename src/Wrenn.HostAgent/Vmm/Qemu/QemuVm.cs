@@ -23,11 +23,17 @@ internal sealed class QemuVm : IVm
     private readonly QmpClient _qmp;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _console;
+    private readonly Func<Task> _released;
     private volatile bool _stopping;
 
-    public QemuVm(VmSpec spec, VmmProcess process, QmpClient qmp)
+    /// <param name="spec">The VM.</param>
+    /// <param name="process">Its QEMU process.</param>
+    /// <param name="qmp">The QMP connection to it.</param>
+    /// <param name="released">Releases what the VM held on the host once its process is gone; <see cref="Exited"/> completes after it.</param>
+    public QemuVm(VmSpec spec, VmmProcess process, QmpClient qmp, Func<Task> released)
     {
         _spec = spec;
+        _released = released;
         var directory = spec.Directory;
         _directory = directory;
         _qmp = qmp;
@@ -154,16 +160,20 @@ internal sealed class QemuVm : IVm
     private async Task<VmExit> WatchAsync()
     {
         await _qmp.Closed.ConfigureAwait(false);
+        // The QMP socket also closes when this host agent disposes the VM on shutdown while QEMU
+        // keeps running; only a process that is really gone counts as an exit. A stop kills QEMU
+        // after 5 s of waiting for it to quit, and waits 5 s more.
+        if (!await WaitGoneAsync(TimeSpan.FromSeconds(_stopping ? 12 : 2), CancellationToken.None).ConfigureAwait(false))
+        {
+            return new VmExit(Expected: true, _stopping ? "stopped" : "detached");
+        }
+
+        // Before the exit is reported: whoever awaits it (a pause, then a resume) may set the
+        // same things up again at once.
+        await _released().ConfigureAwait(false);
         if (_stopping)
         {
             return new VmExit(Expected: true, "stopped");
-        }
-
-        // The QMP socket also closes when this host agent disposes the VM on shutdown while QEMU
-        // keeps running; only a process that is really gone counts as an exit.
-        if (!await WaitGoneAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false))
-        {
-            return new VmExit(Expected: true, "detached");
         }
 
         var console = ConsoleLog.Tail(_directory.ConsoleLog);

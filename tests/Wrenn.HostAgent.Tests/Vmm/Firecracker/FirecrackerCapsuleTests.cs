@@ -16,7 +16,7 @@ public sealed class FirecrackerCapsuleTests
     public async Task Capsule_RunsCommands_AndKeepsItsProcessesAcrossTwoPauses()
     {
         var data = Directory.CreateTempSubdirectory("wrenn-fc-").FullName;
-        using var networks = new CapsuleNetworks(NullLogger<CapsuleNetworks>.Instance);
+        using var networks = new CapsuleNetworks(EgressPolicy.Default, TimeProvider.System, NullLogger<CapsuleNetworks>.Instance);
         await using var pageServer = new HostAgent.PageServer.PageServer(NullLoggerFactory.Instance);
         var options = new FirecrackerOptions { Firecracker = FirecrackerFactAttribute.Binary!, Jailer = FirecrackerFactAttribute.Jailer, JailDirectory = Path.Combine(data, "jail") };
         var driver = new FirecrackerDriver(options, networks, pageServer, NullLogger<FirecrackerDriver>.Instance);

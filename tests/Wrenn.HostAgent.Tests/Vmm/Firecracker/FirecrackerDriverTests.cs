@@ -23,7 +23,7 @@ public sealed class FirecrackerDriverTests : IAsyncLifetime, IAsyncDisposable
     private const int Pages = MemoryMb * 256;
     private static readonly string Here = Path.Combine(AppContext.BaseDirectory, "Vmm", "Firecracker");
     private readonly string _root = Directory.CreateTempSubdirectory("wrenn-fc-").FullName;
-    private readonly CapsuleNetworks _networks = new(NullLogger<CapsuleNetworks>.Instance);
+    private readonly CapsuleNetworks _networks = new(new EgressPolicy([], [], [System.Net.IPAddress.Parse("192.0.2.53")]), TimeProvider.System, NullLogger<CapsuleNetworks>.Instance);
     private readonly HostAgent.PageServer.PageServer _pageServer = new(NullLoggerFactory.Instance);
     private readonly FirecrackerDriver _driver;
 
@@ -41,7 +41,7 @@ public sealed class FirecrackerDriverTests : IAsyncLifetime, IAsyncDisposable
         }
 
         _driver = new FirecrackerDriver(
-            new FirecrackerOptions { Firecracker = Path.Combine(Here, "fake_firecracker.py"), JailDirectory = Path.Combine(_root, "jail"), DnsServers = ["192.0.2.53"] },
+            new FirecrackerOptions { Firecracker = Path.Combine(Here, "fake_firecracker.py"), JailDirectory = Path.Combine(_root, "jail") },
             _networks, _pageServer, NullLogger<FirecrackerDriver>.Instance);
     }
 
@@ -151,7 +151,7 @@ public sealed class FirecrackerDriverTests : IAsyncLifetime, IAsyncDisposable
         var directory = new CapsuleDirectory(Directory.CreateDirectory(Path.Combine(_root, "capsules", id)).FullName);
         var images = Path.Combine(_root, "images");
         return new VmSpec(directory, 1, MemoryMb, Path.Combine(images, "vmlinuz"), Path.Combine(images, "initrd.img"),
-            Path.Combine(images, "rootfs.ext4"), "secret", new MemoryImage(directory.Memory, Shared: true));
+            Path.Combine(images, "rootfs.ext4"), "secret", new MemoryImage(directory.Memory, Shared: true), Network: true);
     }
 
     private static SnapshotFiles NewSnapshotDirectory(VmSpec spec) =>
