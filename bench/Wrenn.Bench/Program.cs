@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Bench;
 using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Images;
+using Wrenn.HostAgent.Network;
 using Wrenn.HostAgent.Vmm.Qemu;
 
 // Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|soak|hardening|uffd]
@@ -24,7 +25,9 @@ var templatesDirectory = Path.Combine(dataDirectory, "templates");
 try
 {
     (double Create, double Resume) runtimeBaseline;
-    var driver = new QemuDriver(NullLogger<QemuDriver>.Instance);
+    // As `wrenn serve` runs them: each VM in its capsule network namespace.
+    using var networks = new CapsuleNetworks(EgressPolicy.Default, TimeProvider.System, NullLogger<CapsuleNetworks>.Instance);
+    var driver = new QemuDriver(NullLogger<QemuDriver>.Instance, networks);
     await using (var runtime = new CapsuleRuntime(
         new RuntimeOptions { DataDirectory = dataDirectory, TemplatesDirectory = templatesDirectory },
         driver,

@@ -50,6 +50,9 @@ public sealed record ControlPlaneOptions
 public sealed record TeamQuotas(int MaxCapsules, int MaxVcpus, int MaxMemoryMb, long MaxSnapshotBytes)
 {
     public static TeamQuotas Unlimited { get; } = new(0, 0, 0, 0);
+
+    /// <summary>Whether a capsule of this size is beyond the quota on its own: waiting for others to stop would not help.</summary>
+    public bool TooLargeAlone(long vcpus, long memoryMb) => (MaxVcpus > 0 && vcpus > MaxVcpus) || (MaxMemoryMb > 0 && memoryMb > MaxMemoryMb);
 }
 
 /// <summary>A token bucket per credential: <paramref name="PerSecond"/> refill, <paramref name="Burst"/> capacity; off when PerSecond is 0.</summary>

@@ -50,6 +50,20 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny));
     }
 
+    /// <summary>Whether tls_cert and tls_key load as a certificate and its key (checked at start, not at the first HTTPS connection).</summary>
+    private string? TlsProblem()
+    {
+        try
+        {
+            using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(TlsCertificate!, TlsKey);
+            return certificate.HasPrivateKey ? null : "tls_key: holds no private key for tls_cert";
+        }
+        catch (Exception exception) when (exception is System.Security.Cryptography.CryptographicException or ArgumentException or IOException)
+        {
+            return $"tls_cert and tls_key: not a PEM certificate and its private key ({exception.Message})";
+        }
+    }
+
     /// <summary>Problems no single value shows: settings that need each other, files that must exist.</summary>
     public IEnumerable<string> Problems()
     {
@@ -64,6 +78,11 @@ internal sealed record ServeSettings(
             {
                 yield return $"{name}: {path} does not exist";
             }
+        }
+
+        if (TlsCertificate is not null && TlsKey is not null && File.Exists(TlsCertificate) && File.Exists(TlsKey) && TlsProblem() is { } tls)
+        {
+            yield return tls;
         }
 
         if (!Directory.Exists(ImagesDirectory))

@@ -61,7 +61,7 @@ internal sealed partial class CapsuleLifecycle(
         if (outcome != InsertOutcome.Inserted)
         {
             gate.Release();
-            return outcome == InsertOutcome.QuotaExceeded ? throw QuotaExceeded("the team's running capsules are at their quota") : null;
+            return outcome == InsertOutcome.QuotaExceeded ? throw QuotaExceeded(pending) : null;
         }
 
         var work = Task.Run(async () =>
@@ -143,7 +143,7 @@ internal sealed partial class CapsuleLifecycle(
             switch (outcome)
             {
                 case ResumeOutcome.QuotaExceeded:
-                    throw QuotaExceeded("the team's running capsules are at their quota");
+                    throw QuotaExceeded(record!);
                 case ResumeOutcome.WrongState:
                     throw ApiException.State("only a paused capsule can be resumed");
             }
@@ -179,6 +179,11 @@ internal sealed partial class CapsuleLifecycle(
     }
 
     private static ApiException QuotaExceeded(string message) => new(ApiErrorCode.QuotaExceeded, message) { RetryAfterSeconds = QuotaRetrySeconds };
+
+    /// <summary>429; with Retry-After only when the capsule would fit once others stop.</summary>
+    private ApiException QuotaExceeded(CapsuleRecord capsule) => options.Quotas.TooLargeAlone(capsule.Vcpus, capsule.MemoryMb)
+        ? new(ApiErrorCode.QuotaExceeded, "a capsule of this size alone exceeds the team's quota")
+        : QuotaExceeded("the team's running capsules are at their quota");
 
     /// <summary>Deletes from any status; the capsule's record stays readable as <c>stopped</c>.</summary>
     public async Task DeleteAsync(Caller caller, string id, string reason = "deleted")

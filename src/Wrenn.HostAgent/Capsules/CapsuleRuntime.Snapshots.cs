@@ -193,7 +193,7 @@ public sealed partial class CapsuleRuntime
         {
             if (images.Templates.TryGetValue(spec.Template, out var image))
             {
-                var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb, vmm.Name, vmm.Networked);
+                var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb, vmm.TemplateVariant);
                 var lease = await _templates.LeaseBuiltInAsync(key, (staging, final, token) => BuildTemplateAsync(spec, image.Path, staging, final, token), cancellationToken)
                     .ConfigureAwait(false);
                 return (lease.Snapshot, lease);

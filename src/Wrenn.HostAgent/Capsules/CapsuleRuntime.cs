@@ -296,13 +296,13 @@ public sealed partial class CapsuleRuntime(
         await capsule.State.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
     }
 
+    private static readonly TimeSpan InitAttemptTimeout = TimeSpan.FromSeconds(20);
+
     /// <summary>
     /// Sends Init, retrying on a fresh connection when the link drops under it: right after a
     /// restore the guest may still see the previous host go and end the new session. A retry that
     /// is refused for its secret means the lost attempt did take effect.
     /// </summary>
-    private static readonly TimeSpan InitAttemptTimeout = TimeSpan.FromSeconds(20);
-
     private static async Task SendInitAsync(Capsule capsule, InitRequest request, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -325,9 +325,8 @@ public sealed partial class CapsuleRuntime(
             catch (RpcException exception) when (attempt < 3 && !cancellationToken.IsCancellationRequested
                 && exception.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled or StatusCode.DeadlineExceeded)
             {
-                // As in WaitReadyAsync: a fresh connection, once the guest has seen the old one go.
+                // A fresh connection: its session replaces the old one in the guest.
                 capsule.Agent.Reconnect();
-                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException exception)
             {

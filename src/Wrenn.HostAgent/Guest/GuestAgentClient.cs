@@ -163,7 +163,14 @@ public sealed partial class GuestAgentClient : IDisposable
         LogLinkOpened(_logger, Capsule, session, took.TotalMilliseconds, skipped, sinceStart);
 
         Interlocked.Exchange(ref _streamOpenedAt, Stopwatch.GetTimestamp());
-        Interlocked.Exchange(ref _stream, stream);
+        // A connect of a connection replaced meanwhile (Reconnect) may have finished first: only
+        // one link can be in use, so that one goes rather than stay open unseen.
+        var raced = Interlocked.Exchange(ref _stream, stream);
+        if (raced is not null)
+        {
+            await raced.DisposeAsync().ConfigureAwait(false);
+        }
+
         return stream;
     }
 
@@ -200,6 +207,9 @@ public sealed partial class GuestAgentClient : IDisposable
         {
             ConnectCallback = (_, cancellationToken) => ConnectExclusiveAsync(cancellationToken),
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            // A guest that never takes up a session (frozen, or wedged) fails the call after this
+            // instead of having new sessions offered to it forever.
+            ConnectTimeout = TimeSpan.FromSeconds(60),
             // One connection carries every call: the guest end serves one session at a time.
             EnableMultipleHttp2Connections = false,
             InitialHttp2StreamWindowSize = 1024 * 1024,

@@ -28,6 +28,13 @@ public sealed partial class CapsuleNetworks(EgressPolicy policy, TimeProvider ti
 
     public EgressPolicy Policy { get; } = policy;
 
+    /// <summary>
+    /// Eight hex digits naming what a guest's cold boot bakes in from this configuration (its
+    /// resolvers), so template snapshots made under other settings are not reused.
+    /// </summary>
+    public string Fingerprint { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(string.Join(',', policy.Resolvers))))[..8];
+
     /// <summary>Creates the network of capsule <paramref name="key"/>; on failure nothing is left behind.</summary>
     public async Task<CapsuleNetwork> CreateAsync(string key, CancellationToken cancellationToken)
     {

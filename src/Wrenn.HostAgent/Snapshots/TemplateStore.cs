@@ -27,14 +27,13 @@ public sealed class TemplateStore(string root, GuestImages images, TimeProvider 
     /// <param name="image">The template image.</param>
     /// <param name="vcpus">VM size.</param>
     /// <param name="memoryMb">VM size.</param>
-    /// <param name="vmm">The driver that builds and restores it: QEMU and Firecracker snapshots differ (QEMU's keys carry no suffix).</param>
-    /// <param name="networked">Whether its VMs have a network card: a QEMU snapshot with one is another device model ("-net").</param>
-    public static string KeyFor(TemplateImage image, int vcpus, int memoryMb, string vmm, bool networked)
+    /// <param name="variant">What else its driver's snapshots differ by (<see cref="Vmm.IVmm.TemplateVariant"/>); empty for QEMU without network.</param>
+    public static string KeyFor(TemplateImage image, int vcpus, int memoryMb, string variant)
     {
         ArgumentNullException.ThrowIfNull(image);
-        // Firecracker VMs always had a network card, so their keys need no mark of it.
-        var driver = vmm == "qemu" ? (networked ? "-net" : "") : "-" + vmm;
-        return string.Create(CultureInfo.InvariantCulture, $"{image.Name}-{image.InputHash[..Math.Min(12, image.InputHash.Length)]}-{vcpus}c{memoryMb}m{driver}");
+        ArgumentNullException.ThrowIfNull(variant);
+        var suffix = variant.Length == 0 ? "" : "-" + variant;
+        return string.Create(CultureInfo.InvariantCulture, $"{image.Name}-{image.InputHash[..Math.Min(12, image.InputHash.Length)]}-{vcpus}c{memoryMb}m{suffix}");
     }
 
     public SnapshotFiles FilesFor(string key) => new(Path.Combine(Root, key));

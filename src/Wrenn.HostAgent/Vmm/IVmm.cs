@@ -18,6 +18,13 @@ public interface IVmm
     /// </summary>
     bool Networked { get; }
 
+    /// <summary>
+    /// What this driver's template snapshots differ by besides image and size, part of their cache
+    /// key: the machine model (driver, network card) and what a cold boot bakes into the guest
+    /// (the capsule network's resolvers). Empty for QEMU without network.
+    /// </summary>
+    string TemplateVariant { get; }
+
     /// <summary>Boots a VM for <paramref name="spec"/>; on failure nothing is left running.</summary>
     Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken);
 

@@ -88,6 +88,19 @@ public sealed class SettingsReaderTests : IDisposable
     }
 
     [Fact]
+    public void ATlsPairThatDoesNotLoad_IsAProblem_NotAStackTraceAtTheFirstConnection()
+    {
+        var certificate = Path.Combine(_directory, "cert.pem");
+        var key = Path.Combine(_directory, "key.pem");
+        File.WriteAllText(certificate, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+        File.WriteAllText(key, "not a key");
+
+        var settings = Read(new() { [ServeCatalog.TlsCertificate] = [certificate], [ServeCatalog.TlsKey] = [key], [ServeCatalog.ImagesDirectory] = [_directory] });
+
+        Assert.StartsWith("tls_cert and tls_key: not a PEM certificate and its private key", Assert.Single(settings.Problems()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AMemoryStep_ThatRefusesTheDefaultSize_IsAProblem()
     {
         var settings = Read(new() { [ServeCatalog.MemoryStepMb] = ["384"], [ServeCatalog.ImagesDirectory] = [_directory] });

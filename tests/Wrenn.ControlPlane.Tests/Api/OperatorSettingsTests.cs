@@ -58,17 +58,25 @@ public sealed class OperatorSettingsTests
     }
 
     [Fact]
-    public async Task TeamQuotas_RefuseACreateBeyondThem_WithRetryAfter()
+    public async Task TeamQuotas_RefuseACreateBeyondThem_WithRetryAfterOnlyWhenWaitingHelps()
     {
         await using var server = await WrennServer.StartAsync("--team-max-vcpus", "1", "--team-max-memory-mb", "512");
         using var client = server.Client();
 
+        // Too large on its own: no retry can succeed.
         foreach (var body in new object[] { new { vcpus = 2 }, new { memory_mb = 640 } })
         {
             var refused = await client.PostAsJsonAsync("/v1/capsules", body);
             await refused.AssertErrorAsync(HttpStatusCode.TooManyRequests, "quota_exceeded");
-            Assert.Equal("10", refused.Headers.GetValues("Retry-After").Single());
+            Assert.False(refused.Headers.Contains("Retry-After"));
         }
+
+        // Beyond the quota beside a running capsule: it fits once that one stops.
+        var running = await client.CreateRunningAsync();
+        var beside = await client.PostAsJsonAsync("/v1/capsules", new { });
+        await beside.AssertErrorAsync(HttpStatusCode.TooManyRequests, "quota_exceeded");
+        Assert.Equal("10", beside.Headers.GetValues("Retry-After").Single());
+        await client.DeleteAsync($"/v1/capsules/{running}");
     }
 
     [Fact]

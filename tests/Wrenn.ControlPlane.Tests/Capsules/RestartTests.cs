@@ -61,6 +61,7 @@ public sealed class RestartTests : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(capsule.GetProperty("status_reason").GetString()));
         await (await client.PostAsJsonAsync($"/v1/capsules/{id}/exec", new { cmd = "true" })).AssertErrorAsync(HttpStatusCode.Conflict, "invalid_state");
         await WaitAsync(() => !Directory.Exists(Path.Combine(_server.DataDirectory, "capsules", id)), "the dead capsule's files are removed");
+        Assert.False(HasNetwork(id), "the dead capsule's network namespace is left");
     }
 
     [Fact]
@@ -80,6 +81,7 @@ public sealed class RestartTests : IAsyncLifetime
         Assert.Contains("did not answer", capsule.GetProperty("status_reason").GetString(), StringComparison.Ordinal);
         Assert.Empty(_server.VmProcesses());
         Assert.False(Directory.Exists(Path.Combine(_server.DataDirectory, "capsules", id)));
+        Assert.False(HasNetwork(id), "the stopped capsule's network namespace is left");
     }
 
     [Fact]
@@ -124,14 +126,17 @@ public sealed class RestartTests : IAsyncLifetime
         Assert.Equal("kept\n", (await client.ExecAsync(id, "cat /root/state")).GetProperty("stdout").GetString());
     }
 
-    /// <summary>Every VM process of the server belongs to a running capsule, and every running capsule has one.</summary>
+    /// <summary>Every VM process of the server belongs to a running capsule, and every running capsule has one; so it is with network namespaces.</summary>
     private async Task AssertOneVmPerRunningCapsuleAsync(HttpClient client)
     {
-        var capsules = await client.GetFromJsonAsync<JsonElement>("/v1/capsules?status=all");
-        var running = capsules.EnumerateArray().Where(capsule => capsule.GetProperty("status").GetString() == "running")
-            .Select(capsule => _server.VmmPid(capsule.GetProperty("id").GetString()!)).Order().ToList();
+        var capsules = (await client.GetFromJsonAsync<JsonElement>("/v1/capsules?status=all")).EnumerateArray()
+            .Select(capsule => (Id: capsule.GetProperty("id").GetString()!, Running: capsule.GetProperty("status").GetString() == "running")).ToList();
+        var running = capsules.Where(capsule => capsule.Running).Select(capsule => _server.VmmPid(capsule.Id)).Order().ToList();
         Assert.Equal(running, _server.VmProcesses().Order().ToList());
+        Assert.All(capsules, capsule => Assert.Equal(capsule.Running, HasNetwork(capsule.Id)));
     }
+
+    private static bool HasNetwork(string capsule) => File.Exists("/var/run/netns/wrenn-" + capsule);
 
     private static async Task WaitAsync(Func<bool> condition, string what)
     {

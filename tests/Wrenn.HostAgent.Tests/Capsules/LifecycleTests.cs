@@ -44,6 +44,10 @@ public sealed class LifecycleTests : OwnRuntimeTests
         Assert.False(File.Exists(capsule.Directory.KernelConfig));
         // QEMU runs under its seccomp filter (mode 2: filter).
         Assert.Contains("Seccomp:\t2", await File.ReadAllTextAsync($"/proc/{capsule.Vm.Process.Pid}/status"), StringComparison.Ordinal);
+        // Detached: it leads a session of its own, so the host agent's end (or a Ctrl-C) does not reach it.
+        var stat = await File.ReadAllTextAsync($"/proc/{capsule.Vm.Process.Pid}/stat");
+        var session = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3];
+        Assert.Equal(capsule.Vm.Process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), session);
     }
 
     [Fact]

@@ -22,8 +22,8 @@ public sealed class QemuCommandLineTests
         Assert.Equal("/data/capsules/cl-x/kernel.cfg", argv[argv.ToList().IndexOf("-readconfig") + 1]);
         Assert.DoesNotContain(argv, argument => argument.Contains("s3cret", StringComparison.Ordinal));
         Assert.Contains("-no-reboot", argv);
-        Assert.Equal("on,obsolete=deny,resourcecontrol=deny", argv[argv.ToList().IndexOf("-sandbox") + 1]);
-        Assert.Contains("-daemonize", argv);
+        Assert.Equal("on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny", argv[argv.ToList().IndexOf("-sandbox") + 1]);
+        Assert.DoesNotContain("-daemonize", argv);
         Assert.Equal("tcg", argv[argv.ToList().IndexOf("-accel") + 1]);
         Assert.Equal("2", argv[argv.ToList().IndexOf("-smp") + 1]);
         Assert.Equal("1024", argv[argv.ToList().IndexOf("-m") + 1]);

@@ -26,6 +26,8 @@ public sealed partial class FirecrackerDriver(
 
     public bool Networked => true;
 
+    public string TemplateVariant => "firecracker-" + networks.Fingerprint;
+
     public async Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -63,11 +63,12 @@ internal static class QemuCommandLine
             // (the session goes silent, even to HTTP/2 pings; cf. the virtio-console hang reported
             // for guest kernels 6.1+, whose workaround this is).
             "-global", "virtio-mmio.ioeventfd=off",
-            "-daemonize", "-pidfile", directory.PidFile,
+            "-pidfile", directory.PidFile,
             // QEMU's seccomp filter: its default deny list (reboot, mount, kexec, swap, module loading, …)
-            // plus obsolete calls and CPU/memory policy changes. Privilege changes and process
-            // spawning stay allowed: -daemonize forks and calls setsid under the filter.
-            "-sandbox", "on,obsolete=deny,resourcecontrol=deny",
+            // plus obsolete calls, CPU/memory policy changes, privilege changes and spawning
+            // processes (fork, exec). QEMU is started detached by the host agent (QemuProcess)
+            // and is handed device state over a socket, so it needs neither.
+            "-sandbox", "on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny",
             "-kernel", spec.KernelPath,
             "-initrd", spec.InitrdPath,
             "-readconfig", directory.KernelConfig,

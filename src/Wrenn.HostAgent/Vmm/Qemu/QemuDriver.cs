@@ -7,7 +7,7 @@ namespace Wrenn.HostAgent.Vmm.Qemu;
 
 /// <summary>
 /// Runs capsules as QEMU microvm guests: KVM when it demonstrably works (<see cref="KvmProbe"/>), TCG software emulation
-/// otherwise. QEMU daemonizes, so capsules survive a host agent restart and are adopted again. With
+/// otherwise. QEMU runs detached (<see cref="QemuProcess"/>), so capsules survive a host agent restart and are adopted again. With
 /// <paramref name="networks"/>, each VM runs in its capsule's network namespace with a network card
 /// on its tap device; without, VMs have no network.
 /// </summary>
@@ -26,6 +26,8 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
     public string Accelerator => _kvm ? "kvm" : "tcg";
 
     public bool Networked => networks is not null;
+
+    public string TemplateVariant => networks is null ? "" : "net-" + networks.Fingerprint;
 
     public async Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken)
     {
@@ -163,17 +165,14 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
         var network = spec.Network && networks is not null
             ? await networks.CreateAsync(Path.GetFileName(spec.Directory.Root), cancellationToken).ConfigureAwait(false)
             : null;
-        VmmProcess? process = null;
         try
         {
-            var arguments = QemuCommandLine.For(spec, _kvm, incoming, tap: network is not null);
+            (VmmProcess Process, QmpClient Qmp) started;
             try
             {
-                // -daemonize returns once QEMU has created its sockets and detached into its own
-                // session; `ip netns exec` execs it inside the capsule's namespace, where its tap is.
-                await (network is null
-                    ? HostCommand.RunAsync(QemuBinary, arguments, cancellationToken)
-                    : HostCommand.RunAsync("ip", ["netns", "exec", network.Namespace, QemuBinary, .. arguments], cancellationToken)).ConfigureAwait(false);
+                // In the capsule's namespace, where its tap is, when it has one.
+                started = await QemuProcess.StartAsync(spec.Directory, QemuBinary, QemuCommandLine.For(spec, _kvm, incoming, tap: network is not null),
+                    network?.Namespace, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -181,14 +180,13 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
                 File.Delete(spec.Directory.KernelConfig);
             }
 
-            process = ReadPidFile(spec.Directory) ?? throw new VmmException("QEMU started but left no live pid");
-            Limit(spec, process);
-            var qmp = await QmpClient.ConnectAsync(spec.Directory.QmpSocket, cancellationToken).ConfigureAwait(false);
-            return Watched(spec, process, qmp);
+            Limit(spec, started.Process);
+            return Watched(spec, started.Process, started.Qmp);
         }
         catch
         {
-            if (process is not null)
+            // Whatever was started (a cancelled or failed wait leaves its pidfile).
+            if (ReadPidFile(spec.Directory) is { } process)
             {
                 await process.KillAndWaitAsync(CancellationToken.None).ConfigureAwait(false);
             }

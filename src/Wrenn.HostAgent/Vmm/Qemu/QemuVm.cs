@@ -8,7 +8,7 @@ using Wrenn.HostAgent.Snapshots;
 namespace Wrenn.HostAgent.Vmm.Qemu;
 
 /// <summary>
-/// One detached QEMU process (it was started with -daemonize, so it outlives the host agent) and
+/// One detached QEMU process (started in a session of its own, so it outlives the host agent) and
 /// this host agent's connections to it. A closed QMP connection means QEMU is gone.
 /// </summary>
 internal sealed class QemuVm : IVm
@@ -97,18 +97,46 @@ internal sealed class QemuVm : IVm
 
     public Task ContinueAsync(CancellationToken cancellationToken) => _qmp.ExecuteAsync("cont", null, cancellationToken);
 
-    /// <summary>Loads a device-state file into a VM started for an incoming snapshot, then runs it.</summary>
+    /// <summary>
+    /// Loads a device-state file into a VM started for an incoming snapshot, then runs it. QEMU
+    /// listens on a socket in the capsule directory and the host agent streams the file into it
+    /// (QEMU may not spawn a process that would read the file itself).
+    /// </summary>
     internal async Task LoadDeviceStateAsync(string path, CancellationToken cancellationToken)
     {
-        // exec: runs through /bin/sh; the path is ours (data directory and ids), quoted anyway.
-        var uri = "exec:cat '" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-        await _qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = uri }, cancellationToken).ConfigureAwait(false);
+        var socketPath = _directory.IncomingSocket;
+        File.Delete(socketPath);
+        await _qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = "unix:" + socketPath }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken).ConfigureAwait(false);
+            await using (var stream = new NetworkStream(socket, ownsSocket: false))
+            await using (var file = File.OpenRead(path))
+            {
+                await file.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+            await WaitIncomingAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(socketPath);
+        }
+
+        // QEMU 7.2 leaves the guest paused when the saved VM was stopped: run it explicitly.
+        await ContinueAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WaitIncomingAsync(CancellationToken cancellationToken)
+    {
         while (true)
         {
             var status = (await _qmp.ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false))?["status"]?.GetValue<string>();
             if (status == "completed")
             {
-                break;
+                return;
             }
 
             if (status is "failed" or "cancelled")
@@ -118,9 +146,6 @@ internal sealed class QemuVm : IVm
 
             await Task.Delay(5, cancellationToken).ConfigureAwait(false);
         }
-
-        // QEMU 7.2 leaves the guest paused when the saved VM was stopped: run it explicitly.
-        await ContinueAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
