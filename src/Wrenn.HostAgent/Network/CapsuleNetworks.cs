@@ -46,7 +46,7 @@ public sealed partial class CapsuleNetworks(EgressPolicy policy, TimeProvider ti
             // loser's veth cannot be made, and it tries the next free slot.
             for (var attempt = 1; ; attempt++)
             {
-                var network = new CapsuleNetwork(NamespacePrefix + key, await FreeSlotAsync(cancellationToken).ConfigureAwait(false));
+                var network = new CapsuleNetwork(NamespacePrefix + key, FreeSlot());
                 try
                 {
                     await ConfigureAsync(network, Policy, cancellationToken).ConfigureAwait(false);
@@ -124,29 +124,51 @@ public sealed partial class CapsuleNetworks(EgressPolicy policy, TimeProvider ti
     private static async Task ConfigureAsync(CapsuleNetwork network, EgressPolicy policy, CancellationToken cancellationToken)
     {
         var ns = network.Namespace;
-        if ((await NamespacesAsync(cancellationToken).ConfigureAwait(false)).Contains(ns))
+        if (File.Exists(NamespaceDirectory + ns))
         {
             // Left by an earlier VM of this capsule that died with its host agent: start clean.
             await Ip(cancellationToken, "netns", "delete", ns).ConfigureAwait(false);
         }
 
-        await Ip(cancellationToken, "netns", "add", ns).ConfigureAwait(false);
-        await Ip(cancellationToken, "link", "add", network.HostVeth, "type", "veth", "peer", "name", "eth0", "netns", ns).ConfigureAwait(false);
-        await Ip(cancellationToken, "addr", "add", network.HostAddress + "/30", "dev", network.HostVeth).ConfigureAwait(false);
-        await Ip(cancellationToken, "link", "set", network.HostVeth, "up").ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", ns, "link", "set", "lo", "up").ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", ns, "addr", "add", network.NamespaceAddress + "/30", "dev", "eth0").ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", ns, "link", "set", "eth0", "up").ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", ns, "route", "add", "default", "via", network.HostAddress).ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", ns, "tuntap", "add", CapsuleNetwork.TapName, "mode", "tap").ConfigureAwait(false);
-        // The same MAC in every namespace: a guest restored from a snapshot keeps its ARP entry
-        // for the gateway, which must stay right in the new namespace.
-        await Ip(cancellationToken, "-n", ns, "link", "set", CapsuleNetwork.TapName, "address", CapsuleNetwork.GatewayMac).ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", ns, "addr", "add", $"{CapsuleNetwork.GatewayAddress}/{CapsuleNetwork.GuestPrefix}", "dev", CapsuleNetwork.TapName).ConfigureAwait(false);
-        await Ip(cancellationToken, "-n", ns, "link", "set", CapsuleNetwork.TapName, "up").ConfigureAwait(false);
-        // Inside the namespace: the guest's egress policy, and its traffic routed out through eth0 under the namespace's own address.
-        await Nft(ns, CapsuleFirewall.NamespaceRules(policy), cancellationToken).ConfigureAwait(false);
-        await Ip(cancellationToken, "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1").ConfigureAwait(false);
+        // Two process starts rather than a dozen (every create and resume waits for them): the
+        // host's side in one ip batch, the namespace's in one shell run inside it.
+        var files = Directory.CreateTempSubdirectory("wrenn-net-");
+        try
+        {
+            var host = Path.Combine(files.FullName, "host.ip");
+            var inside = Path.Combine(files.FullName, "namespace.ip");
+            var rules = Path.Combine(files.FullName, "namespace.nft");
+            await File.WriteAllLinesAsync(host,
+            [
+                $"netns add {ns}",
+                $"link add {network.HostVeth} type veth peer name eth0 netns {ns}",
+                $"addr add {network.HostAddress}/30 dev {network.HostVeth}",
+                $"link set {network.HostVeth} up",
+            ], cancellationToken).ConfigureAwait(false);
+            await File.WriteAllLinesAsync(inside,
+            [
+                "link set lo up",
+                $"addr add {network.NamespaceAddress}/30 dev eth0",
+                "link set eth0 up",
+                $"route add default via {network.HostAddress}",
+                $"tuntap add {CapsuleNetwork.TapName} mode tap",
+                // The same MAC in every namespace: a guest restored from a snapshot keeps its ARP
+                // entry for the gateway, which must stay right in the new namespace.
+                $"link set {CapsuleNetwork.TapName} address {CapsuleNetwork.GatewayMac}",
+                $"addr add {CapsuleNetwork.GatewayAddress}/{CapsuleNetwork.GuestPrefix} dev {CapsuleNetwork.TapName}",
+                $"link set {CapsuleNetwork.TapName} up",
+            ], cancellationToken).ConfigureAwait(false);
+            // The guest's egress policy, and its traffic routed out through eth0 under the namespace's own address.
+            await File.WriteAllTextAsync(rules, CapsuleFirewall.NamespaceRules(policy), cancellationToken).ConfigureAwait(false);
+            await Ip(cancellationToken, "-batch", host).ConfigureAwait(false);
+            // sh only sequences fixed commands; the file paths arrive as positional parameters.
+            await Ip(cancellationToken, "netns", "exec", ns, "/bin/sh", "-c",
+                "ip -batch \"$1\" && nft -f \"$2\" && sysctl -q -w net.ipv4.ip_forward=1", "wrenn-net", inside, rules).ConfigureAwait(false);
+        }
+        finally
+        {
+            files.Delete(recursive: true);
+        }
     }
 
     /// <summary>The host's side, once per process: forwarding on, isolation and NAT rules (replaced wholesale, so idempotent).</summary>
@@ -169,11 +191,9 @@ public sealed partial class CapsuleNetworks(EgressPolicy policy, TimeProvider ti
         _hostReady = true;
     }
 
-    private static async Task<int> FreeSlotAsync(CancellationToken cancellationToken)
+    private static int FreeSlot()
     {
-        var links = JsonNode.Parse(await Ip(cancellationToken, "-j", "link", "show").ConfigureAwait(false))?.AsArray() ?? [];
-        var used = links.Select(link => link?["ifname"]?.GetValue<string>())
-            .Where(name => name is not null && name.StartsWith("wv", StringComparison.Ordinal))
+        var used = Directory.EnumerateFileSystemEntries("/sys/class/net", "wv*").Select(Path.GetFileName)
             .Select(name => int.TryParse(name.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var slot) ? slot : -1)
             .ToHashSet();
         for (var slot = 1; slot < Slots; slot++)
