@@ -108,7 +108,7 @@ internal static class ServeHost
             }
 
             services.AddSingleton<IVmm>(provider => new QemuDriver(provider.GetRequiredService<ILogger<QemuDriver>>(),
-                settings.CapsuleNetwork ? provider.GetRequiredService<CapsuleNetworks>() : null));
+                settings.CapsuleNetwork ? provider.GetRequiredService<CapsuleNetworks>() : null, asRoot: !settings.VmmUnprivileged));
             return;
         }
 

@@ -30,6 +30,7 @@ internal sealed record ServeSettings(
     long TemplateCacheBytes,
     string? Firecracker,
     string? Jailer,
+    bool VmmUnprivileged,
     bool CapsuleNetwork,
     IReadOnlyList<IPAddress> CapsuleDns,
     IReadOnlyList<IPNetwork> EgressAllow,
@@ -46,7 +47,7 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.MaxMemoryMb), values.Get(ServeCatalog.MemoryStepMb), values.Get(ServeCatalog.TeamMaxCapsules),
             values.Get(ServeCatalog.TeamMaxVcpus), values.Get(ServeCatalog.TeamMaxMemoryMb), values.Get(ServeCatalog.TeamMaxSnapshotBytes),
             values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes),
-            values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.CapsuleNetwork),
+            values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork),
             values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny));
     }
 

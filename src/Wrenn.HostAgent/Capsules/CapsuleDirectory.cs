@@ -37,9 +37,6 @@ public sealed record CapsuleDirectory(string Root)
     /// <summary>What the VMM itself writes to stdout and stderr (QEMU: errors at start).</summary>
     public string VmmLog => Path.Combine(Root, "vmm.log");
 
-    /// <summary>Where QEMU listens for a snapshot's device state while it is restored.</summary>
-    public string IncomingSocket => Path.Combine(Root, "incoming.sock");
-
     /// <summary>QEMU's config file with the guest kernel's command line (it holds the agent secret; 0600).</summary>
     public string KernelConfig => Path.Combine(Root, "kernel.cfg");
 

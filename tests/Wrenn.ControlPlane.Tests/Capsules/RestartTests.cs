@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Wrenn.ControlPlane.Tests.Server;
+using Wrenn.HostAgent.Tests.Network;
 
 namespace Wrenn.ControlPlane.Tests.Capsules;
 
@@ -72,7 +73,7 @@ public sealed class RestartTests : IAsyncLifetime
         var pid = _server.VmmPid(id);
         await _server.StopAsync(kill: true);
         // Frozen: its sockets still accept connections, but nothing ever answers on them.
-        await RunAsync("kill", "-STOP", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await HostTool.RunAsync("kill", "-STOP", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         await _server.RestartAsync();
 
@@ -146,12 +147,5 @@ public sealed class RestartTests : IAsyncLifetime
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "timed out waiting until " + what);
             await Task.Delay(20);
         }
-    }
-
-    private static async Task RunAsync(string command, params string[] arguments)
-    {
-        using var process = Process.Start(command, arguments);
-        await process.WaitForExitAsync();
-        Assert.Equal(0, process.ExitCode);
     }
 }

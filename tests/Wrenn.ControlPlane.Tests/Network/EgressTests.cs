@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Wrenn.ControlPlane.Tests.Server;
+using Wrenn.HostAgent.Tests.Network;
 
 namespace Wrenn.ControlPlane.Tests.Network;
 
@@ -83,8 +84,8 @@ public sealed class EgressTests
     /// <summary>The gateway (host side) and namespace addresses of a capsule's veth pair, read on the host.</summary>
     private static async Task<(string Gateway, string Address)> AddressesAsync(string capsule)
     {
-        var address = Regex.Match(await StandInUpstream.Run("ip", "-n", "wrenn-" + capsule, "-4", "-o", "addr", "show", "dev", "eth0"), @"inet (\S+)/30").Groups[1].Value;
-        var gateway = Regex.Match(await StandInUpstream.Run("ip", "-n", "wrenn-" + capsule, "route", "show", "default"), @"via (\S+)").Groups[1].Value;
+        var address = Regex.Match(await HostTool.RunAsync("ip", "-n", "wrenn-" + capsule, "-4", "-o", "addr", "show", "dev", "eth0"), @"inet (\S+)/30").Groups[1].Value;
+        var gateway = Regex.Match(await HostTool.RunAsync("ip", "-n", "wrenn-" + capsule, "route", "show", "default"), @"via (\S+)").Groups[1].Value;
         Assert.NotEmpty(address);
         Assert.NotEmpty(gateway);
         return (gateway, address);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Wrenn.HostAgent.Tests.Network;
 
 namespace Wrenn.ControlPlane.Tests.Network;
 
@@ -32,21 +33,21 @@ public sealed class StandInUpstream : IAsyncDisposable
     {
         var upstream = new StandInUpstream();
         await RemoveAsync(); // left by an interrupted run
-        await Run("ip", "netns", "add", Namespace);
-        await Run("ip", "link", "add", HostVeth, "type", "veth", "peer", "name", "eth0", "netns", Namespace);
-        await Run("ip", "addr", "add", HostAddress + "/30", "dev", HostVeth);
-        await Run("ip", "link", "set", HostVeth, "up");
-        await Run("ip", "-n", Namespace, "addr", "add", PeerAddress + "/30", "dev", "eth0");
+        await HostTool.RunAsync("ip", "netns", "add", Namespace);
+        await HostTool.RunAsync("ip", "link", "add", HostVeth, "type", "veth", "peer", "name", "eth0", "netns", Namespace);
+        await HostTool.RunAsync("ip", "addr", "add", HostAddress + "/30", "dev", HostVeth);
+        await HostTool.RunAsync("ip", "link", "set", HostVeth, "up");
+        await HostTool.RunAsync("ip", "-n", Namespace, "addr", "add", PeerAddress + "/30", "dev", "eth0");
         foreach (var address in new[] { Public, PublicDenied, PrivateAllowed, Private, Resolver })
         {
-            await Run("ip", "-n", Namespace, "addr", "add", address + "/32", "dev", "eth0");
+            await HostTool.RunAsync("ip", "-n", Namespace, "addr", "add", address + "/32", "dev", "eth0");
         }
 
-        await Run("ip", "-n", Namespace, "link", "set", "eth0", "up");
-        await Run("ip", "-n", Namespace, "link", "set", "lo", "up");
-        await Run("ip", "route", "add", "203.0.113.0/24", "via", PeerAddress);
-        await Run("ip", "route", "add", "192.168.251.0/24", "via", PeerAddress);
-        await Run("ip", "netns", "exec", Namespace, "nft",
+        await HostTool.RunAsync("ip", "-n", Namespace, "link", "set", "eth0", "up");
+        await HostTool.RunAsync("ip", "-n", Namespace, "link", "set", "lo", "up");
+        await HostTool.RunAsync("ip", "route", "add", "203.0.113.0/24", "via", PeerAddress);
+        await HostTool.RunAsync("ip", "route", "add", "192.168.251.0/24", "via", PeerAddress);
+        await HostTool.RunAsync("ip", "netns", "exec", Namespace, "nft",
             $"table inet upstream {{ counter foreign {{ }}; chain input {{ type filter hook input priority 0; policy accept; iifname \"eth0\" ip saddr != {HostAddress} counter name foreign; }}; }}");
         upstream.StartService();
         return upstream;
@@ -55,7 +56,7 @@ public sealed class StandInUpstream : IAsyncDisposable
     /// <summary>Packets that arrived from an address other than the host's.</summary>
     public static async Task<long> ForeignPacketsAsync()
     {
-        var listing = await Run("ip", "netns", "exec", Namespace, "nft", "list", "counter", "inet", "upstream", "foreign");
+        var listing = await HostTool.RunAsync("ip", "netns", "exec", Namespace, "nft", "list", "counter", "inet", "upstream", "foreign");
         return long.Parse(System.Text.RegularExpressions.Regex.Match(listing, @"packets (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -102,27 +103,12 @@ public sealed class StandInUpstream : IAsyncDisposable
         {
             try
             {
-                await Run("ip", command);
+                await HostTool.RunAsync("ip", command);
             }
             catch (InvalidOperationException)
             {
                 // Not there: nothing to remove.
             }
         }
-    }
-
-    public static async Task<string> Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)}: {error}");
     }
 }

@@ -1,6 +1,7 @@
 using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Guest;
 using Wrenn.HostAgent.Vmm;
+using Wrenn.HostAgent.Vmm.Qemu;
 
 namespace Wrenn.HostAgent.Tests.Capsules;
 
@@ -42,8 +43,12 @@ public sealed class LifecycleTests : OwnRuntimeTests
         Assert.DoesNotContain("wrenn.secret", commandLine, StringComparison.Ordinal);
         Assert.DoesNotContain(capsule.State.Secret, commandLine, StringComparison.Ordinal);
         Assert.False(File.Exists(capsule.Directory.KernelConfig));
-        // QEMU runs under its seccomp filter (mode 2: filter).
-        Assert.Contains("Seccomp:\t2", await File.ReadAllTextAsync($"/proc/{capsule.Vm.Process.Pid}/status"), StringComparison.Ordinal);
+        // QEMU runs under its seccomp filter (mode 2: filter), as an unprivileged identity of its own.
+        var status = await File.ReadAllTextAsync($"/proc/{capsule.Vm.Process.Pid}/status");
+        Assert.Contains("Seccomp:\t2", status, StringComparison.Ordinal);
+        var ids = status.Split('\n').Where(line => line.StartsWith("Uid:", StringComparison.Ordinal) || line.StartsWith("Gid:", StringComparison.Ordinal))
+            .SelectMany(line => line.Split('\t', StringSplitOptions.RemoveEmptyEntries).Skip(1)).Select(int.Parse).Distinct().ToList();
+        Assert.True(ids is [>= VmUsers.First], $"QEMU runs as {string.Join(',', ids)}");
         // Detached: it leads a session of its own, so the host agent's end (or a Ctrl-C) does not reach it.
         var stat = await File.ReadAllTextAsync($"/proc/{capsule.Vm.Process.Pid}/stat");
         var session = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3];
@@ -103,11 +108,14 @@ public sealed class LifecycleTests : OwnRuntimeTests
     {
         var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
         var process = capsule.Vm.Process;
+        var exchange = VmUsers.ExchangeOf(VmUsers.UidOf(process.Pid)!.Value);
+        Assert.True(Directory.Exists(exchange));
 
         await Runtime.DeleteAsync(capsule.Id, Timeout());
 
         Assert.False(process.IsAlive);
         Assert.False(Directory.Exists(capsule.Directory.Root));
+        Assert.False(Directory.Exists(exchange));
     }
 
     private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;

@@ -22,12 +22,12 @@ public sealed class CapsuleNetworkTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         await RemoveUpstreamAsync(); // left by an interrupted run
-        await Run("ip", "netns", "add", Upstream);
-        await Run("ip", "link", "add", "wrenntest0", "type", "veth", "peer", "name", "eth0", "netns", Upstream);
-        await Run("ip", "addr", "add", UpstreamHost + "/24", "dev", "wrenntest0");
-        await Run("ip", "link", "set", "wrenntest0", "up");
-        await Run("ip", "-n", Upstream, "addr", "add", UpstreamPeer + "/24", "dev", "eth0");
-        await Run("ip", "-n", Upstream, "link", "set", "eth0", "up");
+        await HostTool.RunAsync("ip", "netns", "add", Upstream);
+        await HostTool.RunAsync("ip", "link", "add", "wrenntest0", "type", "veth", "peer", "name", "eth0", "netns", Upstream);
+        await HostTool.RunAsync("ip", "addr", "add", UpstreamHost + "/24", "dev", "wrenntest0");
+        await HostTool.RunAsync("ip", "link", "set", "wrenntest0", "up");
+        await HostTool.RunAsync("ip", "-n", Upstream, "addr", "add", UpstreamPeer + "/24", "dev", "eth0");
+        await HostTool.RunAsync("ip", "-n", Upstream, "link", "set", "eth0", "up");
     }
 
     public async Task DisposeAsync()
@@ -55,7 +55,7 @@ public sealed class CapsuleNetworkTests : IAsyncLifetime, IDisposable
         {
             try
             {
-                await Run("ip", command);
+                await HostTool.RunAsync("ip", command);
             }
             catch (InvalidOperationException)
             {
@@ -94,7 +94,7 @@ public sealed class CapsuleNetworkTests : IAsyncLifetime, IDisposable
         var left = await CapsuleNetworks.NamespacesAsync(CancellationToken.None);
         Assert.Contains(live.Namespace, left);
         Assert.DoesNotContain(orphan.Namespace, left);
-        Assert.Contains(CapsuleNetwork.TapName, await Run("ip", "-n", live.Namespace, "link", "show"));
+        Assert.Contains(CapsuleNetwork.TapName, await HostTool.RunAsync("ip", "-n", live.Namespace, "link", "show"));
     }
 
     private async Task<CapsuleNetwork> CreateAsync(string key)
@@ -125,7 +125,7 @@ public sealed class CapsuleNetworkTests : IAsyncLifetime, IDisposable
         var code = $"import socket\nsocket.create_connection(('{address}', {port}), timeout=2).close()";
         try
         {
-            await Run("ip", "netns", "exec", networkNamespace, "python3", "-c", code);
+            await HostTool.RunAsync("ip", "netns", "exec", networkNamespace, "python3", "-c", code);
             return true;
         }
         catch (InvalidOperationException)
@@ -137,20 +137,5 @@ public sealed class CapsuleNetworkTests : IAsyncLifetime, IDisposable
     private sealed class Later(TimeSpan ahead) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + ahead;
-    }
-
-    private static async Task<string> Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)}: {error}");
     }
 }

@@ -22,7 +22,11 @@ public sealed class QemuCommandLineTests
         Assert.Equal("/data/capsules/cl-x/kernel.cfg", argv[argv.ToList().IndexOf("-readconfig") + 1]);
         Assert.DoesNotContain(argv, argument => argument.Contains("s3cret", StringComparison.Ordinal));
         Assert.Contains("-no-reboot", argv);
-        Assert.Equal("on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny", argv[argv.ToList().IndexOf("-sandbox") + 1]);
+        Assert.Equal("on,obsolete=deny,resourcecontrol=deny,spawn=deny,elevateprivileges=deny", argv[argv.ToList().IndexOf("-sandbox") + 1]);
+        var unprivileged = QemuCommandLine.For(Spec, kvm: false, runAs: VmUsers.First).ToList();
+        Assert.Equal($"{VmUsers.First}:{VmUsers.First}", unprivileged[unprivileged.IndexOf("-runas") + 1]);
+        Assert.Equal("on,obsolete=deny,resourcecontrol=deny,spawn=deny", unprivileged[unprivileged.IndexOf("-sandbox") + 1]);
+        Assert.DoesNotContain("-runas", argv);
         Assert.DoesNotContain("-daemonize", argv);
         Assert.Equal("tcg", argv[argv.ToList().IndexOf("-accel") + 1]);
         Assert.Equal("2", argv[argv.ToList().IndexOf("-smp") + 1]);

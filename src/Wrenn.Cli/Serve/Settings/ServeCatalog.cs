@@ -95,6 +95,10 @@ internal static class ServeCatalog
     public static readonly Setting<string?> Jailer = new(
         "jailer", Vmm, "Firecracker's jailer: each VMM runs chrooted, unprivileged, in its own cgroup", ValueParsers.Path, _ => null, "none");
 
+    public static readonly Setting<bool> VmmUnprivileged = new(
+        "vmm_unprivileged", Vmm, "Each QEMU drops to an unprivileged uid and gid of its own (from 1900000000) once it has opened its files; off: QEMU stays root",
+        ValueParsers.Bool, _ => true, "on");
+
     public static readonly Setting<bool> CapsuleNetwork = new(
         "capsule_network", Network, "Whether capsules get a network card, with internet access as the egress policy allows (off: no network at all)",
         ValueParsers.Bool, _ => true, "on");
@@ -117,7 +121,7 @@ internal static class ServeCatalog
         MaxVcpus, MaxMemoryMb, MemoryStepMb,
         TeamMaxCapsules, TeamMaxVcpus, TeamMaxMemoryMb, TeamMaxSnapshotBytes, RateLimit, RateBurst,
         TemplateCacheBytes,
-        Firecracker, Jailer,
+        Firecracker, Jailer, VmmUnprivileged,
         CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny,
     ];
 }

@@ -40,7 +40,8 @@ internal static class QemuCommandLine
     /// <param name="kvm">Hardware acceleration (else TCG).</param>
     /// <param name="incoming">Wait for a snapshot's device state to be loaded before the guest runs.</param>
     /// <param name="tap">Connect the network card (if the VM has one) to the capsule namespace's tap device; else it has no link.</param>
-    public static IReadOnlyList<string> For(VmSpec spec, bool kvm, bool incoming = false, bool tap = true)
+    /// <param name="runAs">The unprivileged uid (and gid) QEMU drops to once it has opened what it needs (<see cref="VmUsers"/>); null: it stays root.</param>
+    public static IReadOnlyList<string> For(VmSpec spec, bool kvm, bool incoming = false, bool tap = true, int? runAs = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var directory = spec.Directory;
@@ -65,10 +66,13 @@ internal static class QemuCommandLine
             "-global", "virtio-mmio.ioeventfd=off",
             "-pidfile", directory.PidFile,
             // QEMU's seccomp filter: its default deny list (reboot, mount, kexec, swap, module loading, …)
-            // plus obsolete calls, CPU/memory policy changes, privilege changes and spawning
-            // processes (fork, exec). QEMU is started detached by the host agent (QemuProcess)
-            // and is handed device state over a socket, so it needs neither.
-            "-sandbox", "on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny",
+            // plus obsolete calls, CPU/memory policy changes and spawning processes (fork, exec):
+            // QEMU is started detached by the host agent (QemuProcess) and is handed device state
+            // over a socket. Privilege changes are denied too, unless QEMU is to drop to its
+            // unprivileged user (-runas calls setgid/setuid under the filter; afterwards it has no
+            // privilege left to change).
+            "-sandbox", runAs is null ? "on,obsolete=deny,resourcecontrol=deny,spawn=deny,elevateprivileges=deny" : "on,obsolete=deny,resourcecontrol=deny,spawn=deny",
+            .. runAs is { } uid ? (string[])["-runas", string.Create(CultureInfo.InvariantCulture, $"{uid}:{uid}")] : [],
             "-kernel", spec.KernelPath,
             "-initrd", spec.InitrdPath,
             "-readconfig", directory.KernelConfig,
@@ -78,7 +82,13 @@ internal static class QemuCommandLine
             "-chardev", $"socket,id=agent,path={directory.AgentSocket},server=on,wait=off",
             "-device", "virtio-serial-device",
             "-device", $"virtserialport,chardev=agent,name={AgentPortName}",
-            "-drive", $"file={directory.Disk},if=none,id=root,format=qcow2,discard=unmap",
+            // The root disk comes open from the launcher (QemuProcess), read-only and read-write:
+            // QEMU re-opens it when a restore activates it, by then possibly as a user that could
+            // not open the capsule's files by path; a /dev/fdset path re-opens by duplicating the
+            // set's descriptor of the same access mode.
+            "-add-fd", $"fd={QemuProcess.DiskReadFd},set=1,opaque=root-disk-ro",
+            "-add-fd", $"fd={QemuProcess.DiskReadWriteFd},set=1,opaque=root-disk-rw",
+            "-drive", "file=/dev/fdset/1,if=none,id=root,format=qcow2,discard=unmap",
             "-device", "virtio-blk-device,drive=root",
             // The network card, when the VM has one: always the same MAC, on the tap device QEMU
             // opens in the capsule's network namespace it runs in. A snapshot taken with a card

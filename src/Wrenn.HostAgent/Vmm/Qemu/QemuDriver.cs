@@ -9,9 +9,10 @@ namespace Wrenn.HostAgent.Vmm.Qemu;
 /// Runs capsules as QEMU microvm guests: KVM when it demonstrably works (<see cref="KvmProbe"/>), TCG software emulation
 /// otherwise. QEMU runs detached (<see cref="QemuProcess"/>), so capsules survive a host agent restart and are adopted again. With
 /// <paramref name="networks"/>, each VM runs in its capsule's network namespace with a network card
-/// on its tap device; without, VMs have no network.
+/// on its tap device; without, VMs have no network. Unless <paramref name="asRoot"/>, each QEMU drops
+/// to an unprivileged identity of its own once it has opened its files (<see cref="VmUsers"/>).
 /// </summary>
-public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetworks? networks = null) : IVmm
+public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetworks? networks = null, bool asRoot = false) : IVmm
 {
     private const string QemuBinary = "qemu-system-x86_64";
     private const string QemuImgBinary = "qemu-img";
@@ -19,6 +20,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
     private readonly bool _kvm = KvmProbe.Works(QemuBinary);
     private readonly long _tscKhz = HostCpu.TscKhz();
     private readonly VmCgroups _cgroups = RemovingEmpty(new VmCgroups());
+    private readonly VmUsers? _users = asRoot ? null : new VmUsers();
     private int _cgroupsMissingLogged;
 
     public string Name => "qemu";
@@ -72,7 +74,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
         }
 
         var qmp = await QmpClient.ConnectAsync(spec.Directory.QmpSocket, cancellationToken).ConfigureAwait(false);
-        return Watched(spec, process, qmp);
+        return Watched(spec, process, qmp, VmUsers.UidOf(process.Pid) is { } uid && VmUsers.IsVmUser(uid) ? uid : null);
     }
 
     public async Task StopLeftoverAsync(CapsuleDirectory directory, CancellationToken cancellationToken)
@@ -80,7 +82,12 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
         ArgumentNullException.ThrowIfNull(directory);
         if (ReadPidFile(directory) is { } process)
         {
+            var uid = VmUsers.UidOf(process.Pid);
             await process.KillAndWaitAsync(cancellationToken).ConfigureAwait(false);
+            if (uid is { } user && VmUsers.IsVmUser(user))
+            {
+                _users?.RemoveExchange(user);
+            }
         }
 
         // In the background: a killed process leaves its group only once reaped, and a start that
@@ -120,15 +127,24 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
     }
 
     /// <summary>
-    /// The VM's network namespace goes when its VMM does, before the exit is reported (a resume
-    /// right after a pause makes it again); its cgroup in the background, as a killed process
-    /// leaves it only once reaped.
+    /// The VM's network namespace and exchange directory go when its VMM does, before the exit is
+    /// reported (a resume right after a pause makes them again); its cgroup in the background, as a
+    /// killed process leaves it only once reaped.
     /// </summary>
-    private QemuVm Watched(VmSpec spec, VmmProcess process, QmpClient qmp)
+    /// <param name="spec">The VM.</param>
+    /// <param name="process">Its QEMU.</param>
+    /// <param name="qmp">Its monitor.</param>
+    /// <param name="uid">The unprivileged identity QEMU runs as; null when it runs as root.</param>
+    private QemuVm Watched(VmSpec spec, VmmProcess process, QmpClient qmp, int? uid)
     {
         var name = Path.GetFileName(spec.Directory.Root);
-        var vm = new QemuVm(spec, process, qmp, async () =>
+        var vm = new QemuVm(spec, process, qmp, uid is { } user ? VmUsers.ExchangeOf(user) : spec.Directory.Root, async () =>
         {
+            if (uid is { } user)
+            {
+                _users?.RemoveExchange(user);
+            }
+
             if (networks is not null)
             {
                 await networks.DeleteIfPresentAsync(name, CancellationToken.None).ConfigureAwait(false);
@@ -165,13 +181,15 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
         var network = spec.Network && networks is not null
             ? await networks.CreateAsync(Path.GetFileName(spec.Directory.Root), cancellationToken).ConfigureAwait(false)
             : null;
+        VmUserLease? user = null;
         try
         {
+            user = _users is null ? null : await _users.AcquireAsync(cancellationToken).ConfigureAwait(false);
             (VmmProcess Process, QmpClient Qmp) started;
             try
             {
                 // In the capsule's namespace, where its tap is, when it has one.
-                started = await QemuProcess.StartAsync(spec.Directory, QemuBinary, QemuCommandLine.For(spec, _kvm, incoming, tap: network is not null),
+                started = await QemuProcess.StartAsync(spec.Directory, QemuBinary, QemuCommandLine.For(spec, _kvm, incoming, tap: network is not null, runAs: user?.Uid),
                     network?.Namespace, cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -181,7 +199,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
             }
 
             Limit(spec, started.Process);
-            return Watched(spec, started.Process, started.Qmp);
+            return Watched(spec, started.Process, started.Qmp, user?.Uid);
         }
         catch
         {
@@ -196,7 +214,18 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
                 await networks!.DeleteAsync(network.Namespace, CancellationToken.None).ConfigureAwait(false);
             }
 
+            if (user is not null)
+            {
+                user.Dispose();
+                _users!.RemoveExchange(user.Uid);
+            }
+
             throw;
+        }
+        finally
+        {
+            // QEMU runs as the user now (or never will): the uid is no longer merely starting.
+            user?.Dispose();
         }
     }
 

@@ -17,10 +17,16 @@ internal static class QemuProcess
     // How long a QEMU that wrote no pidfile may take before what it logged counts as its failure.
     private static readonly TimeSpan LogGrace = TimeSpan.FromMilliseconds(200);
 
-    // sh only redirects and execs: the log path and QEMU's arguments arrive as positional parameters.
-    private const string Script = "log=$1; shift; cd / && exec \"$@\" </dev/null >>\"$log\" 2>&1";
+    /// <summary>The descriptors QEMU finds the capsule's root disk open on, read-only and read-write.</summary>
+    public const int DiskReadFd = 3;
 
-    /// <param name="directory">The capsule's directory (pidfile, QMP socket, log).</param>
+    /// <inheritdoc cref="DiskReadFd"/>
+    public const int DiskReadWriteFd = 4;
+
+    // sh only redirects and execs: the log and disk paths and QEMU's arguments arrive as positional parameters.
+    private const string Script = "log=$1; disk=$2; shift 2; cd / && exec \"$@\" </dev/null >>\"$log\" 2>&1 3<\"$disk\" 4<>\"$disk\"";
+
+    /// <param name="directory">The capsule's directory (pidfile, QMP socket, log, and the root disk QEMU gets open as <see cref="DiskReadFd"/> and <see cref="DiskReadWriteFd"/>).</param>
     /// <param name="binary">The QEMU binary.</param>
     /// <param name="arguments">Its arguments, with <c>-pidfile</c> and <c>-qmp</c> in <paramref name="directory"/>.</param>
     /// <param name="networkNamespace">The capsule's network namespace to run in, if any.</param>
@@ -34,7 +40,7 @@ internal static class QemuProcess
         await HostCommand.RunAsync("setsid",
         [
             "--fork", .. networkNamespace is null ? [] : (string[])["ip", "netns", "exec", networkNamespace],
-            "/bin/sh", "-c", Script, "wrenn-qemu", directory.VmmLog, binary, .. arguments,
+            "/bin/sh", "-c", Script, "wrenn-qemu", directory.VmmLog, directory.Disk, binary, .. arguments,
         ], cancellationToken).ConfigureAwait(false);
 
         var started = Stopwatch.StartNew();

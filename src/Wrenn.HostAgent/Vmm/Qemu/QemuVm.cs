@@ -24,15 +24,18 @@ internal sealed class QemuVm : IVm
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _console;
     private readonly Func<Task> _released;
+    private readonly string _exchange;
     private volatile bool _stopping;
 
     /// <param name="spec">The VM.</param>
     /// <param name="process">Its QEMU process.</param>
     /// <param name="qmp">The QMP connection to it.</param>
+    /// <param name="exchange">Where QEMU can create files while it runs (its <see cref="VmUsers"/> exchange directory, or the capsule's own when it runs as root).</param>
     /// <param name="released">Releases what the VM held on the host once its process is gone; <see cref="Exited"/> completes after it.</param>
-    public QemuVm(VmSpec spec, VmmProcess process, QmpClient qmp, Func<Task> released)
+    public QemuVm(VmSpec spec, VmmProcess process, QmpClient qmp, string exchange, Func<Task> released)
     {
         _spec = spec;
+        _exchange = exchange;
         _released = released;
         var directory = spec.Directory;
         _directory = directory;
@@ -76,8 +79,10 @@ internal sealed class QemuVm : IVm
         try
         {
             // Device state only: RAM is either the shared memory file already, or the base file
-            // plus the changed pages saved next.
-            await _qmp.ExecuteAsync("xen-save-devices-state", new JsonObject { ["filename"] = files.DeviceState, ["live"] = false }, cancellationToken).ConfigureAwait(false);
+            // plus the changed pages saved next. QEMU writes where it may, the host agent moves it.
+            var saved = Path.Combine(_exchange, "devices.state");
+            await _qmp.ExecuteAsync("xen-save-devices-state", new JsonObject { ["filename"] = saved, ["live"] = false }, cancellationToken).ConfigureAwait(false);
+            File.Move(saved, files.DeviceState, overwrite: true);
             var changed = _spec.Memory.Shared
                 ? 0
                 : GuestRam.DumpChanges(Process.Pid, _spec.Memory.Path, _spec.MemoryBytes, files.MemoryIndex, files.MemoryPages);
@@ -104,7 +109,7 @@ internal sealed class QemuVm : IVm
     /// </summary>
     internal async Task LoadDeviceStateAsync(string path, CancellationToken cancellationToken)
     {
-        var socketPath = _directory.IncomingSocket;
+        var socketPath = Path.Combine(_exchange, "incoming.sock");
         File.Delete(socketPath);
         await _qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = "unix:" + socketPath }, cancellationToken).ConfigureAwait(false);
         try
