@@ -104,7 +104,7 @@ internal sealed class QemuVm : IVm
 
     /// <summary>
     /// Loads a device-state file into a VM started for an incoming snapshot, then runs it. QEMU
-    /// listens on a socket in the capsule directory and the host agent streams the file into it
+    /// listens on a socket in its exchange directory and the host agent streams the file into it
     /// (QEMU may not spawn a process that would read the file itself).
     /// </summary>
     internal async Task LoadDeviceStateAsync(string path, CancellationToken cancellationToken)
