@@ -7,7 +7,7 @@
 #                                    images/build.sh: root filesystems, ext4 images, initramfs,
 #                                    the uncompressed kernel for Firecracker
 #   socat                            poking at capsule sockets (agent, console, QMP) by hand and in tests
-#   iproute2 nftables                Firecracker capsule networks: namespaces, veth and tap devices, NAT
+#   iproute2 nftables                capsule networks: namespaces, veth and tap devices, egress policy, NAT
 #   clang clang-14 lld lld-14        NativeAOT (the guest agent): clang is its default linker driver;
 #                                    in bookworm the clang and lld packages are the version-14 ones
 set -euo pipefail
