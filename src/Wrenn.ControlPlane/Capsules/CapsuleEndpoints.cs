@@ -17,6 +17,9 @@ internal sealed class CreateCapsuleRequest
     public int? MemoryMb { get; set; }
 
     public int? TimeoutSec { get; set; }
+
+    /// <summary>Resume the capsule when traffic arrives for it while it is paused (docs/api-notes.md).</summary>
+    public bool? AutoResume { get; set; }
 }
 
 /// <summary>Create, list, get, delete, pause, resume and ping (spec §4.1–4.7).</summary>
@@ -44,6 +47,7 @@ internal static class CapsuleEndpoints
         var vcpus = Zero(body.Vcpus) ?? 1;
         var memoryMb = Zero(body.MemoryMb) ?? ControlPlaneOptions.DefaultMemoryMb;
         var timeoutSec = body.TimeoutSec ?? 0;
+        var autoResume = body.AutoResume ?? false;
         Require(TemplateCatalog.IsValidName(templateName), "template is not a valid template name");
         Require(vcpus >= 1 && vcpus <= options.MaxVcpus, $"vcpus must be between 1 and {options.MaxVcpus}");
         Require(memoryMb >= 128 && memoryMb <= options.MaxMemoryMb, $"memory_mb must be between 128 and {options.MaxMemoryMb}");
@@ -57,7 +61,7 @@ internal static class CapsuleEndpoints
         if (idempotency.Length > 0)
         {
             Require(idempotency.Length <= 128 && idempotency.All(c => c is > ' ' and <= '~'), "Idempotency-Key must be 1-128 visible ASCII characters");
-            requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{templateName}\n{vcpus}\n{memoryMb}\n{timeoutSec}")));
+            requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{templateName}\n{vcpus}\n{memoryMb}\n{timeoutSec}{(autoResume ? "\nauto_resume" : "")}")));
             if (await RepeatAsync(store, caller, idempotency, requestHash, now, request.HttpContext.RequestAborted).ConfigureAwait(false) is { } repeat)
             {
                 return repeat;
@@ -70,7 +74,7 @@ internal static class CapsuleEndpoints
         memoryMb = template.MemoryMb ?? memoryMb;
         var id = CapsuleId.New();
         var pending = new CapsuleRecord(id.Value, caller.Team.Value, Statuses.Pending, null, templateName, vcpus, memoryMb, timeoutSec,
-            now.ToUnixTimeMilliseconds(), null, null, now.ToUnixTimeMilliseconds(), "{}", idempotency.Length > 0 ? idempotency : null, requestHash);
+            now.ToUnixTimeMilliseconds(), null, null, now.ToUnixTimeMilliseconds(), "{}", idempotency.Length > 0 ? idempotency : null, requestHash, AutoResume: autoResume ? 1 : 0);
         var record = await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(template.RuntimeName, vcpus, memoryMb, Id: id)).ConfigureAwait(false);
         if (record is null)
         {

@@ -33,6 +33,9 @@ internal sealed partial class CapsuleLifecycle(
     /// <summary>How long create and resume hold their reply before answering with the current status.</summary>
     public static readonly TimeSpan ReplyWindow = TimeSpan.FromSeconds(4);
 
+    // How long traffic for an auto-resumed capsule waits for it to run (a resume takes about a second).
+    private static readonly TimeSpan WakeWait = TimeSpan.FromSeconds(30);
+
     /// <summary>The longest a create may take, template snapshot build included.</summary>
     private static readonly TimeSpan CreateLimit = TimeSpan.FromMinutes(3);
 
@@ -166,6 +169,26 @@ internal sealed partial class CapsuleLifecycle(
             }
         }, CancellationToken.None);
         return await AnswerAsync(id, work, "capsule could not be resumed; it is still paused").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// For traffic that arrives for a paused capsule created with <c>auto_resume</c> (the port
+    /// proxy, exec and files calls): resumes it on the team's behalf — or joins the resume another
+    /// request started — and waits until it runs. Returns the capsule as it is then.
+    /// </summary>
+    public async Task<CapsuleRecord?> WakeAsync(CapsuleRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        try
+        {
+            await ResumeAsync(Caller.System(new TeamId(record.TeamId)), record.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException exception) when (exception.Code == ApiErrorCode.InvalidState)
+        {
+            // Another request's resume got there first (or it was deleted): see where it stands.
+        }
+
+        return await StartingCapsules.WaitAsync(token => store.GetAnyAsync(record.Id, token), WakeWait, time, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>429 when the team's paused capsules and templates already take its snapshot quota (spec §2.4, operator setting).</summary>

@@ -22,7 +22,8 @@ internal static class Statuses
 
 /// <summary>
 /// A capsule row of the control plane's database. Times are Unix milliseconds. StoredBytes is the
-/// disk its paused snapshot takes (0 while it runs), for the team's snapshot quota.
+/// disk its paused snapshot takes (0 while it runs), for the team's snapshot quota. AutoResume: a
+/// paused capsule is resumed by traffic for it (the port proxy, exec and files calls).
 /// </summary>
 internal sealed record CapsuleRecord(
     string Id,
@@ -40,4 +41,5 @@ internal sealed record CapsuleRecord(
     string Metadata,
     string? Idempotency,
     string? RequestHash,
-    long StoredBytes = 0);
+    long StoredBytes = 0,
+    long AutoResume = 0);

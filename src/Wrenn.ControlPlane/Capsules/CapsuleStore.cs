@@ -43,9 +43,9 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
             var inserted = await connection.ExecuteAsync(
                 $"""
                 INSERT INTO capsules (id, team_id, status, status_reason, template, vcpus, memory_mb, timeout_sec, created_at,
-                                      started_at, last_active_at, last_updated, metadata, idempotency, request_hash)
+                                      started_at, last_active_at, last_updated, metadata, idempotency, request_hash, auto_resume)
                 SELECT @Id, @TeamId, @Status, @StatusReason, @Template, @Vcpus, @MemoryMb, @TimeoutSec, @CreatedAt,
-                       @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash
+                       @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash, @AutoResume
                 WHERE {WithinQuota}
                 """, QuotaParameters(record, quotas)).ConfigureAwait(false);
             return inserted == 1 ? InsertOutcome.Inserted : InsertOutcome.QuotaExceeded;
@@ -104,7 +104,7 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     {
         record.Id, record.TeamId, record.Status, record.StatusReason, record.Template, record.Vcpus, record.MemoryMb, record.TimeoutSec,
         record.CreatedAt, record.StartedAt, record.LastActiveAt, record.LastUpdated, record.Metadata, record.Idempotency, record.RequestHash,
-        quotas.MaxCapsules, quotas.MaxVcpus, quotas.MaxMemoryMb, Now,
+        record.AutoResume, quotas.MaxCapsules, quotas.MaxVcpus, quotas.MaxMemoryMb, Now,
     };
 
     /// <summary>The team's capsule; another team's capsule is as absent as an unknown one.</summary>

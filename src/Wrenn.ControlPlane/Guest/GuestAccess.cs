@@ -72,18 +72,25 @@ internal sealed class GuestSession(CapsuleRecord record, GuestAgentClient agent,
 }
 
 /// <summary>Admits guest operations by capsule status (spec §3.3, last paragraph).</summary>
-internal sealed class GuestAccess(CapsuleStore store, CapsuleRuntime runtime, CapsuleActivity activity, CapsuleConnections connections, TimeProvider time)
+internal sealed class GuestAccess(
+    CapsuleStore store, CapsuleRuntime runtime, CapsuleActivity activity, CapsuleConnections connections, CapsuleLifecycle lifecycle, TimeProvider time)
 {
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// The team's capsule, once running: pending and starting capsules are waited for up to 30 s;
-    /// paused, failed and stopped ones are a 409, missing ones a 503.
+    /// The team's capsule, once running: pending and starting capsules are waited for up to 30 s,
+    /// paused ones with <c>auto_resume</c> resumed and waited for; other paused, failed and stopped
+    /// ones are a 409, missing ones a 503.
     /// </summary>
     public async Task<GuestSession> OpenAsync(Caller caller, string id, CancellationToken cancellationToken, bool busy = true)
     {
         var record = await StartingCapsules.WaitAsync(token => store.GetAsync(caller.Team, id, token), StartWait, time, cancellationToken).ConfigureAwait(false)
             ?? throw ApiException.NotFound("capsule");
+        if (record is { Status: Statuses.Paused, AutoResume: not 0 })
+        {
+            record = await lifecycle.WakeAsync(record, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound("capsule");
+        }
+
         switch (record.Status)
         {
             case Statuses.Running when CapsuleId.TryParse(id, out var runtimeId) && runtime.Find(runtimeId) is { } capsule:

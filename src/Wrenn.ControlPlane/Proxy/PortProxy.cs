@@ -16,7 +16,7 @@ namespace Wrenn.ControlPlane.Proxy;
 /// </summary>
 internal sealed partial class PortProxy(
     RequestDelegate next, IHttpForwarder forwarder, GuestTunnels tunnels, CapsuleStore store, ApiKeys keys,
-    CapsuleActivity activity, CapsuleConnections connections, ApiMetrics metrics, ControlPlaneOptions options, TimeProvider time)
+    CapsuleActivity activity, CapsuleConnections connections, CapsuleLifecycle lifecycle, ApiMetrics metrics, ControlPlaneOptions options, TimeProvider time)
 {
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(5);
 
@@ -85,6 +85,24 @@ internal sealed partial class PortProxy(
             // A request that arrives while the capsule is being created or resumed waits a little
             // for it (a resume takes about a second): still starting after that, it is a 503.
             record = await StartingCapsules.WaitAsync(token => store.GetAnyAsync(id, token), StartWait, time, context.RequestAborted).ConfigureAwait(false);
+            if (record is null or { Status: Statuses.Stopped or Statuses.Error })
+            {
+                return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);
+            }
+        }
+
+        if (record is { Status: Statuses.Paused, AutoResume: not 0 })
+        {
+            // The request waits for the resume, then goes through.
+            try
+            {
+                record = await lifecycle.WakeAsync(record, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (ApiException exception)
+            {
+                return await RefuseAsync(context, exception).ConfigureAwait(false);
+            }
+
             if (record is null or { Status: Statuses.Stopped or Statuses.Error })
             {
                 return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);

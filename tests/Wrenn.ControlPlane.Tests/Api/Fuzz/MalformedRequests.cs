@@ -36,7 +36,7 @@ public sealed class MalformedRequests(IReadOnlyList<Route> routes, string capsul
     private static readonly string[] FieldNames =
     [
         "cmd", "args", "envs", "cwd", "user", "timeout", "tag", "background", "stdin", "path", "depth", "recursive", "template",
-        "vcpus", "memory_mb", "timeout_sec", "metadata", "name", "capsule_id", "email", "password", "role", "team_id", "user_id",
+        "vcpus", "memory_mb", "timeout_sec", "auto_resume", "metadata", "name", "capsule_id", "email", "password", "role", "team_id", "user_id",
         "expires_at", "overwrite", "signal", "cols", "rows",
     ];
 
