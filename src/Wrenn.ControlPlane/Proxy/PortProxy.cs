@@ -80,33 +80,27 @@ internal sealed partial class PortProxy(
             return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);
         }
 
-        if (record.Status is Statuses.Pending or Statuses.Starting)
+        try
         {
-            // A request that arrives while the capsule is being created or resumed waits a little
-            // for it (a resume takes about a second): still starting after that, it is a 503.
-            record = await StartingCapsules.WaitAsync(token => store.GetAnyAsync(id, token), StartWait, time, context.RequestAborted).ConfigureAwait(false);
-            if (record is null or { Status: Statuses.Stopped or Statuses.Error })
+            record = record switch
             {
-                return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);
-            }
+                // A request that arrives while the capsule is being created or resumed waits a little
+                // for it (a resume takes about a second): still starting after that, it is a 503.
+                { Status: Statuses.Pending or Statuses.Starting } =>
+                    await StartingCapsules.WaitAsync(token => store.GetAnyAsync(id, token), StartWait, time, context.RequestAborted).ConfigureAwait(false),
+                // Paused with auto_resume: the request waits for the resume, then goes through.
+                { Status: Statuses.Paused, AutoResume: not 0 } => await lifecycle.WakeAsync(record, context.RequestAborted).ConfigureAwait(false),
+                _ => record,
+            };
+        }
+        catch (ApiException exception)
+        {
+            return await RefuseAsync(context, exception).ConfigureAwait(false);
         }
 
-        if (record is { Status: Statuses.Paused, AutoResume: not 0 })
+        if (record is null or { Status: Statuses.Stopped or Statuses.Error })
         {
-            // The request waits for the resume, then goes through.
-            try
-            {
-                record = await lifecycle.WakeAsync(record, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (ApiException exception)
-            {
-                return await RefuseAsync(context, exception).ConfigureAwait(false);
-            }
-
-            if (record is null or { Status: Statuses.Stopped or Statuses.Error })
-            {
-                return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);
-            }
+            return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);
         }
 
         return record.Status switch

@@ -49,7 +49,7 @@ public sealed class StandInUpstream : IAsyncDisposable
         await HostTool.RunAsync("ip", "route", "add", "192.168.251.0/24", "via", PeerAddress);
         await HostTool.RunAsync("ip", "netns", "exec", Namespace, "nft",
             $"table inet upstream {{ counter foreign {{ }}; chain input {{ type filter hook input priority 0; policy accept; iifname \"eth0\" ip saddr != {HostAddress} counter name foreign; }}; }}");
-        upstream.StartService();
+        await upstream.StartServiceAsync();
         return upstream;
     }
 
@@ -73,7 +73,7 @@ public sealed class StandInUpstream : IAsyncDisposable
         await RemoveAsync();
     }
 
-    private void StartService()
+    private async Task StartServiceAsync()
     {
         var code = $$"""
             import socket, threading, time
@@ -93,7 +93,18 @@ public sealed class StandInUpstream : IAsyncDisposable
         }
 
         _service = Process.Start(start)!;
-        Thread.Sleep(500);
+        // Both ports listening before any capsule probes them (python starts slowly on a busy host).
+        for (var waited = 0; ; waited++)
+        {
+            var listening = await HostTool.RunAsync("ip", "netns", "exec", Namespace, "ss", "-Hltn");
+            if (listening.Contains($":{Port} ", StringComparison.Ordinal) && listening.Contains(":53 ", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            Assert.True(waited < 200 && !_service.HasExited, "the stand-in upstream's service did not start listening");
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>The veth pair goes explicitly (a namespace may outlive its name for a while), and with it the routes.</summary>

@@ -123,11 +123,7 @@ public sealed partial class FirecrackerDriver(
         }
 
         // The namespace is made before the process and its record after: look for it by name.
-        var network = CapsuleNetworks.NamespacePrefix + root.Id;
-        if ((await CapsuleNetworks.NamespacesAsync(cancellationToken).ConfigureAwait(false)).Contains(network))
-        {
-            await networks.DeleteAsync(network, cancellationToken).ConfigureAwait(false);
-        }
+        await networks.DeleteIfPresentAsync(root.Id, cancellationToken).ConfigureAwait(false);
 
         root.Remove();
     }

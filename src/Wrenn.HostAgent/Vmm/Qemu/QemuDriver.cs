@@ -199,6 +199,8 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
             }
 
             Limit(spec, started.Process);
+            // QEMU runs as the user now: the uid is no longer merely starting.
+            user?.Dispose();
             return Watched(spec, started.Process, started.Qmp, user?.Uid);
         }
         catch
@@ -216,16 +218,10 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
 
             if (user is not null)
             {
-                user.Dispose();
-                _users!.RemoveExchange(user.Uid);
+                _users!.Abandon(user);
             }
 
             throw;
-        }
-        finally
-        {
-            // QEMU runs as the user now (or never will): the uid is no longer merely starting.
-            user?.Dispose();
         }
     }
 

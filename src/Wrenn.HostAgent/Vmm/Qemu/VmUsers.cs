@@ -82,6 +82,14 @@ internal sealed class VmUsers
         return new VmUserLease(uid, ExchangeOf(uid), () => Started(uid));
     }
 
+    /// <summary>A lease whose QEMU never ran (its start failed): the uid is free again and its exchange directory goes.</summary>
+    public void Abandon(VmUserLease lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lease.Dispose();
+        RemoveExchange(lease.Uid);
+    }
+
     /// <summary>Removes a VM's exchange directory once its process is gone — unless a new VM has already taken the uid.</summary>
     public void RemoveExchange(int uid)
     {
