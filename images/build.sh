@@ -30,8 +30,11 @@ readonly SCRIPT_PATH="$SCRIPT_DIR/${BASH_SOURCE[0]##*/}"
 readonly SUITE=bookworm
 readonly KERNEL_METAPACKAGE=linux-image-cloud-amd64
 # Templates in build order; a template with a parent is its parent's rootfs plus more packages.
-readonly TEMPLATES=(minimal base-python)
-declare -rA TEMPLATE_PARENT=([base-python]=minimal)
+# images/templates/<template>/ may add files (rootfs/, copied over the tree, owned by root) and a
+# recipe run in the booted template before its snapshot is taken (recipefile and healthcheck, in
+# the recipe language of docs/builds.md): a template whose service runs in every capsule.
+readonly TEMPLATES=(minimal base-python code-runner-beta)
+declare -rA TEMPLATE_PARENT=([base-python]=minimal [code-runner-beta]=base-python)
 # Modules loaded by the initramfs, dependencies added from modules.dep. virtio_mmio: QEMU microvm
 # and Firecracker devices (found through ACPI: this kernel lacks VIRTIO_MMIO_CMDLINE_DEVICES);
 # virtio_pci: q35 and PCI-based VMMs; virtio_console: the agent's virtio-serial port; virtio_blk:
@@ -559,8 +562,33 @@ finalize_tree() {
     find "$tree/var/log" -type f -delete
 
     case "$template" in
-        base-python) allow_pip_install "$tree" ;;
+        base-python | code-runner-beta) allow_pip_install "$tree" ;;
     esac
+    local extra="$SCRIPT_DIR/templates/$template/rootfs"
+    if [[ -d $extra ]]; then
+        tar --owner=0 --group=0 --numeric-owner -C "$extra" -cf - . | tar -xpf - -C "$tree"
+    fi
+}
+
+# The hash of images/templates/<template>/ (names, modes and contents), empty when there is none.
+template_files_hash() {
+    local dir="$SCRIPT_DIR/templates/$1"
+    [[ -d $dir ]] || return 0
+    sha256_text "$(cd "$dir" && find . -type f -printf '%p %m\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum)"
+}
+
+# Copies a template's recipe and healthcheck next to its image, where the host reads them.
+install_recipe() {
+    local template=$1 kind tmp
+    for kind in recipefile healthcheck; do
+        if [[ ! -f $SCRIPT_DIR/templates/$template/$kind ]]; then
+            rm -f -- "$OUT/$template.$kind"
+            continue
+        fi
+        tmp=$(temp_output "$OUT" "$template.$kind")
+        install -m 0644 -- "$SCRIPT_DIR/templates/$template/$kind" "$tmp"
+        publish "$tmp" "$OUT/$template.$kind"
+    done
 }
 
 # PEP 668 makes Debian's pip refuse `pip install` outside a venv (EXTERNALLY-MANAGED). A capsule is
@@ -578,7 +606,7 @@ allow_pip_install() {
 # Builds <template>.ext4 unless its inputs (rootfs tarball, agent, this script) are unchanged.
 build_image() {
     local template=$1 file="$1.ext4" tar=${ROOTFS_TAR[$1]} key
-    key=$(sha256_text "ext4|$template|$(<"$tar.sha256")|$AGENT_SHA|$SCRIPT_HASH")
+    key=$(sha256_text "ext4|$template|$(<"$tar.sha256")|$AGENT_SHA|$SCRIPT_HASH|$(template_files_hash "$template")")
     TEMPLATE_INPUT[$template]=$key
     if is_current "$file" "$key"; then log "cached $file"; return; fi
 
@@ -605,7 +633,7 @@ build_image() {
 }
 
 write_manifest() {
-    local tmp template comma="" kernel_sha initrd_sha size
+    local tmp template comma="" kernel_sha initrd_sha size recipe
     kernel_sha=$(sha256_file "$OUT/vmlinuz")
     initrd_sha=$(sha256_file "$OUT/initrd.img")
     tmp=$(temp_output "$OUT" manifest.json)
@@ -619,8 +647,13 @@ write_manifest() {
         printf '  "templates": {'
         for template in "${TEMPLATES[@]}"; do
             size=$(stat -c %s "$OUT/$template.ext4")
-            printf '%s\n    "%s": {"file": "%s.ext4", "input_hash": "%s", "size_bytes": %s}' \
-                "$comma" "$template" "$template" "${TEMPLATE_INPUT[$template]}" "$size"
+            recipe=""
+            if [[ -f $OUT/$template.recipefile ]]; then
+                recipe=$(printf ', "recipe": "%s.recipefile"' "$template")
+                [[ ! -f $OUT/$template.healthcheck ]] || recipe+=$(printf ', "healthcheck": "%s.healthcheck"' "$template")
+            fi
+            printf '%s\n    "%s": {"file": "%s.ext4", "input_hash": "%s", "size_bytes": %s%s}' \
+                "$comma" "$template" "$template" "${TEMPLATE_INPUT[$template]}" "$size" "$recipe"
             comma=,
         done
         printf '\n  },\n'
@@ -657,6 +690,7 @@ main() {
     for template in "${TEMPLATES[@]}"; do
         build_rootfs "$template"
         build_image "$template"
+        install_recipe "$template"
     done
     write_manifest
     log "images ready in $OUT ($(seconds_since "$start") s)"

@@ -139,15 +139,15 @@ internal static class ApiBenchmark
         return answered;
     }
 
-    private static async Task<string> CreateRunningAsync(HttpClient client)
+    internal static async Task<string> CreateRunningAsync(HttpClient client, object? body = null)
     {
-        var reply = await Expect(client.PostAsJsonAsync("/v1/capsules", new { }));
+        var reply = await Expect(client.PostAsJsonAsync("/v1/capsules", body ?? new { }));
         var id = (await reply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         await WaitRunningAsync(client, id);
         return id;
     }
 
-    private static async Task WaitRunningAsync(HttpClient client, string id)
+    internal static async Task WaitRunningAsync(HttpClient client, string id)
     {
         var watch = Stopwatch.StartNew();
         string? status;
@@ -165,7 +165,7 @@ internal static class ApiBenchmark
     private static async Task ExecAsync(HttpClient client, string id) =>
         await Expect(client.PostAsJsonAsync($"/v1/capsules/{id}/exec", new { cmd = "true" }));
 
-    private static async Task<HttpResponseMessage> Expect(Task<HttpResponseMessage> request)
+    internal static async Task<HttpResponseMessage> Expect(Task<HttpResponseMessage> request)
     {
         var reply = await request;
         if (!reply.IsSuccessStatusCode)

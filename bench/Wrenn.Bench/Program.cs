@@ -5,7 +5,7 @@ using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Network;
 using Wrenn.HostAgent.Vmm.Qemu;
 
-// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|soak|hardening|uffd]
+// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|soak|hardening|interpreter|uffd]
 // [--soak-cycles N] [--server-log FILE]. Boots real capsules; prints tables and RESULT lines (the
 // page server's last). --server-log keeps the API servers' output (appended) for diagnosis.
 var imagesDirectory = Argument("--images-dir") ?? Environment.GetEnvironmentVariable("WRENN_IMAGES_DIR") ?? "/var/lib/wrenn/images";
@@ -35,9 +35,9 @@ try
         TimeProvider.System,
         NullLogger<CapsuleRuntime>.Instance))
     {
-        if (only is "soak" or "hardening")
+        if (only is "soak" or "hardening" or "interpreter")
         {
-            // The soak measures pause and resume of busy capsules only; templates are built on first use.
+            // These measure the API only; templates are built on first use.
             runtimeBaseline = (0, 0);
         }
         else if (only is null or "runtime" or "snapshots")
@@ -72,6 +72,12 @@ try
     if (only is null or "hardening")
     {
         await HardeningBenchmark.RunAsync(Path.Combine(dataDirectory, "hardening"), imagesDirectory, templatesDirectory, serverLog, soakCycles, soakLost);
+    }
+
+    if (only is null or "interpreter")
+    {
+        await using var server = await ApiServer.StartAsync(Path.Combine(dataDirectory, "interpreter"), imagesDirectory, templatesDirectory, serverLog);
+        await InterpreterBenchmark.RunAsync(server, runs);
     }
 
     if (only is null)

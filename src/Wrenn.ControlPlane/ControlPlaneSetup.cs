@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Audit;
+using Wrenn.ControlPlane.Builds;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Guest;
 using Wrenn.ControlPlane.Identity;
@@ -53,6 +54,12 @@ public static class ControlPlaneSetup
         services.AddSingleton<GuestAccess>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<TemplateCollector>();
+        services.AddSingleton<TemplateMaker>();
+        services.AddSingleton<BuildStore>();
+        services.AddSingleton<BuildFeed>();
+        services.AddSingleton<BuildRunner>();
+        services.AddSingleton<BuildQueue>();
+        services.AddSingleton<TemplateBuilds>();
         services.AddSingleton<StreamAdmission>();
         services.AddSingleton<GuestTunnels>();
         services.AddSingleton<UserStore>();
@@ -66,6 +73,8 @@ public static class ControlPlaneSetup
         services.AddHostedService<IdleCapsules>();
         services.AddHostedService<UsageSampler>();
         services.AddHostedService<Retention>();
+        // After FirstStart, which brings the schema up to date.
+        services.AddHostedService(provider => provider.GetRequiredService<BuildQueue>());
         services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Wrenn API";
@@ -118,6 +127,7 @@ public static class ControlPlaneSetup
         ProcessEndpoints.Map(app);
         FileEndpoints.Map(app);
         SnapshotEndpoints.Map(app);
+        BuildEndpoints.Map(app);
         StreamEndpoints.Map(app);
         UsageEndpoints.Map(app);
         AuthEndpoints.Map(app);

@@ -2,8 +2,6 @@ using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Net.Http.Headers;
 using Wrenn.Agent.Protocol;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Identity;
@@ -164,14 +162,14 @@ internal static class FileEndpoints
             throw new ApiException(ApiErrorCode.TooLarge, "files/write is limited to 100 MiB; use files/stream/write");
         }
 
-        var reader = new MultipartReader(Boundary(http.Request), http.Request.Body) { BodyLengthLimit = null };
+        var reader = Multipart.Reader(http.Request, "the body must be multipart/form-data with parts path and file");
         string? path = null;
         FileStream? spooled = null;
         try
         {
-            while (await NextPartAsync(reader, http.RequestAborted).ConfigureAwait(false) is { } section)
+            while (await Multipart.NextPartAsync(reader, http.RequestAborted).ConfigureAwait(false) is { } section)
             {
-                var name = PartName(section);
+                var name = Multipart.PartName(section);
                 var body = ClientBody.Part(section.Body, http.RequestAborted);
                 if (name == "path")
                 {
@@ -204,19 +202,6 @@ internal static class FileEndpoints
             {
                 await spooled.DisposeAsync().ConfigureAwait(false);
             }
-        }
-    }
-
-    /// <summary>The next part; a body that is not well-formed multipart (cut short, bad framing) is the client's 400.</summary>
-    private static async Task<MultipartSection?> NextPartAsync(MultipartReader reader, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is IOException or InvalidDataException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new ApiException(ApiErrorCode.InvalidRequest, "malformed multipart body", exception);
         }
     }
 
@@ -308,23 +293,6 @@ internal static class FileEndpoints
             Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Options = FileOptions.DeleteOnClose | FileOptions.Asynchronous,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         });
-
-    private static string Boundary(HttpRequest request)
-    {
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
-            || !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            || HeaderUtilities.RemoveQuotes(type.Boundary).Value is not { Length: > 0 } boundary)
-        {
-            throw Invalid("the body must be multipart/form-data with parts path and file");
-        }
-
-        return boundary;
-    }
-
-    private static string? PartName(MultipartSection section) =>
-        ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-            ? HeaderUtilities.RemoveQuotes(disposition.Name).Value
-            : null;
 
     public static string RequirePath(string? path)
     {

@@ -1,11 +1,7 @@
-using System.Diagnostics;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Audit;
-using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Identity;
-using Wrenn.ControlPlane.Telemetry;
 using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Snapshots;
 using static Wrenn.ControlPlane.Api.ApiException;
 
 namespace Wrenn.ControlPlane.Snapshots;
@@ -30,9 +26,7 @@ internal static class SnapshotEndpoints
         routes.MapDelete("/v1/snapshots/{name}", DeleteAsync).Produces(204);
     }
 
-    private static async Task<IResult> CreateAsync(
-        Caller caller, HttpContext http, CapsuleStore store, CapsuleLifecycle lifecycle, CapsuleConnections connections, CapsuleRuntime runtime,
-        TemplateCatalog catalog, TemplateCollector collector, AuditLog audit, ApiMetrics metrics, TimeProvider time)
+    private static async Task<IResult> CreateAsync(Caller caller, HttpContext http, TemplateCatalog catalog, TemplateMaker maker)
     {
         var overwriteText = http.Request.Query["overwrite"].ToString();
         Require(overwriteText is "" or "true" or "false", "overwrite must be true or false");
@@ -47,60 +41,8 @@ internal static class SnapshotEndpoints
             throw new ApiException(ApiErrorCode.Conflict, $"the template name {name} is reserved");
         }
 
-        _ = await store.GetAsync(caller.Team, capsuleId.Value, http.RequestAborted).ConfigureAwait(false) ?? throw NotFound("capsule");
-        await lifecycle.RequireSnapshotRoomAsync(caller.Team, http.RequestAborted).ConfigureAwait(false);
-        var view = await lifecycle.ExclusiveAsync(capsuleId.Value, async () =>
-        {
-            var record = (await store.GetAnyAsync(capsuleId.Value, CancellationToken.None).ConfigureAwait(false))!;
-            if (record.Status is not (Statuses.Running or Statuses.Paused))
-            {
-                throw State("only a running or paused capsule can be snapshotted");
-            }
-
-            if (!overwrite && await catalog.GetAsync(caller.Team, name, CancellationToken.None).ConfigureAwait(false) is not null)
-            {
-                throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");
-            }
-
-            if (record.Status == Statuses.Running)
-            {
-                connections.CloseAll(record.Id, CloseReason.Paused);
-            }
-
-            var watch = Stopwatch.StartNew();
-            var runtimeName = "team-template-" + Guid.NewGuid().ToString("N");
-            var template = await collector.WhileSavingAsync(async () =>
-            {
-                TemplateSnapshot snapshot;
-                try
-                {
-                    snapshot = await runtime.SnapshotToTemplateAsync(capsuleId, runtimeName, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (CapsuleException)
-                {
-                    metrics.Observe("snapshot", success: false, watch.Elapsed);
-                    await audit.RecordAsync(caller, "snapshot", name, "snapshot.create", success: false).ConfigureAwait(false);
-                    throw;
-                }
-
-                var saved = new TemplateRecord(caller.Team.Value, name, runtimeName, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb,
-                    StoredSize.Of(snapshot.Files.Root), time.GetUtcNow().ToUnixTimeMilliseconds());
-                return await catalog.SaveAsync(saved, overwrite, CancellationToken.None).ConfigureAwait(false)
-                    ? saved
-                    : throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");
-            }, CancellationToken.None).ConfigureAwait(false);
-            if (overwrite)
-            {
-                // The template it replaced may be mapped by nothing now.
-                await collector.CollectAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
-            metrics.Observe("snapshot", success: true, watch.Elapsed);
-            await audit.RecordAsync(caller, "snapshot", name, "snapshot.create", success: true,
-                new Dictionary<string, string> { ["capsule_id"] = record.Id }).ConfigureAwait(false);
-            return View(template);
-        }, http.RequestAborted).ConfigureAwait(false);
-        return ApiJson.Reply(view, StatusCodes.Status201Created);
+        var template = await maker.SnapshotAsync(caller, capsuleId, name, overwrite, defaults: null, http.RequestAborted).ConfigureAwait(false);
+        return ApiJson.Reply(View(template), StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> ListAsync(Caller caller, HttpContext http, TemplateCatalog catalog)

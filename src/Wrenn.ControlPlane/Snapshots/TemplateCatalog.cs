@@ -5,8 +5,12 @@ using Wrenn.HostAgent.Images;
 
 namespace Wrenn.ControlPlane.Snapshots;
 
-/// <summary>A team's snapshot template row; <c>RuntimeName</c> is the host's template it points to.</summary>
-internal sealed record TemplateRecord(string TeamId, string Name, string RuntimeName, long Vcpus, long MemoryMb, long SizeBytes, long CreatedAt);
+/// <summary>
+/// A team's snapshot template row; <c>RuntimeName</c> is the host's template it points to. A
+/// template built from a recipe records its last USER and its ENV (a JSON object); null otherwise.
+/// </summary>
+internal sealed record TemplateRecord(string TeamId, string Name, string RuntimeName, long Vcpus, long MemoryMb, long SizeBytes, long CreatedAt,
+    string? DefaultUser = null, string? DefaultEnv = null);
 
 /// <summary>What a template name resolves to for a team.</summary>
 /// <param name="RuntimeName">The host's template to create from.</param>
@@ -65,7 +69,8 @@ internal sealed class TemplateCatalog(Database database, GuestImages images)
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var verb = overwrite ? "INSERT OR REPLACE" : "INSERT OR IGNORE";
         return await connection.ExecuteAsync(
-            verb + " INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at) VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt)",
+            verb + " INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at, default_user, default_env)"
+            + " VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt, @DefaultUser, @DefaultEnv)",
             record).ConfigureAwait(false) == 1;
     }
 

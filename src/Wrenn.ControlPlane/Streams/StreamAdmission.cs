@@ -88,6 +88,39 @@ internal sealed class StreamAdmission(Authenticator authenticator, GuestAccess a
         }
     }
 
+    /// <summary>
+    /// Admits a WebSocket that is not a capsule's (a build's log) the same way: credentials in the
+    /// headers are checked, with <paramref name="check"/>, before upgrading; otherwise the first
+    /// message authenticates. Null when the socket was already answered and closed.
+    /// </summary>
+    public async Task<(Caller Caller, StreamSocket Socket)?> AcceptAsync(HttpContext http, Func<Caller, Task> check)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(check);
+        ApiException.Require(http.WebSockets.IsWebSocketRequest, "this route needs a WebSocket upgrade");
+        if (http.Request.Headers.ContainsKey("X-API-Key") || http.Request.Headers.ContainsKey("Authorization"))
+        {
+            var caller = await authenticator.AuthenticateAsync(http, CredentialKinds.KeyOrSession).ConfigureAwait(false);
+            await check(caller).ConfigureAwait(false);
+            return (caller, new StreamSocket(await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false)));
+        }
+
+        var socket = new StreamSocket(await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false));
+        try
+        {
+            var caller = await AuthenticateFirstMessageAsync(socket, http.RequestAborted).ConfigureAwait(false);
+            await check(caller).ConfigureAwait(false);
+            return (caller, socket);
+        }
+        catch (Exception exception) when (exception is ApiException or OperationCanceledException or WebSocketException)
+        {
+            await socket.EndAsync(StreamSocket.Error(exception is ApiException { Code: not ApiErrorCode.Unauthorized } api ? api.Message : "authentication failed"),
+                WebSocketCloseStatus.PolicyViolation).ConfigureAwait(false);
+            await socket.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+    }
+
     private async Task<Caller> AuthenticateFirstMessageAsync(StreamSocket socket, CancellationToken aborted)
     {
         using var window = CancellationTokenSource.CreateLinkedTokenSource(aborted);

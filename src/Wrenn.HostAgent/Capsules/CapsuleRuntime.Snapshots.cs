@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Wrenn.HostAgent.Guest;
+using Wrenn.HostAgent.Images;
+using Wrenn.HostAgent.Recipes;
 using Wrenn.HostAgent.Snapshots;
 using Wrenn.HostAgent.Vmm;
 
@@ -186,6 +188,9 @@ public sealed partial class CapsuleRuntime
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Whether a template made from a capsule (<see cref="SnapshotToTemplateAsync"/>) exists under <paramref name="name"/>.</summary>
+    public bool HasNamedTemplate(string name) => _templates.FindNamed(name) is not null;
+
     /// <summary>The snapshot a capsule of <paramref name="spec"/> is made from; a built-in one is leased until the capsule records it.</summary>
     private async Task<(TemplateSnapshot Snapshot, TemplateLease? Lease)> TemplateSnapshotAsync(CapsuleSpec spec, CancellationToken cancellationToken)
     {
@@ -194,7 +199,7 @@ public sealed partial class CapsuleRuntime
             if (images.Templates.TryGetValue(spec.Template, out var image))
             {
                 var key = TemplateStore.KeyFor(image, spec.Vcpus, spec.MemoryMb, vmm.TemplateVariant);
-                var lease = await _templates.LeaseBuiltInAsync(key, (staging, final, token) => BuildTemplateAsync(spec, image.Path, staging, final, token), cancellationToken)
+                var lease = await _templates.LeaseBuiltInAsync(key, (staging, final, token) => BuildTemplateAsync(spec, image, staging, final, token), cancellationToken)
                     .ConfigureAwait(false);
                 return (lease.Snapshot, lease);
             }
@@ -211,14 +216,17 @@ public sealed partial class CapsuleRuntime
         }
     }
 
-    /// <summary>Cold-boots a template image once, warms it up, and freezes it into <paramref name="staging"/>.</summary>
-    private async Task BuildTemplateAsync(CapsuleSpec spec, string rootImage, SnapshotFiles staging, SnapshotFiles final, CancellationToken cancellationToken)
+    /// <summary>
+    /// Cold-boots a template image once, warms it up, runs its recipe when it has one (its service
+    /// then runs in every capsule made from it), and freezes it into <paramref name="staging"/>.
+    /// </summary>
+    private async Task BuildTemplateAsync(CapsuleSpec spec, TemplateImage image, SnapshotFiles staging, SnapshotFiles final, CancellationToken cancellationToken)
     {
         var directory = new CapsuleDirectory(staging.Root);
         var secret = NewSecret();
         // The template's own RAM file, mapped shared: once the VM stops it is the memory image.
         var state = new CapsuleState(spec.Template, spec.Template, spec.Vcpus, spec.MemoryMb, vmm.Name, 0, 0, secret, null, time.GetUtcNow(),
-            CapsuleStatus.Running, directory.Memory, MemoryShared: true, rootImage, Generation: 0, vmm.Networked);
+            CapsuleStatus.Running, directory.Memory, MemoryShared: true, image.Path, Generation: 0, vmm.Networked);
         CreateSparseFile(directory.Memory, (long)spec.MemoryMb * 1024 * 1024);
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         var vm = await vmm.BootAsync(SpecFor(directory, state), cancellationToken).ConfigureAwait(false);
@@ -228,6 +236,11 @@ public sealed partial class CapsuleRuntime
             await agent.WaitReadyAsync(options.BootTimeout, cancellationToken).ConfigureAwait(false);
             // Warm-up: page in what every first command needs (shell, libc, the agent's spawn path).
             await agent.RunAsync(new Agent.Protocol.StartRequest { Cmd = "/bin/sh", Args = { "-c", "true" } }, cancellationToken).ConfigureAwait(false);
+            if (image.RecipePath is not null)
+            {
+                await RunTemplateRecipeAsync(agent, image, cancellationToken).ConfigureAwait(false);
+            }
+
             agent.Suspend();
             await vm.SnapshotAsync(staging, keepRunning: false, cancellationToken).ConfigureAwait(false);
             await vm.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -249,6 +262,28 @@ public sealed partial class CapsuleRuntime
 
         ManifestFor(state with { MemoryPath = final.Memory, MemoryShared = false }, staging, changed: 0).Save(staging);
         LogTemplateBuilt(logger, spec.Template, spec.MemoryMb, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>A platform template's recipe, as root without the build phases; a failed step fails the build.</summary>
+    private async Task RunTemplateRecipeAsync(GuestAgentClient agent, TemplateImage image, CancellationToken cancellationToken)
+    {
+        var runner = new RecipeRunner(agent);
+        var shell = await runner.OpenShellAsync(cancellationToken).ConfigureAwait(false);
+        var steps = Recipe.Load(image.RecipePath!);
+        for (var index = 0; index < steps.Count; index++)
+        {
+            var log = await runner.RunAsync(shell, steps[index], index + 1, BuildPhase.Recipe, RecipeRunner.PhaseRunTimeout, cancellationToken).ConfigureAwait(false);
+            LogTemplateStep(logger, image.Name, log.Step, log.Cmd, log.Exit, log.ElapsedMs);
+            if (!log.Ok)
+            {
+                throw new CapsuleException(CapsuleFailure.BootFailed, $"template {image.Name} recipe step {log.Step} failed: {log.Stderr}");
+            }
+        }
+
+        if (Healthcheck.Load(image.HealthcheckPath) is { } check)
+        {
+            await runner.WaitHealthyAsync(shell, check, time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -445,6 +480,9 @@ public sealed partial class CapsuleRuntime
 
     [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Evicting template snapshots failed; the cache stays over its budget until the next build")]
     private static partial void LogEvictionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Template {Template} step {Step} ({Command}) exited {Exit} after {ElapsedMs} ms")]
+    private static partial void LogTemplateStep(ILogger logger, string template, int step, string command, int exit, long elapsedMs);
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Evicted template snapshot {Template}: the cache is over its {Budget} bytes")]
     private static partial void LogTemplateEvicted(ILogger logger, string template, long budget);

@@ -17,7 +17,8 @@ public sealed class GuestImages
         KernelVersion = manifest.KernelVersion;
         Templates = manifest.Templates.ToDictionary(
             pair => pair.Key,
-            pair => new TemplateImage(pair.Key, Path.Combine(directory, pair.Value.File), pair.Value.InputHash),
+            pair => new TemplateImage(pair.Key, Path.Combine(directory, pair.Value.File), pair.Value.InputHash,
+                Beside(directory, pair.Value.Recipe), Beside(directory, pair.Value.Healthcheck)),
             StringComparer.Ordinal);
     }
 
@@ -45,6 +46,8 @@ public sealed class GuestImages
         return new GuestImages(Path.GetFullPath(directory), manifest);
     }
 
+    private static string? Beside(string directory, string? file) => file is null ? null : Path.Combine(directory, file);
+
     private sealed record Manifest(
         [property: JsonPropertyName("kernel_version")] string KernelVersion,
         [property: JsonPropertyName("kernel")] ManifestFile Kernel,
@@ -55,5 +58,7 @@ public sealed class GuestImages
 
     private sealed record ManifestTemplate(
         [property: JsonPropertyName("file")] string File,
-        [property: JsonPropertyName("input_hash")] string InputHash);
+        [property: JsonPropertyName("input_hash")] string InputHash,
+        [property: JsonPropertyName("recipe")] string? Recipe,
+        [property: JsonPropertyName("healthcheck")] string? Healthcheck);
 }

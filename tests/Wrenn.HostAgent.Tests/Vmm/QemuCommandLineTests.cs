@@ -28,7 +28,7 @@ public sealed class QemuCommandLineTests
         Assert.Equal("on,obsolete=deny,resourcecontrol=deny,spawn=deny", unprivileged[unprivileged.IndexOf("-sandbox") + 1]);
         Assert.DoesNotContain("-runas", argv);
         Assert.DoesNotContain("-daemonize", argv);
-        Assert.Equal("tcg", argv[argv.ToList().IndexOf("-accel") + 1]);
+        Assert.Equal("tcg,tb-size=256", argv[argv.ToList().IndexOf("-accel") + 1]);
         Assert.Equal("2", argv[argv.ToList().IndexOf("-smp") + 1]);
         Assert.Equal("1024", argv[argv.ToList().IndexOf("-m") + 1]);
     }

@@ -54,7 +54,10 @@ internal static class QemuCommandLine
             // suppress-vmdesc: a snapshot's device state carries no JSON description to skip.
             "-M", "microvm,memory-backend=ram,suppress-vmdesc=on",
             "-object", backend,
-            "-accel", kvm ? "kvm" : "tcg",
+            // TCG's translation cache defaults to 1 GiB and fills as a guest runs new code (an
+            // apt-get install did): with the VM's cgroup allowing guest RAM + 512 MiB, the kernel
+            // OOM-killed QEMU. 256 MiB keeps QEMU inside it; a full cache is flushed and refilled.
+            "-accel", kvm ? "kvm" : "tcg,tb-size=256",
             "-cpu", kvm ? "host" : "max",
             "-m", spec.MemoryMb.ToString(CultureInfo.InvariantCulture),
             "-smp", spec.Vcpus.ToString(CultureInfo.InvariantCulture),

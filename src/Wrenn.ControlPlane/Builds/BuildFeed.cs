@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+namespace Wrenn.ControlPlane.Builds;
+
+/// <summary>What a build's live stream carries: a finished step, or the build's new status.</summary>
+internal abstract record BuildEvent;
+
+internal sealed record StepEvent(BuildLogRecord Log) : BuildEvent;
+
+internal sealed record StatusEvent(string Status, string? Error) : BuildEvent;
+
+/// <summary>
+/// Live events of running builds, for their log WebSockets. Subscribers each get every event
+/// published after they subscribed; the step log in the database covers what came before.
+/// </summary>
+internal sealed class BuildFeed
+{
+    private readonly ConcurrentDictionary<string, ImmutableSubscribers> _subscribers = new(StringComparer.Ordinal);
+
+    public Subscription Subscribe(string buildId)
+    {
+        var channel = Channel.CreateUnbounded<BuildEvent>(new UnboundedChannelOptions { SingleReader = true });
+        _subscribers.AddOrUpdate(buildId, _ => new([channel]), (_, current) => new([.. current.Channels, channel]));
+        return new Subscription(channel.Reader, () => _subscribers.AddOrUpdate(buildId, _ => new([]), (_, current) => new([.. current.Channels.Where(c => c != channel)])));
+    }
+
+    public void Publish(string buildId, BuildEvent message)
+    {
+        if (_subscribers.TryGetValue(buildId, out var current))
+        {
+            foreach (var channel in current.Channels)
+            {
+                channel.Writer.TryWrite(message);
+            }
+        }
+    }
+
+    /// <summary>A subscriber's events; disposing it unsubscribes.</summary>
+    internal sealed class Subscription(ChannelReader<BuildEvent> events, Action unsubscribe) : IDisposable
+    {
+        public ChannelReader<BuildEvent> Events { get; } = events;
+
+        public void Dispose() => unsubscribe();
+    }
+
+    private sealed record ImmutableSubscribers(IReadOnlyList<Channel<BuildEvent>> Channels);
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Audit;
+using Wrenn.ControlPlane.Capsules;
+using Wrenn.ControlPlane.Identity;
+using Wrenn.ControlPlane.Telemetry;
+using Wrenn.HostAgent.Capsules;
+using Wrenn.HostAgent.Snapshots;
+using static Wrenn.ControlPlane.Api.ApiException;
+
+namespace Wrenn.ControlPlane.Snapshots;
+
+/// <summary>What a template built from a recipe gives its capsules: the last USER and the ENV of the recipe.</summary>
+internal sealed record TemplateDefaults(string User, string EnvironmentJson);
+
+/// <summary>
+/// Makes a team template from one of its capsules (spec §5.3; template builds end here too): the
+/// capsule's memory, processes and disk as they are, the capsule running on unchanged.
+/// </summary>
+internal sealed class TemplateMaker(
+    CapsuleStore store, CapsuleLifecycle lifecycle, CapsuleConnections connections, CapsuleRuntime runtime,
+    TemplateCatalog catalog, TemplateCollector collector, AuditLog audit, ApiMetrics metrics, TimeProvider time)
+{
+    /// <summary>
+    /// Snapshots the team's capsule <paramref name="capsuleId"/> (running or paused) into the template
+    /// <paramref name="name"/>, replacing one of that name only with <paramref name="overwrite"/>.
+    /// </summary>
+    public async Task<TemplateRecord> SnapshotAsync(Caller caller, CapsuleId capsuleId, string name, bool overwrite, TemplateDefaults? defaults, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        _ = await store.GetAsync(caller.Team, capsuleId.Value, cancellationToken).ConfigureAwait(false) ?? throw NotFound("capsule");
+        await lifecycle.RequireSnapshotRoomAsync(caller.Team, cancellationToken).ConfigureAwait(false);
+        return await lifecycle.ExclusiveAsync(capsuleId.Value, async () =>
+        {
+            var record = (await store.GetAnyAsync(capsuleId.Value, CancellationToken.None).ConfigureAwait(false))!;
+            if (record.Status is not (Statuses.Running or Statuses.Paused))
+            {
+                throw State("only a running or paused capsule can be snapshotted");
+            }
+
+            if (!overwrite && await catalog.GetAsync(caller.Team, name, CancellationToken.None).ConfigureAwait(false) is not null)
+            {
+                throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");
+            }
+
+            if (record.Status == Statuses.Running)
+            {
+                connections.CloseAll(record.Id, CloseReason.Paused);
+            }
+
+            var watch = Stopwatch.StartNew();
+            var runtimeName = "team-template-" + Guid.NewGuid().ToString("N");
+            var template = await collector.WhileSavingAsync(async () =>
+            {
+                TemplateSnapshot snapshot;
+                try
+                {
+                    snapshot = await runtime.SnapshotToTemplateAsync(capsuleId, runtimeName, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (CapsuleException)
+                {
+                    metrics.Observe("snapshot", success: false, watch.Elapsed);
+                    await audit.RecordAsync(caller, "snapshot", name, "snapshot.create", success: false).ConfigureAwait(false);
+                    throw;
+                }
+
+                var saved = new TemplateRecord(caller.Team.Value, name, runtimeName, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb,
+                    StoredSize.Of(snapshot.Files.Root), time.GetUtcNow().ToUnixTimeMilliseconds(), defaults?.User, defaults?.EnvironmentJson);
+                return await catalog.SaveAsync(saved, overwrite, CancellationToken.None).ConfigureAwait(false)
+                    ? saved
+                    : throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");
+            }, CancellationToken.None).ConfigureAwait(false);
+            if (overwrite)
+            {
+                // The template it replaced may be mapped by nothing now.
+                await collector.CollectAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            metrics.Observe("snapshot", success: true, watch.Elapsed);
+            await audit.RecordAsync(caller, "snapshot", name, "snapshot.create", success: true,
+                new Dictionary<string, string> { ["capsule_id"] = record.Id }).ConfigureAwait(false);
+            return template;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+}
