@@ -40,7 +40,7 @@ internal sealed partial class BuildRunner(
         limit.CancelAfter(BuildLimit);
         var capsule = CapsuleId.New();
         TemplateRecord? template = null;
-        TemplateDefaults? defaults = null;
+        GuestDefaults? defaults = null;
         string? failure = null;
         try
         {
@@ -75,7 +75,8 @@ internal sealed partial class BuildRunner(
         {
             await FailAsync(id, failure!).ConfigureAwait(false);
         }
-        else if (await store.SucceedAsync(id, template.RuntimeName, template.SizeBytes, defaults!.User, defaults.EnvironmentJson, CancellationToken.None).ConfigureAwait(false))
+        else if (await store.SucceedAsync(id, template.RuntimeName, template.SizeBytes, template.DefaultUser ?? "root", template.DefaultEnv ?? "{}", CancellationToken.None)
+            .ConfigureAwait(false))
         {
             feed.Publish(id, new StatusEvent(BuildStatuses.Success, null));
         }
@@ -127,7 +128,7 @@ internal sealed partial class BuildRunner(
     }
 
     /// <summary>Unpacks the archive, runs every step, waits for the healthcheck; returns what the template keeps.</summary>
-    private async Task<TemplateDefaults> RunStepsAsync(BuildRecord build, CapsuleId capsule, CancellationToken cancellationToken)
+    private async Task<GuestDefaults> RunStepsAsync(BuildRecord build, CapsuleId capsule, CancellationToken cancellationToken)
     {
         var agent = runtime.Find(capsule)?.Agent ?? throw new BuildFailure("the build capsule stopped");
         var runner = new RecipeRunner(agent);
@@ -138,7 +139,7 @@ internal sealed partial class BuildRunner(
 
         var shell = await runner.OpenShellAsync(cancellationToken).ConfigureAwait(false);
         var recipe = Recipe.Parse(JsonSerializer.Deserialize<string[]>(build.Recipe) ?? []);
-        TemplateDefaults? defaults = null;
+        GuestDefaults? defaults = null;
         var number = 0;
         foreach (var (step, phase, runTimeout) in BuildPhases.Of(recipe, build.SkipPrePost != 0))
         {
@@ -208,7 +209,7 @@ internal sealed partial class BuildRunner(
         }
     }
 
-    private static TemplateDefaults Defaults(RecipeShell shell) => new(shell.User, JsonSerializer.Serialize(shell.TemplateEnvironment));
+    private static GuestDefaults Defaults(RecipeShell shell) => new(shell.User, shell.TemplateEnvironment);
 
     private async Task FailAsync(string id, string reason)
     {

@@ -10,9 +10,6 @@ using static Wrenn.ControlPlane.Api.ApiException;
 
 namespace Wrenn.ControlPlane.Snapshots;
 
-/// <summary>What a template built from a recipe gives its capsules: the last USER and the ENV of the recipe.</summary>
-internal sealed record TemplateDefaults(string User, string EnvironmentJson);
-
 /// <summary>
 /// Makes a team template from one of its capsules (spec §5.3; template builds end here too): the
 /// capsule's memory, processes and disk as they are, the capsule running on unchanged.
@@ -24,8 +21,10 @@ internal sealed class TemplateMaker(
     /// <summary>
     /// Snapshots the team's capsule <paramref name="capsuleId"/> (running or paused) into the template
     /// <paramref name="name"/>, replacing one of that name only with <paramref name="overwrite"/>.
+    /// <paramref name="defaults"/> (a build's last USER and ENV) replace the capsule's own for the
+    /// template's capsules.
     /// </summary>
-    public async Task<TemplateRecord> SnapshotAsync(Caller caller, CapsuleId capsuleId, string name, bool overwrite, TemplateDefaults? defaults, CancellationToken cancellationToken)
+    public async Task<TemplateRecord> SnapshotAsync(Caller caller, CapsuleId capsuleId, string name, bool overwrite, GuestDefaults? defaults, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         _ = await store.GetAsync(caller.Team, capsuleId.Value, cancellationToken).ConfigureAwait(false) ?? throw NotFound("capsule");
@@ -55,7 +54,7 @@ internal sealed class TemplateMaker(
                 TemplateSnapshot snapshot;
                 try
                 {
-                    snapshot = await runtime.SnapshotToTemplateAsync(capsuleId, runtimeName, CancellationToken.None).ConfigureAwait(false);
+                    snapshot = await runtime.SnapshotToTemplateAsync(capsuleId, runtimeName, defaults, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (CapsuleException)
                 {
@@ -65,7 +64,8 @@ internal sealed class TemplateMaker(
                 }
 
                 var saved = new TemplateRecord(caller.Team.Value, name, runtimeName, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb,
-                    StoredSize.Of(snapshot.Files.Root), time.GetUtcNow().ToUnixTimeMilliseconds(), defaults?.User, defaults?.EnvironmentJson);
+                    StoredSize.Of(snapshot.Files.Root), time.GetUtcNow().ToUnixTimeMilliseconds(), snapshot.Manifest.Defaults?.User,
+                    snapshot.Manifest.Defaults is { } kept ? System.Text.Json.JsonSerializer.Serialize(kept.Environment) : null);
                 return await catalog.SaveAsync(saved, overwrite, CancellationToken.None).ConfigureAwait(false)
                     ? saved
                     : throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");

@@ -6,17 +6,17 @@ namespace Wrenn.GuestAgent.Machine;
 /// </summary>
 internal sealed class GuestEnvironment
 {
-    /// <summary>The user operations run as when a request names none.</summary>
-    public const string DefaultUser = "root";
-
     private volatile Snapshot _current = null!;
 
     // Before the first Init (and in development agents) processes still get a PATH and a locale.
-    public GuestEnvironment() => Set(string.Empty, string.Empty, new Dictionary<string, string>());
+    public GuestEnvironment() => Set(string.Empty, string.Empty, new Dictionary<string, string>(), string.Empty);
 
     public string CapsuleId => _current.CapsuleId;
 
     public string Template => _current.Template;
+
+    /// <summary>The user operations run as when a request names none (root unless Init said otherwise).</summary>
+    public string DefaultUser => _current.DefaultUser;
 
     /// <summary>
     /// The variables every process starts with before the per-user ones (HOME, USER, LOGNAME,
@@ -24,7 +24,7 @@ internal sealed class GuestEnvironment
     /// </summary>
     public IReadOnlyDictionary<string, string> Variables => _current.Variables;
 
-    public void Set(string capsuleId, string template, IReadOnlyDictionary<string, string> extra)
+    public void Set(string capsuleId, string template, IReadOnlyDictionary<string, string> extra, string defaultUser)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -41,8 +41,8 @@ internal sealed class GuestEnvironment
             variables[key] = value;
         }
 
-        _current = new Snapshot(capsuleId, template, variables);
+        _current = new Snapshot(capsuleId, template, variables, defaultUser.Length == 0 ? "root" : defaultUser);
     }
 
-    private sealed record Snapshot(string CapsuleId, string Template, IReadOnlyDictionary<string, string> Variables);
+    private sealed record Snapshot(string CapsuleId, string Template, IReadOnlyDictionary<string, string> Variables, string DefaultUser);
 }

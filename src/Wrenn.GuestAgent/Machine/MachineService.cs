@@ -30,7 +30,7 @@ internal sealed partial class MachineService(AgentSecret secret, GuestEnvironmen
             await WriteMachineIdAsync(request.CapsuleId, context.CancellationToken).ConfigureAwait(false);
         }
 
-        environment.Set(request.CapsuleId, request.Template, request.DefaultEnv);
+        environment.Set(request.CapsuleId, request.Template, request.DefaultEnv, request.DefaultUser);
         secret.Replace(request.NewSecret);
         return new InitReply { AgentVersion = MachineFacts.AgentVersion, KernelVersion = MachineFacts.KernelVersion };
     }

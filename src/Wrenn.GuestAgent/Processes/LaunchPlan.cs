@@ -23,7 +23,7 @@ internal sealed record LaunchPlan(string Path, IReadOnlyList<string> Argv, IRead
             throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "cmd is empty");
         }
 
-        var account = users.FindUser(string.IsNullOrEmpty(user) ? GuestEnvironment.DefaultUser : user)
+        var account = users.FindUser(string.IsNullOrEmpty(user) ? environment.DefaultUser : user)
             ?? throw AgentErrors.Exception(AgentErrorCode.UnknownUser, "no such user");
         var home = string.IsNullOrEmpty(account.Home) ? "/" : account.Home;
         var directory = string.IsNullOrEmpty(cwd) ? home : System.IO.Path.GetFullPath(cwd, home);

@@ -140,7 +140,11 @@ public sealed partial class CapsuleRuntime
     /// processes and disk as they are now. A running capsule is stopped only while its state is
     /// copied and then goes on as it was.
     /// </summary>
-    public async Task<TemplateSnapshot> SnapshotToTemplateAsync(CapsuleId id, string name, CancellationToken cancellationToken)
+    /// <param name="id">The capsule.</param>
+    /// <param name="name">The new template's name on this host.</param>
+    /// <param name="defaults">What capsules of the template get by default; null: the capsule's own.</param>
+    /// <param name="cancellationToken">Cancels the copy.</param>
+    public async Task<TemplateSnapshot> SnapshotToTemplateAsync(CapsuleId id, string name, GuestDefaults? defaults, CancellationToken cancellationToken)
     {
         if (_templates.IsBuiltIn(name) || _templates.FindNamed(name) is not null)
         {
@@ -183,7 +187,7 @@ public sealed partial class CapsuleRuntime
                 await FreezeCapsuleImageAsync(directory, state, staging, source, manifest.ChangedPages, token).ConfigureAwait(false);
             }
 
-            var frozen = state with { MemoryPath = final.Memory, MemoryShared = false };
+            var frozen = state with { MemoryPath = final.Memory, MemoryShared = false, Defaults = defaults ?? state.Defaults };
             ManifestFor(frozen, staging, changed: 0).Save(staging);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -443,7 +447,7 @@ public sealed partial class CapsuleRuntime
     private SnapshotManifest ManifestFor(CapsuleState state, SnapshotFiles files, int changed) => new(
         SnapshotManifest.CurrentFormat, state.Vcpus, state.MemoryMb, state.MemoryPath, state.MemoryShared, changed,
         SnapshotManifest.Sha256Of(files.DeviceState), changed > 0 ? SnapshotManifest.Sha256Of(files.MemoryIndex) : null,
-        state.Secret, time.GetUtcNow(), state.Network);
+        state.Secret, time.GetUtcNow(), state.Network, state.Defaults);
 
     private VmSpec SpecFor(CapsuleDirectory directory, CapsuleState state) =>
         new(directory, state.Vcpus, state.MemoryMb, images.KernelPath, images.InitrdPath, state.RootImage, state.Secret,

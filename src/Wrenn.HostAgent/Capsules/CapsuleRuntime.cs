@@ -61,7 +61,8 @@ public sealed partial class CapsuleRuntime(
             {
                 var manifest = template.Manifest;
                 state = new CapsuleState(id.Value, spec.Template, manifest.Vcpus, manifest.MemoryMb, vmm.Name, 0, 0, manifest.AgentSecret, null,
-                    time.GetUtcNow(), CapsuleStatus.Running, template.Files.Memory, MemoryShared: false, template.Files.Disk, Generation: 0, manifest.Network);
+                    time.GetUtcNow(), CapsuleStatus.Running, template.Files.Memory, MemoryShared: false, template.Files.Disk, Generation: 0, manifest.Network,
+                    manifest.Defaults);
                 vm = await vmm.RestoreAsync(SpecFor(directory, state), template.Files, manifest.ChangedPages, cancellationToken).ConfigureAwait(false);
             }
 
@@ -289,7 +290,13 @@ public sealed partial class CapsuleRuntime(
             Template = capsule.State.Template,
             Hostname = capsule.Id.Value,
             Entropy = Google.Protobuf.ByteString.CopyFrom(RandomNumberGenerator.GetBytes(64)),
+            DefaultUser = capsule.State.Defaults?.User ?? string.Empty,
         };
+        foreach (var (key, value) in capsule.State.Defaults?.Environment ?? new Dictionary<string, string>())
+        {
+            request.DefaultEnv[key] = value;
+        }
+
         await SendInitAsync(capsule, request, cancellationToken).ConfigureAwait(false);
         capsule.Agent.UseSecret(next);
         capsule.State = pending with { Secret = next, NextSecret = null };

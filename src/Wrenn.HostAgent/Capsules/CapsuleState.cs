@@ -30,7 +30,9 @@ public sealed record CapsuleState(
     [property: JsonPropertyName("generation")] int Generation,
     // Whether the VM has a network card in a capsule network namespace (capsules made before
     // QEMU capsules had one do not, and keep their device model across pause and resume).
-    [property: JsonPropertyName("network")] bool Network = false)
+    [property: JsonPropertyName("network")] bool Network = false,
+    // The user and environment its processes get by default (a template built from a recipe's).
+    [property: JsonPropertyName("defaults")] GuestDefaults? Defaults = null)
 {
     private static readonly JsonSerializerOptions Options = new()
     {

@@ -141,9 +141,12 @@ public sealed class RecipeRunner(GuestAgentClient agent)
         await call.ResponseAsync.ConfigureAwait(false);
     }
 
-    /// <summary>Runs a shell command as root to its exit, killed at <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Runs a shell command as root (whatever the capsule's default user: steps for other users
+    /// are wrapped in <c>su</c>) to its exit, killed at <paramref name="timeout"/>.
+    /// </summary>
     public Task<CommandResult> ExecuteAsync(string shellText, TimeSpan timeout, CancellationToken cancellationToken) =>
-        agent.RunAsync(new StartRequest { Cmd = "/bin/sh", Args = { "-c", shellText }, TimeoutSec = (uint)Math.Ceiling(timeout.TotalSeconds) },
+        agent.RunAsync(new StartRequest { Cmd = "/bin/sh", Args = { "-c", shellText }, User = "root", TimeoutSec = (uint)Math.Ceiling(timeout.TotalSeconds) },
             cancellationToken, OutputCap);
 
     // path.Clean semantics, as the reference: no absolute paths, nothing climbing out.

@@ -17,10 +17,11 @@ public sealed partial class RecipeShell
         ["HOME"] = "/root",
     };
 
-    // Session variables no template should carry into its capsules.
+    // Session variables and the build capsule's identity, which no template carries into its capsules.
     private static readonly HashSet<string> NotInherited = new(StringComparer.Ordinal)
     {
-        "HOME", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "HOSTNAME", "TERM", "SHLVL", "_", "WRENN_SANDBOX_ID", "WRENN_TEMPLATE_ID", "WRENN_CAPSULE_ID",
+        "HOME", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "HOSTNAME", "TERM", "SHLVL", "_",
+        "WRENN_SANDBOX", "WRENN_SANDBOX_ID", "WRENN_TEMPLATE", "WRENN_TEMPLATE_ID", "WRENN_CAPSULE_ID",
     };
 
     private readonly SortedDictionary<string, string> _environment;

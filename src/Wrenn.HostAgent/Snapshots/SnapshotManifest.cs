@@ -23,7 +23,9 @@ public sealed record SnapshotManifest(
     [property: JsonPropertyName("agent_secret")] string AgentSecret,
     [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
     // Whether the snapshotted VM had a network card: a restore must build the same devices.
-    [property: JsonPropertyName("network")] bool Network = false)
+    [property: JsonPropertyName("network")] bool Network = false,
+    // The snapshotted capsule's default user and environment, which capsules made from it keep.
+    [property: JsonPropertyName("defaults")] Capsules.GuestDefaults? Defaults = null)
 {
     public const int CurrentFormat = 1;
 

@@ -44,6 +44,9 @@ public sealed class TemplateBuildTests(ServerFixture fixture)
             Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
             Assert.Equal(ServerRecipe.Page, await reply.Content.ReadAsStringAsync());
             Assert.StartsWith("jq-", (await Client.ExecAsync(id, "jq --version")).GetProperty("stdout").GetString(), StringComparison.Ordinal);
+            // The template's capsules run commands as its last USER, with its ENV.
+            Assert.Equal("wrenn-user /home/wrenn-user hello from a recipe\n",
+                (await Client.ExecAsync(id, "echo $(id -un) $HOME $GREETING")).GetProperty("stdout").GetString());
         }
         finally
         {

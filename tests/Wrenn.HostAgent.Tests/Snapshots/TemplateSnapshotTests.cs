@@ -34,7 +34,7 @@ public sealed class TemplateSnapshotTests : OwnRuntimeTests
         await PauseResumeTests.StartBackgroundAsync(source, "keeper", "while true; do sleep 1; done");
         var name = "snap-" + Guid.NewGuid().ToString("N")[..8];
 
-        await Runtime.SnapshotToTemplateAsync(source.Id, name, PauseResumeTests.Timeout());
+        await Runtime.SnapshotToTemplateAsync(source.Id, name, defaults: null, PauseResumeTests.Timeout());
         var copy = await Runtime.CreateAsync(new CapsuleSpec(name), PauseResumeTests.Timeout());
 
         Assert.Equal("made in the source", (await copy.Agent.RunAsync("cat", "/root/from-source.txt")).StdoutText);
