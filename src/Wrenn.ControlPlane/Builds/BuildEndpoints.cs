@@ -10,7 +10,10 @@ namespace Wrenn.ControlPlane.Builds;
 /// <summary>The multipart form of POST /v1/builds, for the OpenAPI document.</summary>
 internal sealed record BuildUpload(string Config, IFormFile? Archive);
 
-/// <summary>Template builds (docs/builds.md): create, list, get, cancel, delete, and the log, live over a WebSocket.</summary>
+/// <summary>
+/// Template builds (docs/builds.md): create, list, get, cancel, delete, and the log, live over a
+/// WebSocket; and admins' builds of platform templates, which every team sees.
+/// </summary>
 internal static class BuildEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes)
@@ -21,14 +24,41 @@ internal static class BuildEndpoints
         routes.MapPost("/v1/builds/{id}/cancel", CancelAsync).Produces(204);
         routes.MapDelete("/v1/builds/{id}", DeleteAsync).Produces(204);
         routes.MapGet("/v1/builds/{id}/logs", LogsAsync).Produces<BuildLogView[]>().Produces(101);
+        routes.MapPost("/v1/admin/builds", CreatePlatformAsync).Body<BuildRequest>().Body<BuildUpload>("multipart/form-data").Produces<BuildView>(201)
+            .WithMetadata(new SessionOnlyAttribute());
+        routes.MapGet("/v1/admin/builds", ListPlatformAsync).Produces<BuildView[]>().WithMetadata(new SessionOnlyAttribute());
     }
 
-    private static async Task<IResult> CreateAsync(Caller caller, HttpRequest request, TemplateBuilds builds, ControlPlaneOptions options)
+    private static Task<IResult> CreateAsync(Caller caller, HttpRequest request, TemplateBuilds builds) =>
+        SubmitAsync(caller, request, builds, platform: false);
+
+    private static async Task<IResult> CreatePlatformAsync(Caller caller, HttpRequest request, TemplateBuilds builds, Accounts accounts)
+    {
+        await RequireAdminAsync(caller, accounts, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return await SubmitAsync(caller, request, builds, platform: true).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> ListPlatformAsync(Caller caller, HttpContext http, BuildStore store, Accounts accounts)
+    {
+        await RequireAdminAsync(caller, accounts, http.RequestAborted).ConfigureAwait(false);
+        return ApiJson.Reply((await store.ListPlatformAsync(http.RequestAborted).ConfigureAwait(false)).Select(build => BuildView.Of(build, logs: null)).ToList());
+    }
+
+    private static async Task RequireAdminAsync(Caller caller, Accounts accounts, CancellationToken cancellationToken)
+    {
+        var user = caller.User is { } id ? await accounts.FindUserAsync(id, cancellationToken).ConfigureAwait(false) : null;
+        if (user is not { IsAdmin: not 0 })
+        {
+            throw new ApiException(ApiErrorCode.Forbidden, "only platform admins build platform templates");
+        }
+    }
+
+    private static async Task<IResult> SubmitAsync(Caller caller, HttpRequest request, TemplateBuilds builds, bool platform)
     {
         if (request.ContentType?.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) != true)
         {
             var body = await ApiJson.ReadAsync<BuildRequest>(request).ConfigureAwait(false);
-            return Reply(await builds.CreateAsync(caller, body, archive: null, request.HttpContext.RequestAborted).ConfigureAwait(false), logs: []);
+            return Reply(await builds.CreateAsync(caller, body, archive: null, platform, request.HttpContext.RequestAborted).ConfigureAwait(false), logs: []);
         }
 
         // Multipart: the config part (JSON) first, then the archive, streamed to disk as it arrives.
@@ -46,13 +76,13 @@ internal static class BuildEndpoints
             else if (name == "archive")
             {
                 Require(config is not null, "multipart form requires a 'config' JSON field before the archive");
-                var build = await builds.CreateAsync(caller, config!, content, request.HttpContext.RequestAborted).ConfigureAwait(false);
+                var build = await builds.CreateAsync(caller, config!, content, platform, request.HttpContext.RequestAborted).ConfigureAwait(false);
                 return Reply(build, logs: []);
             }
         }
 
         Require(config is not null, "multipart form requires a 'config' JSON field");
-        return Reply(await builds.CreateAsync(caller, config!, archive: null, request.HttpContext.RequestAborted).ConfigureAwait(false), logs: []);
+        return Reply(await builds.CreateAsync(caller, config!, archive: null, platform, request.HttpContext.RequestAborted).ConfigureAwait(false), logs: []);
     }
 
     private static async Task<IResult> ListAsync(Caller caller, HttpContext http, BuildStore store) =>

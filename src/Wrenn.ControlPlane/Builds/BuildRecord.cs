@@ -12,7 +12,10 @@ internal static class BuildStatuses
     public static bool IsFinished(string status) => status is Success or Failed or Cancelled;
 }
 
-/// <summary>A build row; times are Unix milliseconds, <c>Recipe</c> and <c>DefaultEnv</c> JSON.</summary>
+/// <summary>
+/// A build row; times are Unix milliseconds, <c>Recipe</c> and <c>DefaultEnv</c> JSON. A platform
+/// build (an admin's) makes a template of <see cref="Snapshots.TemplateCatalog.PlatformTeam"/>.
+/// </summary>
 internal sealed record BuildRecord(
     string Id,
     string TeamId,
@@ -40,7 +43,8 @@ internal sealed record BuildRecord(
     string? ActorName,
     long CreatedAt,
     long? StartedAt,
-    long? CompletedAt);
+    long? CompletedAt,
+    long Platform = 0);
 
 /// <summary>One step's log row (see <see cref="HostAgent.Recipes.StepLog"/>).</summary>
 internal sealed record BuildLogRecord(string BuildId, long Step, string Phase, string Cmd, string Stdout, string Stderr, long ExitCode, long Ok, long ElapsedMs);

@@ -47,7 +47,8 @@ internal sealed partial class BuildRunner(
             await CreateCapsuleAsync(caller, build, capsule).ConfigureAwait(false);
             await WaitRunningAsync(caller, capsule, limit.Token).ConfigureAwait(false);
             defaults = await RunStepsAsync(build, capsule, limit.Token).ConfigureAwait(false);
-            template = await maker.SnapshotAsync(caller, capsule, build.Name, overwrite: true, defaults, limit.Token).ConfigureAwait(false);
+            template = await maker.SnapshotAsync(caller, capsule, build.Name, overwrite: true, defaults, limit.Token,
+                owner: build.Platform != 0 ? TemplateCatalog.PlatformTeam : null).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -16,10 +16,10 @@ internal sealed class BuildStore(Database database, TimeProvider time)
             """
             INSERT INTO builds (id, team_id, name, base_template, recipe, healthcheck, vcpus, memory_mb, skip_pre_post, has_archive,
                                 content_hash, status, current_step, total_steps, error, capsule_id, runtime_name, size_bytes,
-                                default_user, default_env, cached_from, actor_type, actor_id, actor_name, created_at, started_at, completed_at)
+                                default_user, default_env, cached_from, actor_type, actor_id, actor_name, created_at, started_at, completed_at, platform)
             VALUES (@Id, @TeamId, @Name, @BaseTemplate, @Recipe, @Healthcheck, @Vcpus, @MemoryMb, @SkipPrePost, @HasArchive,
                     @ContentHash, @Status, @CurrentStep, @TotalSteps, @Error, @CapsuleId, @RuntimeName, @SizeBytes,
-                    @DefaultUser, @DefaultEnv, @CachedFrom, @ActorType, @ActorId, @ActorName, @CreatedAt, @StartedAt, @CompletedAt)
+                    @DefaultUser, @DefaultEnv, @CachedFrom, @ActorType, @ActorId, @ActorName, @CreatedAt, @StartedAt, @CompletedAt, @Platform)
             """, build).ConfigureAwait(false);
     }
 
@@ -42,6 +42,13 @@ internal sealed class BuildStore(Database database, TimeProvider time)
             .ConfigureAwait(false)).AsList();
     }
 
+    /// <summary>Every platform build, whichever admin made it.</summary>
+    public async Task<IReadOnlyList<BuildRecord>> ListPlatformAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<BuildRecord>("SELECT * FROM builds WHERE platform = 1 ORDER BY created_at DESC, id").ConfigureAwait(false)).AsList();
+    }
+
     public async Task<IReadOnlyList<string>> WithStatusAsync(string status, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -49,13 +56,18 @@ internal sealed class BuildStore(Database database, TimeProvider time)
             .ConfigureAwait(false)).AsList();
     }
 
-    /// <summary>The team's latest successful build of the same content, whose template may be reused.</summary>
-    public async Task<BuildRecord?> FindBuiltAsync(TeamId team, string contentHash, CancellationToken cancellationToken)
+    /// <summary>
+    /// The latest successful build of the same content whose template may be reused: the team's own
+    /// for a team build, any admin's for a platform build.
+    /// </summary>
+    public async Task<BuildRecord?> FindBuiltAsync(TeamId team, bool platform, string contentHash, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.QueryFirstOrDefaultAsync<BuildRecord>(
-            "SELECT * FROM builds WHERE team_id = @Team AND content_hash = @Hash AND status = 'success' ORDER BY completed_at DESC LIMIT 1",
-            new { Team = team.Value, Hash = contentHash }).ConfigureAwait(false);
+            """
+            SELECT * FROM builds WHERE content_hash = @Hash AND status = 'success' AND platform = @Platform AND (platform = 1 OR team_id = @Team)
+            ORDER BY completed_at DESC LIMIT 1
+            """, new { Team = team.Value, Hash = contentHash, Platform = platform ? 1 : 0 }).ConfigureAwait(false);
     }
 
     /// <summary>pending → running; false when the build was cancelled (or taken) first.</summary>

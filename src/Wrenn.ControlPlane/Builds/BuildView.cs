@@ -21,6 +21,7 @@ internal sealed record BuildView(
     long Vcpus,
     long MemoryMb,
     bool SkipPrePost,
+    bool Platform,
     string Status,
     long CurrentStep,
     long TotalSteps,
@@ -40,7 +41,7 @@ internal sealed record BuildView(
 {
     public static BuildView Of(BuildRecord build, IReadOnlyList<BuildLogRecord>? logs) => new(
         build.Id, build.Name, build.BaseTemplate, JsonSerializer.Deserialize<string[]>(build.Recipe) ?? [], build.Healthcheck,
-        build.Vcpus, build.MemoryMb, build.SkipPrePost != 0, build.Status, build.CurrentStep, build.TotalSteps, build.Error, build.CapsuleId,
+        build.Vcpus, build.MemoryMb, build.SkipPrePost != 0, build.Platform != 0, build.Status, build.CurrentStep, build.TotalSteps, build.Error, build.CapsuleId,
         build.Status == BuildStatuses.Success ? build.Name : null, build.SizeBytes,
         build.StartedAt is { } started && build.CompletedAt is { } completed ? completed - started : null,
         build.CachedFrom is not null, build.CachedFrom, build.DefaultUser ?? "root",

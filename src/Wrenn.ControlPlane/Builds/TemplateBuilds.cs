@@ -47,14 +47,19 @@ internal sealed class TemplateBuilds(
     /// <summary>Where a build's uploaded archive waits for the build (removed when it ends).</summary>
     public static string ArchivePath(ControlPlaneOptions options, string buildId) => Path.Combine(options.DataDirectory, "builds", buildId + ".archive");
 
-    public async Task<BuildRecord> CreateAsync(Caller caller, BuildRequest body, Stream? archive, CancellationToken cancellationToken)
+    /// <summary>
+    /// Accepts a build of the caller's team's template or, with <paramref name="platform"/> (an
+    /// admin's, checked by the caller), of a platform template every team sees.
+    /// </summary>
+    public async Task<BuildRecord> CreateAsync(Caller caller, BuildRequest body, Stream? archive, bool platform, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(body);
         var name = body.Name;
         Require(name is not null, "name is required");
         Require(TemplateCatalog.IsValidName(name), "name must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-        if (catalog.IsReserved(name!))
+        // Admins may rebuild a platform template under its name; teams may never take one.
+        if (platform ? catalog.IsReserved(name!) : await catalog.IsTakenAsync(name!, cancellationToken).ConfigureAwait(false))
         {
             throw new ApiException(ApiErrorCode.Conflict, $"the template name {name} is reserved");
         }
@@ -86,7 +91,7 @@ internal sealed class TemplateBuilds(
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var build = new BuildRecord(id, caller.Team.Value, name!, baseName, JsonSerializer.Serialize(lines), healthcheck, vcpus, memoryMb, skipPrePost ? 1 : 0,
             archive is null ? 0 : 1, contentHash, BuildStatuses.Pending, 0, steps.Count + (skipPrePost ? 0 : BuildPhases.FixedStepCount), null, null, null, null,
-            null, null, null, caller.ActorType, caller.ActorId, caller.ActorName, now, null, null);
+            null, null, null, caller.ActorType, caller.ActorId, caller.ActorName, now, null, null, platform ? 1 : 0);
 
         var reused = await ReuseAsync(caller, build, cancellationToken).ConfigureAwait(false);
         if (reused is not null)
@@ -138,7 +143,7 @@ internal sealed class TemplateBuilds(
     /// </summary>
     private async Task<BuildRecord?> ReuseAsync(Caller caller, BuildRecord build, CancellationToken cancellationToken)
     {
-        var earlier = await store.FindBuiltAsync(caller.Team, build.ContentHash, cancellationToken).ConfigureAwait(false);
+        var earlier = await store.FindBuiltAsync(caller.Team, build.Platform != 0, build.ContentHash, cancellationToken).ConfigureAwait(false);
         if (earlier?.RuntimeName is null)
         {
             return null;
@@ -157,7 +162,8 @@ internal sealed class TemplateBuilds(
                 Status = BuildStatuses.Success, CurrentStep = build.TotalSteps, RuntimeName = earlier.RuntimeName, SizeBytes = earlier.SizeBytes,
                 DefaultUser = earlier.DefaultUser, DefaultEnv = earlier.DefaultEnv, CachedFrom = earlier.Id, StartedAt = now, CompletedAt = now,
             };
-            await catalog.SaveAsync(new TemplateRecord(build.TeamId, build.Name, earlier.RuntimeName, build.Vcpus, build.MemoryMb, earlier.SizeBytes ?? 0, now,
+            var owner = build.Platform != 0 ? TemplateCatalog.PlatformTeam.Value : build.TeamId;
+            await catalog.SaveAsync(new TemplateRecord(owner, build.Name, earlier.RuntimeName, build.Vcpus, build.MemoryMb, earlier.SizeBytes ?? 0, now,
                 earlier.DefaultUser, earlier.DefaultEnv), overwrite: true, cancellationToken).ConfigureAwait(false);
             await store.InsertAsync(done, cancellationToken).ConfigureAwait(false);
             return done;

@@ -36,7 +36,7 @@ internal static class SnapshotEndpoints
         Require(CapsuleId.TryParse(body.SandboxId, out var capsuleId), "sandbox_id is not a capsule id");
         var name = body.Name ?? "template-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
         Require(TemplateCatalog.IsValidName(name), "name must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-        if (catalog.IsReserved(name))
+        if (await catalog.IsTakenAsync(name, http.RequestAborted).ConfigureAwait(false))
         {
             throw new ApiException(ApiErrorCode.Conflict, $"the template name {name} is reserved");
         }
@@ -58,6 +58,7 @@ internal static class SnapshotEndpoints
         if (type != "base")
         {
             views.AddRange((await catalog.ListAsync(caller.Team, http.RequestAborted).ConfigureAwait(false)).Select(View));
+            views.AddRange((await catalog.ListAsync(TemplateCatalog.PlatformTeam, http.RequestAborted).ConfigureAwait(false)).Select(View));
         }
 
         return ApiJson.Reply(views.OrderBy(view => view.Name, StringComparer.Ordinal).ToList());
@@ -72,7 +73,9 @@ internal static class SnapshotEndpoints
 
         if (!await catalog.DeleteAsync(caller.Team, name, http.RequestAborted).ConfigureAwait(false))
         {
-            throw NotFound("template");
+            throw await catalog.GetAsync(TemplateCatalog.PlatformTeam, name, http.RequestAborted).ConfigureAwait(false) is null
+                ? NotFound("template")
+                : new ApiException(ApiErrorCode.Forbidden, "platform templates cannot be deleted");
         }
 
         // Its files go now unless capsules created from it still map them (then with the last of those).
@@ -83,5 +86,6 @@ internal static class SnapshotEndpoints
     }
 
     private static TemplateView View(TemplateRecord record) =>
-        new(record.Name, "snapshot", (int)record.Vcpus, (int)record.MemoryMb, record.SizeBytes, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt), Platform: false);
+        new(record.Name, "snapshot", (int)record.Vcpus, (int)record.MemoryMb, record.SizeBytes, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt),
+            Platform: record.TeamId == TemplateCatalog.PlatformTeam.Value);
 }

@@ -26,6 +26,9 @@ internal sealed class TemplateCatalog(Database database, GuestImages images)
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "minimal", "base-python", "code-runner-beta" };
 
+    /// <summary>The owner of the platform templates admins build: every team sees them (spec §5.2).</summary>
+    public static readonly TeamId PlatformTeam = new(string.Empty);
+
     /// <summary>The platform's base images: name, when the image was built, and its stored size.</summary>
     public IEnumerable<(string Name, DateTimeOffset BuiltAt, long SizeBytes)> Platform =>
         images.Templates.Values.OrderBy(image => image.Name, StringComparer.Ordinal)
@@ -34,6 +37,10 @@ internal sealed class TemplateCatalog(Database database, GuestImages images)
     public bool IsPlatform(string name) => images.Templates.ContainsKey(name);
 
     public bool IsReserved(string name) => Reserved.Contains(name) || IsPlatform(name);
+
+    /// <summary>Reserved, or the name of a platform template an admin built: no team may take it.</summary>
+    public async Task<bool> IsTakenAsync(string name, CancellationToken cancellationToken) =>
+        IsReserved(name) || await GetAsync(PlatformTeam, name, cancellationToken).ConfigureAwait(false) is not null;
 
     public static bool IsValidName(string? name) =>
         name is { Length: >= 1 and <= 64 } && char.IsAsciiLetterOrDigit(name[0])
@@ -46,7 +53,8 @@ internal sealed class TemplateCatalog(Database database, GuestImages images)
             return new ResolvedTemplate(name, null, null);
         }
 
-        var record = await GetAsync(team, name, cancellationToken).ConfigureAwait(false);
+        var record = await GetAsync(team, name, cancellationToken).ConfigureAwait(false)
+            ?? await GetAsync(PlatformTeam, name, cancellationToken).ConfigureAwait(false);
         return record is null ? null : new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb);
     }
 

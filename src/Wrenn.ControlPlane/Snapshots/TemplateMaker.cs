@@ -22,11 +22,14 @@ internal sealed class TemplateMaker(
     /// Snapshots the team's capsule <paramref name="capsuleId"/> (running or paused) into the template
     /// <paramref name="name"/>, replacing one of that name only with <paramref name="overwrite"/>.
     /// <paramref name="defaults"/> (a build's last USER and ENV) replace the capsule's own for the
-    /// template's capsules.
+    /// template's capsules. The template is the caller's team's, or with <paramref name="owner"/>
+    /// <see cref="TemplateCatalog.PlatformTeam"/> every team's.
     /// </summary>
-    public async Task<TemplateRecord> SnapshotAsync(Caller caller, CapsuleId capsuleId, string name, bool overwrite, GuestDefaults? defaults, CancellationToken cancellationToken)
+    public async Task<TemplateRecord> SnapshotAsync(
+        Caller caller, CapsuleId capsuleId, string name, bool overwrite, GuestDefaults? defaults, CancellationToken cancellationToken, TeamId? owner = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        var team = owner ?? caller.Team;
         _ = await store.GetAsync(caller.Team, capsuleId.Value, cancellationToken).ConfigureAwait(false) ?? throw NotFound("capsule");
         await lifecycle.RequireSnapshotRoomAsync(caller.Team, cancellationToken).ConfigureAwait(false);
         return await lifecycle.ExclusiveAsync(capsuleId.Value, async () =>
@@ -37,7 +40,7 @@ internal sealed class TemplateMaker(
                 throw State("only a running or paused capsule can be snapshotted");
             }
 
-            if (!overwrite && await catalog.GetAsync(caller.Team, name, CancellationToken.None).ConfigureAwait(false) is not null)
+            if (!overwrite && await catalog.GetAsync(team, name, CancellationToken.None).ConfigureAwait(false) is not null)
             {
                 throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");
             }
@@ -63,7 +66,7 @@ internal sealed class TemplateMaker(
                     throw;
                 }
 
-                var saved = new TemplateRecord(caller.Team.Value, name, runtimeName, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb,
+                var saved = new TemplateRecord(team.Value, name, runtimeName, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb,
                     StoredSize.Of(snapshot.Files.Root), time.GetUtcNow().ToUnixTimeMilliseconds(), snapshot.Manifest.Defaults?.User,
                     snapshot.Manifest.Defaults is { } kept ? System.Text.Json.JsonSerializer.Serialize(kept.Environment) : null);
                 return await catalog.SaveAsync(saved, overwrite, CancellationToken.None).ConfigureAwait(false)

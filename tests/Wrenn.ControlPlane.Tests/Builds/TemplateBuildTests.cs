@@ -115,6 +115,46 @@ public sealed class TemplateBuildTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task APlatformBuild_ByAnAdmin_IsATemplateOfEveryTeam()
+    {
+        using var admin = await fixture.Server.NewUserSessionAsync(admin: true);
+        using var member = await fixture.Server.NewUserSessionAsync(admin: false);
+        var body = new { name = "platform-note", base_template = "minimal", recipe = new[] { "RUN echo from the platform > /etc/platform-note" }, skip_pre_post = true };
+        await (await member.PostAsJsonAsync("/v1/admin/builds", body)).AssertErrorAsync(HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Client.PostAsJsonAsync("/v1/admin/builds", body)).StatusCode);
+
+        var created = await admin.PostAsJsonAsync("/v1/admin/builds", body);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var build = await created.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(build.GetProperty("platform").GetBoolean());
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while ((build = await admin.GetFromJsonAsync<JsonElement>($"/v1/builds/{build.GetProperty("id").GetString()}")).GetProperty("status").GetString() is "pending" or "running")
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), "the platform build did not finish");
+            await Task.Delay(200);
+        }
+
+        Assert.True(build.GetProperty("status").GetString() == "success", build.ToString());
+        Assert.Contains((await admin.GetFromJsonAsync<JsonElement>("/v1/admin/builds")).EnumerateArray(), listed => listed.GetProperty("id").GetString() == build.GetProperty("id").GetString());
+
+        // Another team sees it as a platform template, creates from it, and can neither take nor delete its name.
+        var templates = await Client.GetFromJsonAsync<JsonElement>("/v1/snapshots");
+        Assert.True(templates.EnumerateArray().Single(template => template.GetProperty("name").GetString() == "platform-note").GetProperty("platform").GetBoolean());
+        var id = await Client.CreateRunningAsync(new { template = "platform-note" });
+        try
+        {
+            Assert.Equal("from the platform\n", (await Client.ExecAsync(id, "cat /etc/platform-note")).GetProperty("stdout").GetString());
+        }
+        finally
+        {
+            await Client.DeleteAsync($"/v1/capsules/{id}");
+        }
+
+        await (await Client.PostAsJsonAsync("/v1/builds", body)).AssertErrorAsync(HttpStatusCode.Conflict, "conflict");
+        await (await Client.DeleteAsync("/v1/snapshots/platform-note")).AssertErrorAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
     public async Task BadInput_IsAClear4xx()
     {
         await (await Client.PostAsJsonAsync("/v1/builds", new { recipe = new[] { "RUN true" } })).AssertErrorAsync(HttpStatusCode.BadRequest, "invalid_request");

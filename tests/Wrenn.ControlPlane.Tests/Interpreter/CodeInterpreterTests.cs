@@ -56,7 +56,7 @@ public sealed class CodeInterpreterTests(ServerFixture fixture)
 
             var plot = await jupyter.RunCodeAsync("import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.show()");
             var png = Convert.FromBase64String(Assert.Single(plot.Displays)["image/png"]!.GetValue<string>());
-            Assert.Equal("\x89PNG"u8.ToArray(), png[..4]);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
         }
         finally
         {

@@ -198,6 +198,34 @@ public sealed class WrennServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A client with the session of a new user added as the operator adds one (<c>wrenn user add</c>
+    /// on the server's data directory), a platform admin with <paramref name="admin"/>.
+    /// </summary>
+    public async Task<HttpClient> NewUserSessionAsync(bool admin)
+    {
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        const string password = "a long enough password";
+        var add = new ProcessStartInfo(WrennExecutable()) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "user", "add", "--email", email, "--data-dir", DataDirectory }.Concat(admin ? ["--admin"] : []))
+        {
+            add.ArgumentList.Add(argument);
+        }
+
+        using (var process = Process.Start(add)!)
+        {
+            await process.StandardInput.WriteLineAsync(password);
+            process.StandardInput.Close();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
+        }
+
+        var client = Anonymous();
+        var session = await (await client.PostAsJsonAsync("/v1/auth/login", new { email, password })).Content.ReadFromJsonAsync<JsonElement>();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", session.GetProperty("token").GetString());
+        return client;
+    }
+
     private static string WrennExecutable()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

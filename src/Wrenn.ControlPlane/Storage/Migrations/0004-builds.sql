@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS builds (
   actor_name     TEXT,
   created_at     INTEGER NOT NULL,
   started_at     INTEGER,
-  completed_at   INTEGER
+  completed_at   INTEGER,
+  platform       INTEGER NOT NULL DEFAULT 0  -- an admin's build of a template every team sees
 );
 CREATE INDEX IF NOT EXISTS builds_by_team ON builds (team_id, created_at);
 CREATE INDEX IF NOT EXISTS builds_by_content ON builds (team_id, content_hash, status);
@@ -46,5 +47,6 @@ CREATE TABLE IF NOT EXISTS build_logs (
 );
 
 -- What a template built from a recipe gives its capsules (null for snapshots of capsules).
+-- Platform templates built by admins are rows of the team '' (TemplateCatalog.Platform).
 ALTER TABLE templates ADD COLUMN default_user TEXT;
 ALTER TABLE templates ADD COLUMN default_env TEXT;

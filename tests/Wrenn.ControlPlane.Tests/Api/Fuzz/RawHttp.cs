@@ -122,6 +122,12 @@ public static class RawHttp
         while (true)
         {
             var lineEnd = body.AsSpan(position).IndexOf("\r\n"u8);
+            if (lineEnd < 0)
+            {
+                // The server ended the connection inside its body: an answer cut short.
+                throw new InvalidDataException($"chunked body cut short after {content.Length} bytes: {Encoding.UTF8.GetString(content.ToArray())}");
+            }
+
             var size = int.Parse(Encoding.ASCII.GetString(body, position, lineEnd).Split(';')[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             position += lineEnd + 2;
             if (size == 0)
