@@ -152,7 +152,11 @@ internal static class BuildEndpoints
             {
                 await foreach (var message in subscription.Events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    if (message is StepEvent step && step.Log.Step > sent)
+                    if (message is OutputEvent output && output.Step > sent)
+                    {
+                        await socket.SendAsync(new { type = "output", step = output.Step, stream = output.Stream, data = output.Data }, cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (message is StepEvent step && step.Log.Step > sent)
                     {
                         await socket.SendAsync(StepMessage(step.Log), cancellationToken).ConfigureAwait(false);
                         sent = step.Log.Step;

@@ -3,12 +3,15 @@ using System.Threading.Channels;
 
 namespace Wrenn.ControlPlane.Builds;
 
-/// <summary>What a build's live stream carries: a finished step, or the build's new status.</summary>
+/// <summary>What a build's live stream carries: a running step's output, a finished step, or the build's new status.</summary>
 internal abstract record BuildEvent;
 
 internal sealed record StepEvent(BuildLogRecord Log) : BuildEvent;
 
 internal sealed record StatusEvent(string Status, string? Error) : BuildEvent;
+
+/// <summary>Output of the running step as it is produced (UTF-8 decoded across chunk boundaries).</summary>
+internal sealed record OutputEvent(long Step, string Stream, string Data) : BuildEvent;
 
 /// <summary>
 /// Live events of running builds, for their log WebSockets. Subscribers each get every event

@@ -151,7 +151,8 @@ internal sealed partial class BuildRunner(
                 shell.UseAccount("root");
             }
 
-            var log = await runner.RunAsync(shell, step, ++number, phase, runTimeout, cancellationToken).ConfigureAwait(false);
+            var live = new LiveOutput(feed, build.Id, ++number);
+            var log = await runner.RunAsync(shell, step, number, phase, runTimeout, cancellationToken, live.Publish).ConfigureAwait(false);
             var record = new BuildLogRecord(build.Id, log.Step, BuildPhases.Name(log.Phase), log.Cmd, log.Stdout, log.Stderr, log.Exit, log.Ok ? 1 : 0, log.ElapsedMs);
             await store.AddLogAsync(record, CancellationToken.None).ConfigureAwait(false);
             feed.Publish(build.Id, new StepEvent(record));

@@ -11,9 +11,11 @@ public static class GuestCommands
     /// <paramref name="maxBytesPerStream"/> per stream is discarded (the result says so) while the
     /// process runs on. Cancelling kills the process unless <paramref name="killOnCancel"/> is
     /// false (the caller then decides: a pause must leave it running in the snapshot).
+    /// <paramref name="onOutput"/> sees every chunk of output as it arrives (a build's live log).
     /// </summary>
     public static async Task<CommandResult> RunAsync(
-        this GuestAgentClient agent, StartRequest request, CancellationToken cancellationToken, long maxBytesPerStream = long.MaxValue, bool killOnCancel = true)
+        this GuestAgentClient agent, StartRequest request, CancellationToken cancellationToken, long maxBytesPerStream = long.MaxValue, bool killOnCancel = true,
+        Action<OutputStream, ReadOnlyMemory<byte>>? onOutput = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         ArgumentNullException.ThrowIfNull(request);
@@ -38,6 +40,7 @@ public static class GuestCommands
                     startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                     break;
                 case ProcessEvent.EventOneofCase.Output:
+                    onOutput?.Invoke(message.Output.Stream, message.Output.Data.Memory);
                     var target = message.Output.Stream == OutputStream.Stderr ? stderr : stdout;
                     var room = (int)Math.Min(maxBytesPerStream - target.Length, message.Output.Data.Length);
                     truncated |= room < message.Output.Data.Length;

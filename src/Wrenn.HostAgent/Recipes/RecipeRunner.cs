@@ -34,8 +34,13 @@ public sealed class RecipeRunner(GuestAgentClient agent)
         return new RecipeShell(result.ExitCode == 0 ? RecipeShell.ParseEnv(result.StdoutText) : RecipeShell.FallbackEnvironment);
     }
 
-    /// <summary>Runs one step; a failed step is a log entry with <c>Ok = false</c>, never an exception.</summary>
-    public async Task<StepLog> RunAsync(RecipeShell shell, RecipeStep step, int number, BuildPhase phase, TimeSpan defaultTimeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one step; a failed step is a log entry with <c>Ok = false</c>, never an exception.
+    /// <paramref name="onOutput"/> sees a RUN step's output as it is produced.
+    /// </summary>
+    public async Task<StepLog> RunAsync(
+        RecipeShell shell, RecipeStep step, int number, BuildPhase phase, TimeSpan defaultTimeout, CancellationToken cancellationToken,
+        Action<OutputStream, ReadOnlyMemory<byte>>? onOutput = null)
     {
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(step);
@@ -46,7 +51,7 @@ public sealed class RecipeRunner(GuestAgentClient agent)
                 shell.Set(env.Key, env.Value);
                 return new StepLog(number, phase, step.Raw, "", "", 0, true, 0);
             case RunStep run:
-                return Log(await ExecuteAsync(shell.RunCommand(run.Command), run.Timeout ?? defaultTimeout, cancellationToken).ConfigureAwait(false));
+                return Log(await ExecuteAsync(shell.RunCommand(run.Command), run.Timeout ?? defaultTimeout, cancellationToken, onOutput).ConfigureAwait(false));
             case StartStep start:
                 var started = await ExecuteAsync(shell.StartCommand(start.Command), StartTimeout, cancellationToken).ConfigureAwait(false);
                 return started.ExitCode == 0
@@ -145,9 +150,9 @@ public sealed class RecipeRunner(GuestAgentClient agent)
     /// Runs a shell command as root (whatever the capsule's default user: steps for other users
     /// are wrapped in <c>su</c>) to its exit, killed at <paramref name="timeout"/>.
     /// </summary>
-    public Task<CommandResult> ExecuteAsync(string shellText, TimeSpan timeout, CancellationToken cancellationToken) =>
+    public Task<CommandResult> ExecuteAsync(string shellText, TimeSpan timeout, CancellationToken cancellationToken, Action<OutputStream, ReadOnlyMemory<byte>>? onOutput = null) =>
         agent.RunAsync(new StartRequest { Cmd = "/bin/sh", Args = { "-c", shellText }, User = "root", TimeoutSec = (uint)Math.Ceiling(timeout.TotalSeconds) },
-            cancellationToken, OutputCap);
+            cancellationToken, OutputCap, onOutput: onOutput);
 
     // path.Clean semantics, as the reference: no absolute paths, nothing climbing out.
     private static bool IsInsideArchive(string source)

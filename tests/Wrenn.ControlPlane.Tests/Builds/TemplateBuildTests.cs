@@ -69,11 +69,15 @@ public sealed class TemplateBuildTests(ServerFixture fixture)
     [Fact]
     public async Task AFailingStep_FailsTheBuild_WithItsLog_StreamedLive_AndLeavesNoTemplate()
     {
-        var build = await CreateAsync("never-made", ["RUN echo before", "RUN echo oops >&2; exit 3", "RUN echo never"], skipPrePost: true);
+        // The first step outlasts the socket's connection, so its output is seen live, before the step ends.
+        var build = await CreateAsync("never-made", ["RUN echo before; sleep 3", "RUN echo oops >&2; exit 3", "RUN echo never"], skipPrePost: true);
         var id = build.GetProperty("id").GetString()!;
         using var socket = await TestSocket.ConnectAsync(fixture.Server, $"/v1/builds/{id}/logs");
         var messages = await socket.ReceiveAllAsync(seconds: 300);
         var steps = messages.Where(message => message.GetProperty("type").GetString() == "step").ToList();
+        var live = messages.FindIndex(message => message.GetProperty("type").GetString() == "output" && message.GetProperty("step").GetInt32() == 1);
+        Assert.True(live >= 0 && live < messages.IndexOf(steps[0]), string.Join('\n', messages));
+        Assert.Equal("before\n", messages[live].GetProperty("data").GetString());
         Assert.Equal([1, 2], steps.Select(step => step.GetProperty("step").GetInt32()));
         Assert.Equal("before\n", steps[0].GetProperty("stdout").GetString());
         Assert.Equal(3, steps[1].GetProperty("exit").GetInt32());
