@@ -42,6 +42,38 @@ public sealed class RestartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task KillNine_DuringABuild_FailsTheBuild_AndDeletesItsCapsule_AtTheNextStart()
+    {
+        using var client = _server.Client();
+        var created = await client.PostAsJsonAsync("/v1/builds", new { name = "interrupted", base_template = "minimal", recipe = new[] { "RUN --timeout=10m sleep 600" }, skip_pre_post = true });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var watch = Stopwatch.StartNew();
+        JsonElement build;
+        while ((build = await client.GetFromJsonAsync<JsonElement>($"/v1/builds/{id}")).GetProperty("sandbox_id").ValueKind == JsonValueKind.Null
+            || (await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{build.GetProperty("sandbox_id").GetString()}")).GetProperty("status").GetString() != "running")
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(3), "the build's capsule never ran");
+            await Task.Delay(200);
+        }
+
+        await _server.StopAsync(kill: true);
+        await _server.RestartAsync();
+
+        build = await client.GetFromJsonAsync<JsonElement>($"/v1/builds/{id}");
+        Assert.Equal("failed", build.GetProperty("status").GetString());
+        Assert.Equal("interrupted: the server stopped during the build", build.GetProperty("error").GetString());
+        var capsule = build.GetProperty("sandbox_id").GetString()!;
+        while ((await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{capsule}")).GetProperty("status").GetString() != "stopped")
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(4), "the interrupted build's capsule was not deleted");
+            await Task.Delay(200);
+        }
+
+        Assert.Empty(_server.VmProcesses());
+    }
+
+    [Fact]
     public async Task VmDying_PutsTheCapsuleInError()
     {
         using var client = _server.Client();
