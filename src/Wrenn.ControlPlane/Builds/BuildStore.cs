@@ -84,7 +84,7 @@ internal sealed class BuildStore(Database database, TimeProvider time)
         await connection.ExecuteAsync("UPDATE builds SET capsule_id = @Capsule WHERE id = @Id", new { Id = id, Capsule = capsuleId }).ConfigureAwait(false);
     }
 
-    /// <summary>Records a step's log and makes it the build's current step.</summary>
+    /// <summary>Records a step's log and makes it the build's current step (nothing once the build is deleted).</summary>
     public async Task AddLogAsync(BuildLogRecord log, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -92,7 +92,8 @@ internal sealed class BuildStore(Database database, TimeProvider time)
         await connection.ExecuteAsync(
             """
             INSERT OR REPLACE INTO build_logs (build_id, step, phase, cmd, stdout, stderr, exit_code, ok, elapsed_ms)
-            VALUES (@BuildId, @Step, @Phase, @Cmd, @Stdout, @Stderr, @ExitCode, @Ok, @ElapsedMs)
+            SELECT @BuildId, @Step, @Phase, @Cmd, @Stdout, @Stderr, @ExitCode, @Ok, @ElapsedMs
+            WHERE EXISTS (SELECT 1 FROM builds WHERE id = @BuildId)
             """, log, transaction).ConfigureAwait(false);
         await connection.ExecuteAsync("UPDATE builds SET current_step = @Step WHERE id = @BuildId", log, transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

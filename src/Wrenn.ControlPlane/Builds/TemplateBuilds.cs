@@ -137,6 +137,21 @@ internal sealed class TemplateBuilds(
         await audit.RecordAsync(caller, "build", id, "build.delete", success: true).ConfigureAwait(false);
     }
 
+    /// <summary>A deleted team's builds: unfinished ones cancelled (their capsules go with them), all forgotten.</summary>
+    public async Task ForgetTeamAsync(TeamId team, CancellationToken cancellationToken)
+    {
+        foreach (var build in await store.ListAsync(team, cancellationToken).ConfigureAwait(false))
+        {
+            if (await store.FinishAsync(build.Id, BuildStatuses.Cancelled, "team deleted", cancellationToken).ConfigureAwait(false))
+            {
+                queue.Cancel(build.Id);
+                feed.Publish(build.Id, new StatusEvent(BuildStatuses.Cancelled, "team deleted"));
+            }
+        }
+
+        await store.DeleteTeamAsync(team, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// When the team built the same content before and that template still exists, the new build
     /// names it <paramref name="build"/>'s name at once; null otherwise.

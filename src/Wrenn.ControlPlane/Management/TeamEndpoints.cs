@@ -1,5 +1,6 @@
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Audit;
+using Wrenn.ControlPlane.Builds;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Snapshots;
@@ -79,14 +80,15 @@ internal static class TeamEndpoints
         return ApiJson.Reply(TeamView.Of((await memberships.TeamAsync(new TeamId(team.Id), caller.User!.Value, http.RequestAborted).ConfigureAwait(false))!));
     }
 
-    /// <summary>Deleting a team stops its capsules and deletes its templates, keys and memberships.</summary>
+    /// <summary>Deleting a team cancels its builds, stops its capsules and deletes its templates, keys and memberships.</summary>
     private static async Task<IResult> DeleteAsync(
         Caller caller, string id, HttpContext http, Memberships memberships, CapsuleStore capsules, CapsuleLifecycle lifecycle, TemplateCatalog templates,
-        TemplateCollector collector, ApiKeys keys, AuditLog audit)
+        TemplateCollector collector, TemplateBuilds builds, ApiKeys keys, AuditLog audit)
     {
         var team = await TeamOfAsync(caller, id, memberships, http, "owner").ConfigureAwait(false);
         var teamId = new TeamId(team.Id);
         var actor = caller with { Team = teamId };
+        await builds.ForgetTeamAsync(teamId, http.RequestAborted).ConfigureAwait(false);
         foreach (var capsule in await capsules.ListAsync(teamId, Statuses.All.Where(status => status != Statuses.Stopped).ToList(), null, 100_000, http.RequestAborted)
             .ConfigureAwait(false))
         {

@@ -121,6 +121,13 @@ public sealed class ManagementApiTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/v1/teams/{teamId}/members/{memberId}")).StatusCode);
         await (await member.GetAsync("/v1/capsules")).AssertErrorAsync(HttpStatusCode.Unauthorized, "unauthorized");
 
+        // A build in progress goes with its team: cancelled, its capsule deleted, its rows forgotten.
+        using (var inTeam = await LoginAsync(ownerEmail, teamId))
+        {
+            var build = await inTeam.PostAsJsonAsync("/v1/builds", new { name = "doomed", recipe = new[] { "RUN --timeout=10m sleep 600" }, skip_pre_post = true });
+            Assert.Equal(HttpStatusCode.Created, build.StatusCode);
+        }
+
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/v1/teams/{teamId}")).StatusCode);
         await (await owner.GetAsync($"/v1/teams/{teamId}")).AssertErrorAsync(HttpStatusCode.NotFound, "not_found");
     }
