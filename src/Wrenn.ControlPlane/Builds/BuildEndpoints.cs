@@ -32,25 +32,16 @@ internal static class BuildEndpoints
     private static Task<IResult> CreateAsync(Caller caller, HttpRequest request, TemplateBuilds builds) =>
         SubmitAsync(caller, request, builds, platform: false);
 
-    private static async Task<IResult> CreatePlatformAsync(Caller caller, HttpRequest request, TemplateBuilds builds, Accounts accounts)
+    private static async Task<IResult> CreatePlatformAsync(Caller caller, HttpRequest request, TemplateBuilds builds)
     {
-        await RequireAdminAsync(caller, accounts, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        await builds.RequireAdminAsync(caller, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return await SubmitAsync(caller, request, builds, platform: true).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> ListPlatformAsync(Caller caller, HttpContext http, BuildStore store, Accounts accounts)
+    private static async Task<IResult> ListPlatformAsync(Caller caller, HttpContext http, BuildStore store, TemplateBuilds builds)
     {
-        await RequireAdminAsync(caller, accounts, http.RequestAborted).ConfigureAwait(false);
+        await builds.RequireAdminAsync(caller, http.RequestAborted).ConfigureAwait(false);
         return ApiJson.Reply((await store.ListPlatformAsync(http.RequestAborted).ConfigureAwait(false)).Select(build => BuildView.Of(build, logs: null)).ToList());
-    }
-
-    private static async Task RequireAdminAsync(Caller caller, Accounts accounts, CancellationToken cancellationToken)
-    {
-        var user = caller.User is { } id ? await accounts.FindUserAsync(id, cancellationToken).ConfigureAwait(false) : null;
-        if (user is not { IsAdmin: not 0 })
-        {
-            throw new ApiException(ApiErrorCode.Forbidden, "only platform admins build platform templates");
-        }
     }
 
     private static async Task<IResult> SubmitAsync(Caller caller, HttpRequest request, TemplateBuilds builds, bool platform)
@@ -119,7 +110,6 @@ internal static class BuildEndpoints
             return ApiJson.Reply((await store.LogsAsync(id, http.RequestAborted).ConfigureAwait(false)).Select(BuildLogView.Of).ToList());
         }
 
-        using var subscription = feed.Subscribe(id);
         var admitted = await admission.AcceptAsync(http, async caller =>
             _ = await store.GetAsync(caller.Team, id, http.RequestAborted).ConfigureAwait(false) ?? throw NotFound("build")).ConfigureAwait(false);
         if (admitted is not var (_, socket))
@@ -127,6 +117,8 @@ internal static class BuildEndpoints
             return Results.Empty;
         }
 
+        // Before the database is read: nothing published in between is missed.
+        using var subscription = feed.Subscribe(id);
         await using (socket.ConfigureAwait(false))
         {
             await RelayAsync(id, socket, store, subscription, http.RequestAborted).ConfigureAwait(false);
@@ -139,7 +131,13 @@ internal static class BuildEndpoints
     {
         try
         {
-            var build = (await store.GetAsync(id, cancellationToken).ConfigureAwait(false))!;
+            if (await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } build)
+            {
+                // Deleted since the socket was admitted (a team deletion).
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "build deleted").ConfigureAwait(false);
+                return;
+            }
+
             long sent = 0;
             foreach (var log in await store.LogsAsync(id, cancellationToken).ConfigureAwait(false))
             {

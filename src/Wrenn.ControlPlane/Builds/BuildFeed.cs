@@ -14,18 +14,30 @@ internal sealed record StatusEvent(string Status, string? Error) : BuildEvent;
 internal sealed record OutputEvent(long Step, string Stream, string Data) : BuildEvent;
 
 /// <summary>
-/// Live events of running builds, for their log WebSockets. Subscribers each get every event
-/// published after they subscribed; the step log in the database covers what came before.
+/// Live events of running builds, for their log WebSockets. Subscribers each get the events
+/// published after they subscribed; the step log in the database covers what came before. A
+/// subscriber that falls behind by more than <see cref="Backlog"/> events loses the oldest output
+/// (never memory without bound); the step records and statuses it still gets from the database.
 /// </summary>
 internal sealed class BuildFeed
 {
+    private const int Backlog = 4096;
+
     private readonly ConcurrentDictionary<string, ImmutableSubscribers> _subscribers = new(StringComparer.Ordinal);
 
     public Subscription Subscribe(string buildId)
     {
-        var channel = Channel.CreateUnbounded<BuildEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var channel = Channel.CreateBounded<BuildEvent>(new BoundedChannelOptions(Backlog) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
         _subscribers.AddOrUpdate(buildId, _ => new([channel]), (_, current) => new([.. current.Channels, channel]));
-        return new Subscription(channel.Reader, () => _subscribers.AddOrUpdate(buildId, _ => new([]), (_, current) => new([.. current.Channels.Where(c => c != channel)])));
+        return new Subscription(channel.Reader, () =>
+        {
+            var left = _subscribers.AddOrUpdate(buildId, _ => new([]), (_, current) => new([.. current.Channels.Where(c => c != channel)]));
+            if (left.Channels.Count == 0)
+            {
+                // Only if nobody subscribed meanwhile (the same instance): no key stays behind.
+                _subscribers.TryRemove(KeyValuePair.Create(buildId, left));
+            }
+        });
     }
 
     public void Publish(string buildId, BuildEvent message)

@@ -24,13 +24,14 @@ internal sealed partial class BuildRunner(
 
     // A create may build the base template's snapshot first (a cold boot).
     private static readonly TimeSpan CapsuleStartLimit = TimeSpan.FromMinutes(3);
-    private static readonly TimeSpan UnpackTimeout = TimeSpan.FromMinutes(2);
 
     public async Task RunAsync(string id, CancellationToken cancellationToken)
     {
         var build = await store.GetAsync(id, CancellationToken.None).ConfigureAwait(false);
         if (build is null || !await store.StartAsync(id, CancellationToken.None).ConfigureAwait(false))
         {
+            // Cancelled while queued: nothing ran, only its upload is left.
+            DeleteArchive(id);
             return;
         }
 
@@ -47,6 +48,12 @@ internal sealed partial class BuildRunner(
             await CreateCapsuleAsync(caller, build, capsule).ConfigureAwait(false);
             await WaitRunningAsync(caller, capsule, limit.Token).ConfigureAwait(false);
             defaults = await RunStepsAsync(build, capsule, limit.Token).ConfigureAwait(false);
+            // From here on a cancel is refused: the template about to replace the name's is written.
+            if (!await store.FinalizeAsync(id, CancellationToken.None).ConfigureAwait(false))
+            {
+                throw new BuildFailure("cancelled");
+            }
+
             template = await maker.SnapshotAsync(caller, capsule, build.Name, overwrite: true, defaults, limit.Token,
                 owner: build.Platform != 0 ? TemplateCatalog.PlatformTeam : null).ConfigureAwait(false);
         }
@@ -70,13 +77,15 @@ internal sealed partial class BuildRunner(
             // was never created (over the team's quota): deleting it is then a no-op.
             await DeleteCapsuleAsync(caller, capsule).ConfigureAwait(false);
             DeleteArchive(id);
+            if (template is null)
+            {
+                // Also for a failure nobody expected (a bug): it propagates to the queue's log, and
+                // the build does not stay running.
+                await FailAsync(id, failure ?? "the build failed unexpectedly").ConfigureAwait(false);
+            }
         }
 
-        if (template is null)
-        {
-            await FailAsync(id, failure!).ConfigureAwait(false);
-        }
-        else if (await store.SucceedAsync(id, template.RuntimeName, template.SizeBytes, template.DefaultUser ?? "root", template.DefaultEnv ?? "{}", CancellationToken.None)
+        if (template is not null && await store.SucceedAsync(id, template.RuntimeName, template.SizeBytes, template.DefaultUser ?? "root", template.DefaultEnv ?? "{}", CancellationToken.None)
             .ConfigureAwait(false))
         {
             feed.Publish(id, new StatusEvent(BuildStatuses.Success, null));
@@ -114,8 +123,9 @@ internal sealed partial class BuildRunner(
         var metadata = JsonSerializer.Serialize(new Dictionary<string, string> { ["wrenn.build"] = build.Id });
         var pending = new CapsuleRecord(id.Value, build.TeamId, Statuses.Pending, null, build.BaseTemplate, build.Vcpus, build.MemoryMb, TimeoutSec: 0,
             now, null, null, now, metadata, null, null, AutoResume: 0);
-        await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(template.RuntimeName, (int)build.Vcpus, (int)build.MemoryMb, Id: id)).ConfigureAwait(false);
+        // Recorded first: a server that dies during the create still finds the capsule to delete.
         await store.SetCapsuleAsync(build.Id, id.Value, CancellationToken.None).ConfigureAwait(false);
+        await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(template.RuntimeName, (int)build.Vcpus, (int)build.MemoryMb, Id: id)).ConfigureAwait(false);
     }
 
     private async Task WaitRunningAsync(Caller caller, CapsuleId id, CancellationToken cancellationToken)
@@ -135,7 +145,7 @@ internal sealed partial class BuildRunner(
         var runner = new RecipeRunner(agent);
         if (build.HasArchive != 0)
         {
-            await UnpackAsync(runner, TemplateBuilds.ArchivePath(options, build.Id), cancellationToken).ConfigureAwait(false);
+            await BuildArchive.UnpackAsync(runner, TemplateBuilds.ArchivePath(options, build.Id), cancellationToken).ConfigureAwait(false);
         }
 
         var shell = await runner.OpenShellAsync(cancellationToken).ConfigureAwait(false);
@@ -180,37 +190,6 @@ internal sealed partial class BuildRunner(
         return defaults;
     }
 
-    /// <summary>Copies the archive into the capsule and unpacks it into the archive directory (tar, tar.gz or zip, by content).</summary>
-    private static async Task UnpackAsync(RecipeRunner runner, string archive, CancellationToken cancellationToken)
-    {
-        var head = new byte[262];
-        int length;
-        await using (var file = File.OpenRead(archive))
-        {
-            length = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        }
-
-        var (suffix, extract) = head switch
-        {
-            [0x50, 0x4b, 0x03, 0x04, ..] => (".zip", "unzip -o -q {0} -d {1}"),
-            _ when length >= 262 && head.AsSpan(257, 5).SequenceEqual("ustar"u8) => (".tar", "tar xf {0} -C {1}"),
-            _ => (".tar.gz", "tar xzf {0} -C {1}"),
-        };
-        var target = RecipeRunner.ArchiveDirectory + suffix;
-        await using (var file = File.OpenRead(archive))
-        {
-            await runner.WriteFileAsync(target, file, cancellationToken).ConfigureAwait(false);
-        }
-
-        var directory = RecipeRunner.ArchiveDirectory;
-        var command = $"mkdir -p {directory} && {string.Format(System.Globalization.CultureInfo.InvariantCulture, extract, target, directory)} && chmod -R a+rX {directory}";
-        var result = await runner.ExecuteAsync(command, UnpackTimeout, cancellationToken).ConfigureAwait(false);
-        if (result.ExitCode != 0 || result.TimedOut)
-        {
-            throw new BuildFailure("archive upload failed: " + Tail(result.StderrText.Trim()));
-        }
-    }
-
     private static GuestDefaults Defaults(RecipeShell shell) => new(shell.User, shell.TemplateEnvironment);
 
     private async Task FailAsync(string id, string reason)
@@ -244,11 +223,11 @@ internal sealed partial class BuildRunner(
         _ => null,
     };
 
-    // The end of a long error output is where the error is.
-    private static string Tail(string text) => text.Length <= 2000 ? text : "…" + text[^2000..];
+    /// <summary>The end of a long error output, which is where the error is.</summary>
+    internal static string Tail(string text) => text.Length <= 2000 ? text : "…" + text[^2000..];
 
     /// <summary>A build step or check failed; the message is the build's error, meant for its author.</summary>
-    private sealed class BuildFailure(string message) : Exception(message);
+    internal sealed class BuildFailure(string message) : Exception(message);
 
     [LoggerMessage(EventId = 4902, Level = LogLevel.Information, Message = "Build {Build} failed")]
     private static partial void LogBuildFailed(ILogger logger, string build, Exception exception);

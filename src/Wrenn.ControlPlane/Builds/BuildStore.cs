@@ -106,6 +106,24 @@ internal sealed class BuildStore(Database database, TimeProvider time)
             .ConfigureAwait(false)).AsList();
     }
 
+    /// <summary>
+    /// A running build starts saving its template: from now on it cannot be cancelled (its template
+    /// replaces the name's). False when it was cancelled first.
+    /// </summary>
+    public async Task<bool> FinalizeAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync("UPDATE builds SET finalizing = 1 WHERE id = @Id AND status = 'running'", new { Id = id }).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Unfinished builds of a team.</summary>
+    public async Task<int> UnfinishedCountAsync(TeamId team, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM builds WHERE team_id = @Team AND status IN ('pending', 'running')", new { Team = team.Value })
+            .ConfigureAwait(false);
+    }
+
     /// <summary>running → success with what the build made.</summary>
     public async Task<bool> SucceedAsync(string id, string runtimeName, long sizeBytes, string defaultUser, string defaultEnv, CancellationToken cancellationToken)
     {
@@ -118,13 +136,18 @@ internal sealed class BuildStore(Database database, TimeProvider time)
             """, new { Id = id, RuntimeName = runtimeName, SizeBytes = sizeBytes, DefaultUser = defaultUser, DefaultEnv = defaultEnv, Now }).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>An unfinished build → <paramref name="status"/> (failed or cancelled); false when it had finished.</summary>
+    /// <summary>
+    /// An unfinished build → <paramref name="status"/> (failed or cancelled); false when it had
+    /// finished, or for a cancel, when it is saving its template.
+    /// </summary>
     public async Task<bool> FinishAsync(string id, string status, string? error, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(
-            "UPDATE builds SET status = @Status, error = @Error, completed_at = @Now WHERE id = @Id AND status IN ('pending', 'running')",
-            new { Id = id, Status = status, Error = error, Now }).ConfigureAwait(false) == 1;
+            """
+            UPDATE builds SET status = @Status, error = @Error, completed_at = @Now
+            WHERE id = @Id AND status IN ('pending', 'running') AND (@Status = 'failed' OR finalizing = 0)
+            """, new { Id = id, Status = status, Error = error, Now }).ConfigureAwait(false) == 1;
     }
 
     /// <summary>Removes a finished build and its log; false when it is unfinished or gone.</summary>

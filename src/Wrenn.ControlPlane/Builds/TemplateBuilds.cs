@@ -36,10 +36,13 @@ internal sealed class BuildRequest
 /// </summary>
 internal sealed class TemplateBuilds(
     BuildStore store, BuildQueue queue, BuildFeed feed, TemplateCatalog catalog, TemplateCollector collector, CapsuleRuntime runtime,
-    GuestImages images, AuditLog audit, ControlPlaneOptions options, TimeProvider time)
+    GuestImages images, Accounts accounts, AuditLog audit, ControlPlaneOptions options, TimeProvider time)
 {
     /// <summary>The largest archive a build takes, as in the reference.</summary>
     public const long MaxArchiveBytes = 100L * 1024 * 1024;
+
+    /// <summary>Pending and running builds a team may have at once.</summary>
+    public const int MaxUnfinishedPerTeam = 10;
 
     // Part of every content hash: a change to the fixed phases must not reuse templates built before it.
     private const string BuilderVersion = "wrenn-builds-1";
@@ -83,16 +86,37 @@ internal sealed class TemplateBuilds(
         Require(memoryMb >= 128 && memoryMb <= options.MaxMemoryMb && memoryMb % options.MemoryStepMb == 0,
             $"memory_mb must be between 128 and {options.MaxMemoryMb}, a multiple of {options.MemoryStepMb}");
 
+        if (await store.UnfinishedCountAsync(caller.Team, cancellationToken).ConfigureAwait(false) >= MaxUnfinishedPerTeam)
+        {
+            // Builds run one at a time for the whole server: one team must not queue it full.
+            throw new ApiException(ApiErrorCode.QuotaExceeded, $"a team may have at most {MaxUnfinishedPerTeam} unfinished builds") { RetryAfterSeconds = 60 };
+        }
+
         var id = PublicIds.New("bld-");
         var archiveHash = archive is null ? "none" : await SaveArchiveAsync(id, archive, cancellationToken).ConfigureAwait(false);
-        var baseIdentity = baseTemplate.Vcpus is null ? $"image:{baseName}:{images.Templates[baseName].InputHash}" : $"template:{baseTemplate.RuntimeName}";
-        var contentHash = Hash(BuilderVersion, baseIdentity, $"{vcpus}", $"{memoryMb}", skipPrePost ? "skip" : "phases", healthcheck ?? "",
-            archiveHash, string.Join('\n', steps.Select(step => step.Raw)));
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var build = new BuildRecord(id, caller.Team.Value, name!, baseName, JsonSerializer.Serialize(lines), healthcheck, vcpus, memoryMb, skipPrePost ? 1 : 0,
-            archive is null ? 0 : 1, contentHash, BuildStatuses.Pending, 0, steps.Count + (skipPrePost ? 0 : BuildPhases.FixedStepCount), null, null, null, null,
-            null, null, null, caller.ActorType, caller.ActorId, caller.ActorName, now, null, null, platform ? 1 : 0);
+        try
+        {
+            var baseIdentity = baseTemplate.Vcpus is null ? $"image:{baseName}:{images.Templates[baseName].InputHash}" : $"template:{baseTemplate.RuntimeName}";
+            var contentHash = Hash(BuilderVersion, baseIdentity, $"{vcpus}", $"{memoryMb}", skipPrePost ? "skip" : "phases", healthcheck ?? "",
+                archiveHash, string.Join('\n', steps.Select(step => step.Raw)));
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var build = new BuildRecord(id, caller.Team.Value, name!, baseName, JsonSerializer.Serialize(lines), healthcheck, vcpus, memoryMb, skipPrePost ? 1 : 0,
+                archive is null ? 0 : 1, contentHash, BuildStatuses.Pending, 0, steps.Count + (skipPrePost ? 0 : BuildPhases.FixedStepCount), null, null, null, null,
+                null, null, null, caller.ActorType, caller.ActorId, caller.ActorName, now, null, null, platform ? 1 : 0);
+            return await AcceptAsync(caller, build, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing will run the build: its upload goes.
+            File.Delete(ArchivePath(options, id));
+            throw;
+        }
+    }
 
+    /// <summary>Reuses an earlier build's template, or records the build and queues it.</summary>
+    private async Task<BuildRecord> AcceptAsync(Caller caller, BuildRecord build, CancellationToken cancellationToken)
+    {
+        var id = build.Id;
         var reused = await ReuseAsync(caller, build, cancellationToken).ConfigureAwait(false);
         if (reused is not null)
         {
@@ -108,14 +132,24 @@ internal sealed class TemplateBuilds(
         return build;
     }
 
+    /// <summary>Platform templates are the admins' business: anyone else is refused (403).</summary>
+    public async Task RequireAdminAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var user = caller.User is { } id ? await accounts.FindUserAsync(id, cancellationToken).ConfigureAwait(false) : null;
+        if (user is not { IsAdmin: not 0 })
+        {
+            throw new ApiException(ApiErrorCode.Forbidden, "only platform admins build platform templates");
+        }
+    }
+
     /// <summary>Cancels a pending or running build; the build's capsule is deleted and nothing is kept.</summary>
     public async Task<BuildRecord> CancelAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(caller);
-        var build = await store.GetAsync(caller.Team, id, cancellationToken).ConfigureAwait(false) ?? throw NotFound("build");
+        var build = await OwnAsync(caller, id, cancellationToken).ConfigureAwait(false);
         if (!await store.FinishAsync(id, BuildStatuses.Cancelled, "cancelled", cancellationToken).ConfigureAwait(false))
         {
-            throw Invalid($"build is already {build.Status}");
+            throw BuildStatuses.IsFinished(build.Status) ? Invalid($"build is already {build.Status}") : State("the build is saving its template");
         }
 
         queue.Cancel(id);
@@ -127,14 +161,26 @@ internal sealed class TemplateBuilds(
     /// <summary>Deletes a finished build and its log; the template it made stays.</summary>
     public async Task DeleteAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(caller);
-        var build = await store.GetAsync(caller.Team, id, cancellationToken).ConfigureAwait(false) ?? throw NotFound("build");
+        var build = await OwnAsync(caller, id, cancellationToken).ConfigureAwait(false);
         if (!await store.DeleteAsync(caller.Team, id, cancellationToken).ConfigureAwait(false))
         {
             throw State($"the build is {build.Status}: cancel it first");
         }
 
         await audit.RecordAsync(caller, "build", id, "build.delete", success: true).ConfigureAwait(false);
+    }
+
+    /// <summary>The team's build <paramref name="id"/>; a platform build only for an admin.</summary>
+    private async Task<BuildRecord> OwnAsync(Caller caller, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var build = await store.GetAsync(caller.Team, id, cancellationToken).ConfigureAwait(false) ?? throw NotFound("build");
+        if (build.Platform != 0)
+        {
+            await RequireAdminAsync(caller, cancellationToken).ConfigureAwait(false);
+        }
+
+        return build;
     }
 
     /// <summary>A deleted team's builds: unfinished ones cancelled (their capsules go with them), all forgotten.</summary>

@@ -36,8 +36,12 @@ internal sealed partial class CapsuleLifecycle(
     // How long traffic for an auto-resumed capsule waits for it to run (a resume takes about a second).
     private static readonly TimeSpan WakeWait = TimeSpan.FromSeconds(30);
 
-    /// <summary>The longest a create may take, template snapshot build included.</summary>
-    private static readonly TimeSpan CreateLimit = TimeSpan.FromMinutes(3);
+    /// <summary>
+    /// The longest a create may take, template snapshot build included: a template whose image runs
+    /// a recipe first (code-runner-beta starts Jupyter and a kernel: ~70 s here under TCG, twice that
+    /// on slower machines) must fit.
+    /// </summary>
+    private static readonly TimeSpan CreateLimit = TimeSpan.FromMinutes(10);
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 

@@ -9,6 +9,9 @@ namespace Wrenn.HostAgent.Recipes;
 /// </summary>
 public static class GoDuration
 {
+    /// <summary>The longest timeout or interval a recipe may ask for (a build may not take longer).</summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(1);
+
     private static readonly (string Unit, double Ticks)[] Units =
     [
         ("ns", TimeSpan.TicksPerMillisecond / 1e6), ("us", TimeSpan.TicksPerMillisecond / 1e3), ("µs", TimeSpan.TicksPerMillisecond / 1e3),

@@ -48,5 +48,5 @@ public sealed record Healthcheck(string Command, TimeSpan Interval, TimeSpan Tim
     public static Healthcheck? Load(string? path) => path is not null && File.Exists(path) ? Parse(File.ReadAllText(path)) : null;
 
     private static TimeSpan Duration(string name, string value, bool allowZero = false) =>
-        GoDuration.TryParse(value, out var duration) && (duration > TimeSpan.Zero || allowZero) ? duration : throw new RecipeException($"parse {name}: \"{value}\"");
+        GoDuration.TryParse(value, out var duration) && (duration > TimeSpan.Zero || allowZero) && duration <= GoDuration.Longest ? duration : throw new RecipeException($"parse {name}: \"{value}\"");
 }

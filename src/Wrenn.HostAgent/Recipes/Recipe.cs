@@ -72,7 +72,7 @@ public static class Recipe
         }
 
         var value = rest["--timeout=".Length..(space < 0 ? rest.Length : space)];
-        return GoDuration.TryParse(value, out var timeout) && timeout > TimeSpan.Zero
+        return GoDuration.TryParse(value, out var timeout) && timeout > TimeSpan.Zero && timeout <= GoDuration.Longest
             ? new RunStep(line, command, timeout)
             : throw new RecipeException($"RUN --timeout= invalid duration \"{value}\"");
     }
@@ -85,8 +85,20 @@ public static class Recipe
             throw new RecipeException($"ENV requires KEY=VALUE format: \"{line}\"");
         }
 
-        return equals > 0 ? new EnvStep(line, rest[..equals], rest[(equals + 1)..]) : throw new RecipeException($"ENV key is empty: \"{line}\"");
+        if (equals == 0)
+        {
+            throw new RecipeException($"ENV key is empty: \"{line}\"");
+        }
+
+        // Stricter than the reference, whose shell prefix then broke every later step.
+        var key = rest[..equals];
+        return IsVariableName(key) && !rest.Contains('\0', StringComparison.Ordinal)
+            ? new EnvStep(line, key, rest[(equals + 1)..])
+            : throw new RecipeException($"ENV key must be a shell variable name ([A-Za-z_][A-Za-z0-9_]*): \"{line}\"");
     }
+
+    private static bool IsVariableName(string key) =>
+        (char.IsAsciiLetter(key[0]) || key[0] == '_') && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     private static string ValidUser(string line, string name)
     {

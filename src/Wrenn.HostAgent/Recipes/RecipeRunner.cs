@@ -58,10 +58,12 @@ public sealed class RecipeRunner(GuestAgentClient agent)
                     ? Log(started)
                     : Failed($"start failed with exit code {started.ExitCode}: {started.StderrText}", started.ExitCode);
             case WorkdirStep workdir:
-                var made = await ExecuteAsync("mkdir -p " + RecipeShell.Quote(workdir.Path), StartTimeout, cancellationToken).ConfigureAwait(false);
+                // A relative path continues from the current WORKDIR (as in a Dockerfile).
+                var path = workdir.Path.StartsWith('/') || shell.WorkDir.Length == 0 ? workdir.Path : shell.WorkDir + "/" + workdir.Path;
+                var made = await ExecuteAsync("mkdir -p " + RecipeShell.Quote(path), StartTimeout, cancellationToken).ConfigureAwait(false);
                 if (made.ExitCode == 0)
                 {
-                    shell.ChangeDirectory(workdir.Path);
+                    shell.ChangeDirectory(path);
                 }
 
                 return Log(made);

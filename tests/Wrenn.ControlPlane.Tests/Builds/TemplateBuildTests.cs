@@ -95,6 +95,24 @@ public sealed class TemplateBuildTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task AZipArchive_IsUnpackedLikeATar_AndRelativeWorkdirsNest()
+    {
+        using var zipped = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(zipped, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var writer = new StreamWriter(zip.CreateEntry("site/index.html").Open());
+            await writer.WriteAsync("zipped\n");
+        }
+
+        var build = await CreateAsync("from-zip", ["WORKDIR /srv", "WORKDIR site", "COPY site/index.html .", "RUN cat index.html; pwd"],
+            archive: zipped.ToArray(), skipPrePost: true);
+        var done = await WaitFinishedAsync(build);
+        Assert.True(done.GetProperty("status").GetString() == "success", done.ToString());
+        Assert.Equal("zipped\n/srv/site\n", done.GetProperty("logs")[3].GetProperty("stdout").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/v1/snapshots/from-zip")).StatusCode);
+    }
+
+    [Fact]
     public async Task ACancelledBuild_StopsAndDeletesItsCapsule()
     {
         var build = await CreateAsync("cancelled", ["RUN --timeout=10m sleep 600"], skipPrePost: true);

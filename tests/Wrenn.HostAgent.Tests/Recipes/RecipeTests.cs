@@ -39,6 +39,8 @@ public sealed class RecipeTests
     [InlineData("RUN --timeout=soon make", "recipe line 1: RUN --timeout= invalid duration \"soon\"")]
     [InlineData("ENV NOVALUE", "recipe line 1: ENV requires KEY=VALUE format: \"ENV NOVALUE\"")]
     [InlineData("ENV =x", "recipe line 1: ENV key is empty: \"ENV =x\"")]
+    [InlineData("ENV MY-VAR=1", "recipe line 1: ENV key must be a shell variable name ([A-Za-z_][A-Za-z0-9_]*): \"ENV MY-VAR=1\"")]
+    [InlineData("RUN --timeout=2000h make", "recipe line 1: RUN --timeout= invalid duration \"2000h\"")]
     [InlineData("USER 1st", "recipe line 1: USER username must start with a letter or underscore: \"USER 1st\"")]
     [InlineData("USER bad user", "recipe line 1: USER username contains invalid character ' ': \"USER bad user\"")]
     [InlineData("COPY onlyone", "recipe line 1: COPY requires <src>... <dst>: \"COPY onlyone\"")]
@@ -106,5 +108,6 @@ public sealed class RecipeTests
         Assert.Equal("malformed flag (missing '='): \"--interval\"", Assert.Throws<RecipeException>(() => Healthcheck.Parse("--interval curl x")).Message);
         Assert.Equal("healthcheck has no command", Assert.Throws<RecipeException>(() => Healthcheck.Parse("--interval=1s")).Message);
         Assert.Equal("empty healthcheck", Assert.Throws<RecipeException>(() => Healthcheck.Parse(" ")).Message);
+        Assert.Equal("parse interval: \"2000h\"", Assert.Throws<RecipeException>(() => Healthcheck.Parse("--interval=2000h curl x")).Message);
     }
 }
