@@ -44,6 +44,7 @@ internal static class AgentApp
         services.AddSingleton(new AgentSecret(settings.InitialSecret));
         services.AddSingleton<GuestEnvironment>();
         services.AddSingleton<UserDatabase>();
+        services.AddSingleton<Files.GuestPaths>();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<SecretInterceptor>();

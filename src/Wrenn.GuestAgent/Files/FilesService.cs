@@ -6,13 +6,13 @@ using Wrenn.Agent.Protocol;
 namespace Wrenn.GuestAgent.Files;
 
 /// <summary>The Files gRPC service: stat, list, mkdir, remove, and streamed read and atomic write.</summary>
-internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.FilesBase
+internal sealed class FilesService(FileEntries entries, GuestPaths paths) : Agent.Protocol.Files.FilesBase
 {
     private const int ChunkBytes = 64 * 1024;
     private const int MaxDepth = 10;
 
     public override Task<FileEntry> Stat(PathRequest request, ServerCallContext context) =>
-        Task.FromResult(FileErrors.Translate(() => entries.Describe(GuestPaths.Resolve(request.Path))));
+        Task.FromResult(FileErrors.Translate(() => entries.Describe(paths.Resolve(request.Path))));
 
     public override Task<ListReply> List(ListRequest request, ServerCallContext context)
     {
@@ -22,7 +22,7 @@ internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.F
             throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "depth must be 1..10");
         }
 
-        var root = GuestPaths.Resolve(request.Path);
+        var root = paths.Resolve(request.Path);
         return Task.FromResult(FileErrors.Translate(() =>
         {
             var top = entries.Describe(root);
@@ -39,7 +39,7 @@ internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.F
 
     public override Task<FileEntry> MakeDir(PathRequest request, ServerCallContext context)
     {
-        var path = GuestPaths.Resolve(request.Path);
+        var path = paths.Resolve(request.Path);
         return Task.FromResult(FileErrors.Translate(() =>
         {
             if (Path.Exists(path) || new FileInfo(path).LinkTarget is not null)
@@ -47,14 +47,14 @@ internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.F
                 throw AgentErrors.Exception(AgentErrorCode.Conflict, "path exists");
             }
 
-            Directory.CreateDirectory(path);
+            paths.CreateDirectory(path);
             return entries.Describe(path);
         }));
     }
 
     public override Task<RemoveReply> Remove(PathRequest request, ServerCallContext context)
     {
-        var path = GuestPaths.Resolve(request.Path);
+        var path = paths.Resolve(request.Path);
         if (path == "/")
         {
             throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "refusing to remove /");
@@ -79,7 +79,7 @@ internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.F
 
     public override async Task Read(ReadRequest request, IServerStreamWriter<ReadChunk> responseStream, ServerCallContext context)
     {
-        var path = GuestPaths.Resolve(request.Path);
+        var path = paths.Resolve(request.Path);
         var stream = FileErrors.Translate(() =>
         {
             if (Directory.Exists(path))
@@ -143,7 +143,7 @@ internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.F
         }
 
         var header = requestStream.Current.Header;
-        var path = GuestPaths.Resolve(header.Path);
+        var path = paths.Resolve(header.Path);
         var temporary = FileErrors.Translate(() => PrepareTemporary(path));
         try
         {
@@ -171,6 +171,7 @@ internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.F
                     File.SetUnixFileMode(temporary, File.GetUnixFileMode(path));
                 }
 
+                paths.GiveToOwner(temporary);
                 File.Move(temporary, path, overwrite: true);
                 return entries.Describe(path);
             });
@@ -188,7 +189,7 @@ internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.F
     }
 
     /// <summary>Creates the target's parents and returns a fresh temporary name beside it.</summary>
-    private static string PrepareTemporary(string path)
+    private string PrepareTemporary(string path)
     {
         if (Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
         {
@@ -196,7 +197,7 @@ internal sealed class FilesService(FileEntries entries) : Agent.Protocol.Files.F
         }
 
         var directory = Path.GetDirectoryName(path) ?? "/";
-        Directory.CreateDirectory(directory);
+        paths.CreateDirectory(directory);
         return Path.Combine(directory, $".{Path.GetFileName(path)}.wrenn-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
     }
 

@@ -47,6 +47,15 @@ public sealed class TemplateBuildTests(ServerFixture fixture)
             // The template's capsules run commands as its last USER, with its ENV.
             Assert.Equal("wrenn-user /home/wrenn-user hello from a recipe\n",
                 (await Client.ExecAsync(id, "echo $(id -un) $HOME $GREETING")).GetProperty("stdout").GetString());
+            // The files API agrees: relative paths are in that user's home, and what it creates is the user's.
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent("notes/todo.txt"), "path" },
+                { new ByteArrayContent("written\n"u8.ToArray()), "file", "todo.txt" },
+            };
+            Assert.Equal(HttpStatusCode.NoContent, (await Client.PostAsync($"/v1/capsules/{id}/files/write", form)).StatusCode);
+            Assert.Equal("written\nwrenn-user\nwrenn-user\n/home/wrenn-user\n",
+                (await Client.ExecAsync(id, "cat notes/todo.txt && stat -c %U notes notes/todo.txt && pwd")).GetProperty("stdout").GetString());
         }
         finally
         {
