@@ -45,7 +45,8 @@ internal sealed record BuildRecord(
     long? StartedAt,
     long? CompletedAt,
     long Platform = 0,
-    long Finalizing = 0);
+    long Finalizing = 0,
+    string? BaseRuntime = null);
 
 /// <summary>One step's log row (see <see cref="HostAgent.Recipes.StepLog"/>).</summary>
 internal sealed record BuildLogRecord(string BuildId, long Step, string Phase, string Cmd, string Stdout, string Stderr, long ExitCode, long Ok, long ElapsedMs);

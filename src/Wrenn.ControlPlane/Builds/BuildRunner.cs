@@ -117,7 +117,9 @@ internal sealed partial class BuildRunner(
     /// <summary>Records the build's capsule and starts it (a create holds no cancellation: it is deleted afterwards instead).</summary>
     private async Task CreateCapsuleAsync(Caller caller, BuildRecord build, CapsuleId id)
     {
-        var template = await catalog.ResolveAsync(caller.Team, build.BaseTemplate, CancellationToken.None).ConfigureAwait(false)
+        // The base as it was when the build was submitted (what its content hash names); older rows resolve it now.
+        var runtimeName = build.BaseRuntime
+            ?? (await catalog.ResolveAsync(caller.Team, build.BaseTemplate, CancellationToken.None).ConfigureAwait(false))?.RuntimeName
             ?? throw new BuildFailure($"base template {build.BaseTemplate} not found");
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var metadata = JsonSerializer.Serialize(new Dictionary<string, string> { ["wrenn.build"] = build.Id });
@@ -125,7 +127,7 @@ internal sealed partial class BuildRunner(
             now, null, null, now, metadata, null, null, AutoResume: 0);
         // Recorded first: a server that dies during the create still finds the capsule to delete.
         await store.SetCapsuleAsync(build.Id, id.Value, CancellationToken.None).ConfigureAwait(false);
-        await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(template.RuntimeName, (int)build.Vcpus, (int)build.MemoryMb, Id: id)).ConfigureAwait(false);
+        await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(runtimeName, (int)build.Vcpus, (int)build.MemoryMb, Id: id)).ConfigureAwait(false);
     }
 
     private async Task WaitRunningAsync(Caller caller, CapsuleId id, CancellationToken cancellationToken)

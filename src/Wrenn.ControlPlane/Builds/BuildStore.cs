@@ -16,10 +16,12 @@ internal sealed class BuildStore(Database database, TimeProvider time)
             """
             INSERT INTO builds (id, team_id, name, base_template, recipe, healthcheck, vcpus, memory_mb, skip_pre_post, has_archive,
                                 content_hash, status, current_step, total_steps, error, capsule_id, runtime_name, size_bytes,
-                                default_user, default_env, cached_from, actor_type, actor_id, actor_name, created_at, started_at, completed_at, platform)
+                                default_user, default_env, cached_from, actor_type, actor_id, actor_name, created_at, started_at, completed_at, platform,
+                                base_runtime)
             VALUES (@Id, @TeamId, @Name, @BaseTemplate, @Recipe, @Healthcheck, @Vcpus, @MemoryMb, @SkipPrePost, @HasArchive,
                     @ContentHash, @Status, @CurrentStep, @TotalSteps, @Error, @CapsuleId, @RuntimeName, @SizeBytes,
-                    @DefaultUser, @DefaultEnv, @CachedFrom, @ActorType, @ActorId, @ActorName, @CreatedAt, @StartedAt, @CompletedAt, @Platform)
+                    @DefaultUser, @DefaultEnv, @CachedFrom, @ActorType, @ActorId, @ActorName, @CreatedAt, @StartedAt, @CompletedAt, @Platform,
+                    @BaseRuntime)
             """, build).ConfigureAwait(false);
     }
 
@@ -114,6 +116,16 @@ internal sealed class BuildStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync("UPDATE builds SET finalizing = 1 WHERE id = @Id AND status = 'running'", new { Id = id }).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Whether a build of the template <paramref name="name"/> (of the team, or a platform one) is pending or running.</summary>
+    public async Task<bool> IsBuildingAsync(TeamId team, bool platform, string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<int>(
+            """
+            SELECT count(*) FROM builds WHERE name = @Name AND status IN ('pending', 'running') AND platform = @Platform AND (platform = 1 OR team_id = @Team)
+            """, new { Team = team.Value, Name = name, Platform = platform ? 1 : 0 }).ConfigureAwait(false) > 0;
     }
 
     /// <summary>Unfinished builds of a team.</summary>

@@ -102,7 +102,7 @@ internal sealed class TemplateBuilds(
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             var build = new BuildRecord(id, caller.Team.Value, name!, baseName, JsonSerializer.Serialize(lines), healthcheck, vcpus, memoryMb, skipPrePost ? 1 : 0,
                 archive is null ? 0 : 1, contentHash, BuildStatuses.Pending, 0, steps.Count + (skipPrePost ? 0 : BuildPhases.FixedStepCount), null, null, null, null,
-                null, null, null, caller.ActorType, caller.ActorId, caller.ActorName, now, null, null, platform ? 1 : 0);
+                null, null, null, caller.ActorType, caller.ActorId, caller.ActorName, now, null, null, platform ? 1 : 0, BaseRuntime: baseTemplate.RuntimeName);
             return await AcceptAsync(caller, build, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -205,7 +205,8 @@ internal sealed class TemplateBuilds(
     private async Task<BuildRecord?> ReuseAsync(Caller caller, BuildRecord build, CancellationToken cancellationToken)
     {
         var earlier = await store.FindBuiltAsync(caller.Team, build.Platform != 0, build.ContentHash, cancellationToken).ConfigureAwait(false);
-        if (earlier?.RuntimeName is null)
+        // A queued build of the same name would replace the name after this answer: this one queues behind it instead.
+        if (earlier?.RuntimeName is null || await store.IsBuildingAsync(caller.Team, build.Platform != 0, build.Name, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
