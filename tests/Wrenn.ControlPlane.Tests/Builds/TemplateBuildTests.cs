@@ -38,9 +38,9 @@ public sealed class TemplateBuildTests(ServerFixture fixture)
         try
         {
             // The server was running when the template was frozen: the first request is answered.
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/index.html");
-            request.Headers.Host = $"{ServerRecipe.Port}-{id}.localhost:{fixture.Server.Port}";
-            using var reply = await fixture.Server.Anonymous().SendAsync(request);
+            using var request = fixture.Server.Proxied(ServerRecipe.Port, id, "/index.html");
+            using var anonymous = fixture.Server.Anonymous();
+            using var reply = await anonymous.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
             Assert.Equal(ServerRecipe.Page, await reply.Content.ReadAsStringAsync());
             Assert.StartsWith("jq-", (await Client.ExecAsync(id, "jq --version")).GetProperty("stdout").GetString(), StringComparison.Ordinal);
@@ -158,12 +158,7 @@ public sealed class TemplateBuildTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var build = await created.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(build.GetProperty("platform").GetBoolean());
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while ((build = await admin.GetFromJsonAsync<JsonElement>($"/v1/builds/{build.GetProperty("id").GetString()}")).GetProperty("status").GetString() is "pending" or "running")
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), "the platform build did not finish");
-            await Task.Delay(200);
-        }
+        build = await WaitFinishedAsync(build, admin);
 
         Assert.True(build.GetProperty("status").GetString() == "success", build.ToString());
         Assert.Contains((await admin.GetFromJsonAsync<JsonElement>("/v1/admin/builds")).EnumerateArray(), listed => listed.GetProperty("id").GetString() == build.GetProperty("id").GetString());
@@ -223,12 +218,13 @@ public sealed class TemplateBuildTests(ServerFixture fixture)
         return await reply.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    private async Task<JsonElement> WaitFinishedAsync(JsonElement build)
+    /// <summary>The build once finished, read with <paramref name="owner"/>'s credentials (the team's key when null).</summary>
+    private async Task<JsonElement> WaitFinishedAsync(JsonElement build, HttpClient? owner = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            var current = await Client.GetFromJsonAsync<JsonElement>($"/v1/builds/{build.GetProperty("id").GetString()}");
+            var current = await (owner ?? Client).GetFromJsonAsync<JsonElement>($"/v1/builds/{build.GetProperty("id").GetString()}");
             if (current.GetProperty("status").GetString() is "success" or "failed" or "cancelled")
             {
                 return current;

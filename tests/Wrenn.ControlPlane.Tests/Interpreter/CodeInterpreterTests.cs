@@ -15,6 +15,8 @@ public sealed class CodeInterpreterTests(ServerFixture fixture)
     // The first create builds the template snapshot: a cold boot, Jupyter, a kernel with the data stack.
     private static readonly TimeSpan FirstUse = TimeSpan.FromMinutes(10);
 
+    private const int JupyterPort = 8888;
+
     private HttpClient Client => fixture.Client;
 
     [Fact]
@@ -28,7 +30,8 @@ public sealed class CodeInterpreterTests(ServerFixture fixture)
         {
             using var jupyter = new JupyterClient(fixture.Server.BaseAddress, id, fixture.Server.AdminKey);
             var kernel = await jupyter.KernelAsync(FirstUse);
-            using (var listed = await fixture.Server.Anonymous().SendAsync(KernelList(jupyter)))
+            using var anonymous = fixture.Server.Anonymous();
+            using (var listed = await anonymous.SendAsync(fixture.Server.Proxied(JupyterPort, id, "/api/kernels")))
             {
                 var kernels = await listed.Content.ReadFromJsonAsync<JsonElement>();
                 Assert.Equal(kernel, Assert.Single(kernels.EnumerateArray()).GetProperty("id").GetString());
@@ -80,21 +83,14 @@ public sealed class CodeInterpreterTests(ServerFixture fixture)
             Assert.Equal("'first'", (await first.RunCodeAsync("shared")).Text);
 
             // Nothing on the port yet is a 5xx the SDK retries, never a 404 or 409 it would give up on.
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/kernels");
-            request.Headers.Host = first.ProxyHost.Replace("8888-", "8899-", StringComparison.Ordinal);
-            using var reply = await fixture.Server.Anonymous().SendAsync(request);
+            using var request = fixture.Server.Proxied(8899, id, "/api/kernels");
+            using var anonymous = fixture.Server.Anonymous();
+            using var reply = await anonymous.SendAsync(request);
             Assert.Equal(HttpStatusCode.BadGateway, reply.StatusCode);
         }
         finally
         {
             await Client.DeleteAsync($"/v1/capsules/{id}");
         }
-    }
-
-    private static HttpRequestMessage KernelList(JupyterClient jupyter)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/api/kernels");
-        request.Headers.Host = jupyter.ProxyHost;
-        return request;
     }
 }

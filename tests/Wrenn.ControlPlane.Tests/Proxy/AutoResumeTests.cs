@@ -72,12 +72,7 @@ public sealed class AutoResumeTests(ServerFixture fixture)
         Assert.Equal("paused", (await Client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{id}")).GetProperty("status").GetString());
     }
 
-    private HttpRequestMessage Request(string id, string path)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Host = $"{GuestPort}-{id}.localhost:{fixture.Server.Port}";
-        return request;
-    }
+    private HttpRequestMessage Request(string id, string path) => fixture.Server.Proxied(GuestPort, id, path);
 
     /// <summary>Python starts slowly under emulation: the proxy answers 502 until it listens.</summary>
     private async Task WaitServedAsync(HttpClient anonymous, string id)

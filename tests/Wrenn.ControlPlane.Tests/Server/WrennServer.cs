@@ -198,6 +198,14 @@ public sealed class WrennServer : IAsyncDisposable
         }
     }
 
+    /// <summary>A request for the port proxy: to guest port <paramref name="port"/> of <paramref name="capsule"/>, by its Host header.</summary>
+    public HttpRequestMessage Proxied(int port, string capsule, string path, HttpMethod? method = null)
+    {
+        var request = new HttpRequestMessage(method ?? HttpMethod.Get, path);
+        request.Headers.Host = $"{port}-{capsule}.localhost:{Port}";
+        return request;
+    }
+
     /// <summary>
     /// A client with the session of a new user added as the operator adds one (<c>wrenn user add</c>
     /// on the server's data directory), a platform admin with <paramref name="admin"/>.
