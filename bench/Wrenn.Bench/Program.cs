@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Bench;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Network;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Wrenn.Agent.Protocol;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Guest;
 
 namespace Wrenn.Bench;
 
@@ -29,13 +29,13 @@ internal static class RuntimeBenchmark
         var exec = new Samples("exec round trip of `true`", "ms", target: 5);
         for (var i = 0; i < 3; i++)
         {
-            await subject.Agent.RunAsync("true");
+            await subject.Agent.Services.RunAsync("true");
         }
 
         for (var i = 0; i < Math.Max(runs, 20); i++)
         {
             var watch = Stopwatch.StartNew();
-            await subject.Agent.RunAsync("true");
+            await subject.Agent.Services.RunAsync("true");
             exec.Add(watch.Elapsed.TotalMilliseconds);
         }
 

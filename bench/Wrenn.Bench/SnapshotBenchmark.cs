@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Wrenn.Agent.Protocol;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Guest;
 
 namespace Wrenn.Bench;
 
@@ -56,7 +57,7 @@ internal static class SnapshotBenchmark
         {
             var watch = Stopwatch.StartNew();
             var capsule = await runtime.CreateAsync(spec, CancellationToken.None);
-            await capsule.Agent.RunAsync("true");
+            await capsule.Agent.Services.RunAsync("true");
             create.Add(watch.Elapsed.TotalSeconds);
 
             watch.Restart();
@@ -65,7 +66,7 @@ internal static class SnapshotBenchmark
 
             watch.Restart();
             capsule = await runtime.ResumeAsync(capsule.Id, CancellationToken.None);
-            await capsule.Agent.RunAsync("true");
+            await capsule.Agent.Services.RunAsync("true");
             resume.Add(watch.Elapsed.TotalSeconds);
             await runtime.DeleteAsync(capsule.Id, CancellationToken.None);
         }
@@ -82,7 +83,7 @@ internal static class SnapshotBenchmark
             await runtime.PauseAsync(capsule.Id, CancellationToken.None);
             var watch = Stopwatch.StartNew();
             capsule = await runtime.ResumeAsync(capsule.Id, CancellationToken.None, eagerMemory: true);
-            await capsule.Agent.RunAsync("true");
+            await capsule.Agent.Services.RunAsync("true");
             eager.Add(watch.Elapsed.TotalSeconds);
             await runtime.DeleteAsync(capsule.Id, CancellationToken.None);
         }
@@ -96,7 +97,7 @@ internal static class SnapshotBenchmark
         var capsule = await runtime.CreateAsync(new CapsuleSpec("minimal"), CancellationToken.None);
         for (var generation = 1; generation <= 5 + runs; generation++)
         {
-            await capsule.Agent.RunAsync("/bin/sh", "-c", "date > /tmp/generation");
+            await capsule.Agent.Services.RunAsync("/bin/sh", "-c", "date > /tmp/generation");
             var watch = Stopwatch.StartNew();
             await runtime.PauseAsync(capsule.Id, CancellationToken.None);
             if (generation > 5)

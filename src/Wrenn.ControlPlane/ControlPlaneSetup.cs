@@ -4,6 +4,7 @@ using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Builds;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Guest;
+using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Management;
 using Wrenn.ControlPlane.Proxy;
@@ -20,7 +21,7 @@ public static class ControlPlaneSetup
 {
     public const string Version = "1.0.0";
 
-    /// <summary>Registers the control plane's services; the host agent's runtime must be registered too.</summary>
+    /// <summary>Registers the control plane's services; an <see cref="Host.Protocol.ICapsuleHost"/> (this machine's) and the <see cref="Host.Protocol.BaseImages"/> must be registered too.</summary>
     public static void AddWrennControlPlane(this WebApplicationBuilder builder, ControlPlaneOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -48,6 +49,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<Authenticator>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<CapsuleStore>();
+        services.AddSingleton<CapsuleHosts>();
         services.AddSingleton<CapsuleActivity>();
         services.AddSingleton<CapsuleConnections>();
         services.AddSingleton<CapsuleLifecycle>();

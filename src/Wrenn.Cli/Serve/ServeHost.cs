@@ -1,7 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Wrenn.ControlPlane;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Capsules;
+using Wrenn.HostAgent.Hosting;
 using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Network;
 using Wrenn.HostAgent.PageServer;
@@ -34,9 +36,12 @@ internal static class ServeHost
             TemplatesDirectory = settings.TemplatesDirectory,
             TemplateCacheBytes = settings.TemplateCacheBytes,
         });
-        services.AddSingleton(_ => GuestImages.Load(settings.ImagesDirectory));
+        var images = GuestImages.Load(settings.ImagesDirectory);
+        services.AddSingleton(images);
+        services.AddSingleton(images.BaseImages());
         AddVmm(services, settings);
         services.AddSingleton<CapsuleRuntime>();
+        services.AddSingleton<ICapsuleHost, LocalCapsuleHost>();
         builder.AddWrennControlPlane(new ControlPlaneOptions
         {
             DataDirectory = settings.DataDirectory,

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Grpc.Core;
 using Wrenn.ControlPlane.Guest;
-using Wrenn.HostAgent.Capsules;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Api;
 

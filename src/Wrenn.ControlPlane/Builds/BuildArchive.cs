@@ -1,6 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using Wrenn.HostAgent.Recipes;
+using Wrenn.Recipes;
 
 namespace Wrenn.ControlPlane.Builds;
 

@@ -1,4 +1,4 @@
-using Wrenn.HostAgent.Recipes;
+using Wrenn.Recipes;
 
 namespace Wrenn.ControlPlane.Builds;
 

@@ -48,5 +48,5 @@ internal sealed record BuildRecord(
     long Finalizing = 0,
     string? BaseRuntime = null);
 
-/// <summary>One step's log row (see <see cref="HostAgent.Recipes.StepLog"/>).</summary>
+/// <summary>One step's log row (see <see cref="Recipes.StepLog"/>).</summary>
 internal sealed record BuildLogRecord(string BuildId, long Step, string Phase, string Cmd, string Stdout, string Stderr, long ExitCode, long Ok, long ElapsedMs);

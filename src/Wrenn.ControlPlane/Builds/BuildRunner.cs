@@ -2,10 +2,11 @@ using System.Text.Json;
 using Grpc.Core;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Capsules;
+using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Snapshots;
-using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Recipes;
+using Wrenn.Host.Protocol;
+using Wrenn.Recipes;
 
 namespace Wrenn.ControlPlane.Builds;
 
@@ -16,7 +17,7 @@ namespace Wrenn.ControlPlane.Builds;
 /// The capsule is deleted however the build ends; a failed build leaves no template.
 /// </summary>
 internal sealed partial class BuildRunner(
-    BuildStore store, BuildFeed feed, CapsuleLifecycle lifecycle, CapsuleStore capsules, CapsuleRuntime runtime, TemplateCatalog catalog,
+    BuildStore store, BuildFeed feed, CapsuleLifecycle lifecycle, CapsuleStore capsules, CapsuleHosts hosts, TemplateCatalog catalog,
     TemplateMaker maker, ControlPlaneOptions options, TimeProvider time, ILogger<BuildRunner> logger)
 {
     /// <summary>The longest a build may take, healthcheck included.</summary>
@@ -143,7 +144,8 @@ internal sealed partial class BuildRunner(
     /// <summary>Unpacks the archive, runs every step, waits for the healthcheck; returns what the template keeps.</summary>
     private async Task<GuestDefaults> RunStepsAsync(BuildRecord build, CapsuleId capsule, CancellationToken cancellationToken)
     {
-        var agent = runtime.Find(capsule)?.Agent ?? throw new BuildFailure("the build capsule stopped");
+        var capsuleRecord = await capsules.GetAnyAsync(capsule.Value, cancellationToken).ConfigureAwait(false);
+        var agent = (capsuleRecord is null ? null : hosts.For(capsuleRecord).Guest(capsule)) ?? throw new BuildFailure("the build capsule stopped");
         var runner = new RecipeRunner(agent);
         if (build.HasArchive != 0)
         {

@@ -3,11 +3,11 @@ using System.Text;
 using System.Text.Json;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Audit;
+using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Snapshots;
-using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Images;
-using Wrenn.HostAgent.Recipes;
+using Wrenn.Host.Protocol;
+using Wrenn.Recipes;
 using static Wrenn.ControlPlane.Api.ApiException;
 
 namespace Wrenn.ControlPlane.Builds;
@@ -35,8 +35,8 @@ internal sealed class BuildRequest
 /// of the same content, otherwise queues the build; cancel and delete.
 /// </summary>
 internal sealed class TemplateBuilds(
-    BuildStore store, BuildQueue queue, BuildFeed feed, TemplateCatalog catalog, TemplateCollector collector, CapsuleRuntime runtime,
-    GuestImages images, Accounts accounts, AuditLog audit, ControlPlaneOptions options, TimeProvider time)
+    BuildStore store, BuildQueue queue, BuildFeed feed, TemplateCatalog catalog, TemplateCollector collector, CapsuleHosts hosts,
+    BaseImages images, Accounts accounts, AuditLog audit, ControlPlaneOptions options, TimeProvider time)
 {
     /// <summary>The largest archive a build takes, as in the reference.</summary>
     public const long MaxArchiveBytes = 100L * 1024 * 1024;
@@ -96,7 +96,7 @@ internal sealed class TemplateBuilds(
         var archiveHash = archive is null ? "none" : await SaveArchiveAsync(id, archive, cancellationToken).ConfigureAwait(false);
         try
         {
-            var baseIdentity = baseTemplate.Vcpus is null ? $"image:{baseName}:{images.Templates[baseName].InputHash}" : $"template:{baseTemplate.RuntimeName}";
+            var baseIdentity = baseTemplate.Vcpus is null ? $"image:{baseName}:{images.ByName[baseName].InputHash}" : $"template:{baseTemplate.RuntimeName}";
             var contentHash = Hash(BuilderVersion, baseIdentity, $"{vcpus}", $"{memoryMb}", skipPrePost ? "skip" : "phases", healthcheck ?? "",
                 archiveHash, string.Join('\n', steps.Select(step => step.Raw)));
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -213,7 +213,7 @@ internal sealed class TemplateBuilds(
 
         var reused = await collector.WhileSavingAsync(async () =>
         {
-            if (!runtime.HasNamedTemplate(earlier.RuntimeName))
+            if (!await hosts.Local.HasTemplateAsync(earlier.RuntimeName, cancellationToken).ConfigureAwait(false))
             {
                 return null;
             }

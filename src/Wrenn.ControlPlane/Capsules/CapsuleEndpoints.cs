@@ -3,7 +3,7 @@ using System.Text;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Snapshots;
-using Wrenn.HostAgent.Capsules;
+using Wrenn.Host.Protocol;
 using static Wrenn.ControlPlane.Api.ApiException;
 
 namespace Wrenn.ControlPlane.Capsules;

@@ -5,19 +5,20 @@ using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Telemetry;
-using Wrenn.HostAgent.Capsules;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Capsules;
 
 /// <summary>
-/// The capsule state machine (spec §3.3) over the host's runtime: each transition is a
+/// The capsule state machine (spec §3.3) over the capsules' hosts: each transition is a
 /// compare-and-set on the stored status, and lifecycle operations of one capsule run one at a
 /// time (a request waits for the operation in progress, then is judged against its outcome).
 /// Create and resume answer within the reply window and finish in the background if slower.
 /// </summary>
 internal sealed partial class CapsuleLifecycle(
     CapsuleStore store,
-    CapsuleRuntime runtime,
+    CapsuleHosts hosts,
     CapsuleActivity activity,
     CapsuleConnections connections,
     Snapshots.TemplateCollector templates,
@@ -109,7 +110,7 @@ internal sealed partial class CapsuleLifecycle(
             connections.CloseAll(id, CloseReason.Paused);
             try
             {
-                await runtime.PauseAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+                await hosts.For(record).PauseAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
             }
             catch (CapsuleException)
             {
@@ -120,7 +121,7 @@ internal sealed partial class CapsuleLifecycle(
 
             await FlushActivityAsync(id).ConfigureAwait(false);
             await store.TransitionAsync(id, Statuses.Running, Statuses.Paused, automatic ? "inactivity timeout" : null, CancellationToken.None).ConfigureAwait(false);
-            await store.SetStoredBytesAsync(id, runtime.DiskUsage(ToRuntimeId(id)), CancellationToken.None).ConfigureAwait(false);
+            await store.SetStoredBytesAsync(id, await hosts.For(record).DiskUsageAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);
             metrics.Observe(operation, success: true, watch.Elapsed);
             await audit.RecordAsync(caller, "capsule", id, "capsule." + operation, success: true).ConfigureAwait(false);
             return (await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false))!;
@@ -136,9 +137,10 @@ internal sealed partial class CapsuleLifecycle(
         var gate = LockOf(id);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         Task work;
+        CapsuleRecord? record;
         try
         {
-            var record = await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false);
+            record = await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false);
             if (record?.Status == Statuses.Missing)
             {
                 throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
@@ -165,7 +167,7 @@ internal sealed partial class CapsuleLifecycle(
         {
             try
             {
-                await RestoreAsync(caller, id).ConfigureAwait(false);
+                await RestoreAsync(caller, record!).ConfigureAwait(false);
             }
             finally
             {
@@ -231,7 +233,7 @@ internal sealed partial class CapsuleLifecycle(
             await FlushActivityAsync(id).ConfigureAwait(false);
             if (record.Status != Statuses.Missing)
             {
-                await runtime.DeleteAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+                await hosts.For(record).DeleteAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
             }
 
             while (record is not null && record.Status != Statuses.Stopped
@@ -267,7 +269,7 @@ internal sealed partial class CapsuleLifecycle(
     }
 
     /// <summary>A VM died on its own: the capsule goes to <c>error</c> with a reason.</summary>
-    public void OnCrashed(CapsuleId id, string reason)
+    public void OnCrashed(ICapsuleHost host, CapsuleId id, string reason)
     {
         connections.CloseAll(id.Value, CloseReason.Deleted);
         _ = Task.Run(async () =>
@@ -281,7 +283,7 @@ internal sealed partial class CapsuleLifecycle(
                 if (recorded)
                 {
                     // An error capsule can never run again: its disk and snapshots go now.
-                    await runtime.DeleteAsync(id, CancellationToken.None).ConfigureAwait(false);
+                    await host.DeleteAsync(id, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 LogCrashed(logger, id.Value, recorded);
@@ -301,11 +303,11 @@ internal sealed partial class CapsuleLifecycle(
         {
             // A create never hangs its capsule in `starting`: past the limit it is an error.
             using var limit = new CancellationTokenSource(CreateLimit);
-            var capsule = await runtime.CreateAsync(spec, limit.Token).ConfigureAwait(false);
+            var capsule = await hosts.For(pending).CreateAsync(spec, limit.Token).ConfigureAwait(false);
             var metadata = JsonSerializer.Serialize(new Dictionary<string, string>
             {
-                ["kernel_version"] = capsule.Versions.Kernel,
-                ["agent_version"] = capsule.Versions.Agent,
+                ["kernel_version"] = capsule.KernelVersion,
+                ["agent_version"] = capsule.AgentVersion,
             });
             activity.Touch(pending.Id);
             await store.TransitionAsync(pending.Id, Statuses.Starting, Statuses.Running, null, CancellationToken.None, started: true, metadata).ConfigureAwait(false);
@@ -323,12 +325,14 @@ internal sealed partial class CapsuleLifecycle(
         }
     }
 
-    private async Task RestoreAsync(Caller caller, string id)
+    private async Task RestoreAsync(Caller caller, CapsuleRecord paused)
     {
+        var id = paused.Id;
+        var host = hosts.For(paused);
         var watch = Stopwatch.StartNew();
         try
         {
-            await runtime.ResumeAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+            await host.ResumeAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
             activity.Touch(id);
             await store.TransitionAsync(id, Statuses.Starting, Statuses.Running, null, CancellationToken.None, started: true).ConfigureAwait(false);
             metrics.Observe("resume", success: true, watch.Elapsed);
@@ -341,7 +345,7 @@ internal sealed partial class CapsuleLifecycle(
             if (await store.TransitionAsync(id, Statuses.Starting, unusable ? Statuses.Error : Statuses.Paused, unusable ? "snapshot unusable" : null, CancellationToken.None)
                 .ConfigureAwait(false) && unusable)
             {
-                await runtime.DeleteAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+                await host.DeleteAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
             }
 
             metrics.Observe("resume", success: false, watch.Elapsed);

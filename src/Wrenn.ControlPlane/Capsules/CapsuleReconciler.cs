@@ -1,4 +1,5 @@
-using Wrenn.HostAgent.Capsules;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Capsules;
 
@@ -7,30 +8,31 @@ namespace Wrenn.ControlPlane.Capsules;
 /// running are adopted and their capsules are <c>running</c>; capsules whose pause finished are
 /// <c>paused</c>; capsules whose VM is gone or did not answer in time are <c>error</c> with the
 /// reason, and their files are removed, as are those of capsules the database does not know or no
-/// longer needs, and of team templates nothing needs (<see cref="Snapshots.TemplateCollector"/>). No VM holds the start up: adoption is bounded (<see cref="RuntimeOptions.AdoptTimeout"/>).
+/// longer needs, and of team templates nothing needs (<see cref="Snapshots.TemplateCollector"/>). No VM holds the start up: adoption is bounded per VM.
 /// From then on, a VM that dies on its own turns its capsule to <c>error</c>. At stop, lets go of
 /// the VMs without stopping them.
 /// </summary>
 internal sealed partial class CapsuleReconciler(
-    CapsuleRuntime runtime, CapsuleStore store, CapsuleLifecycle lifecycle, Snapshots.TemplateCollector templates, ILogger<CapsuleReconciler> logger) : IHostedService
+    CapsuleHosts hosts, CapsuleStore store, CapsuleLifecycle lifecycle, Snapshots.TemplateCollector templates, ILogger<CapsuleReconciler> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        runtime.Crashed += OnCrashed;
-        var failed = await runtime.AdoptAllAsync(cancellationToken).ConfigureAwait(false);
+        var host = hosts.Local;
+        host.Crashed += OnCrashed;
+        var inventory = await host.InventoryAsync(cancellationToken).ConfigureAwait(false);
         var live = await store.InStatusAsync([Statuses.Pending, Statuses.Starting, Statuses.Running, Statuses.Paused, Statuses.Missing], cancellationToken)
             .ConfigureAwait(false);
         var known = live.Select(record => record.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var record in live)
         {
             var id = CapsuleLifecycle.ToRuntimeId(record.Id);
-            var actual = runtime.Find(id) is not null ? Statuses.Running
-                : runtime.StatusOnDisk(id) == CapsuleStatus.Paused ? Statuses.Paused
+            var actual = inventory.Running.Contains(id) ? Statuses.Running
+                : inventory.Paused.Contains(id) ? Statuses.Paused
                 : Statuses.Error;
             if (actual != record.Status)
             {
                 var reason = actual != Statuses.Error ? null
-                    : failed.GetValueOrDefault(id) ?? (record.Status == Statuses.Paused ? "snapshot unusable" : "host restarted");
+                    : inventory.Failed.GetValueOrDefault(id) ?? (record.Status == Statuses.Paused ? "snapshot unusable" : "host restarted");
                 await store.TransitionAsync(record.Id, record.Status, actual, reason, cancellationToken, started: actual == Statuses.Running).ConfigureAwait(false);
                 LogReconciled(logger, record.Id, record.Status, actual, reason);
             }
@@ -42,23 +44,23 @@ internal sealed partial class CapsuleReconciler(
         }
 
         // Files of capsules that can never run again (error, stopped, unknown): their VMs stop too.
-        foreach (var orphan in runtime.OnDisk().Where(id => !known.Contains(id.Value)))
+        foreach (var orphan in inventory.Running.Concat(inventory.Paused).Concat(inventory.Failed.Keys).Where(id => !known.Contains(id.Value)))
         {
-            await runtime.DeleteAsync(orphan, cancellationToken).ConfigureAwait(false);
+            await host.DeleteAsync(orphan, cancellationToken).ConfigureAwait(false);
             LogFilesRemoved(logger, orphan.Value);
         }
 
         await templates.CollectAsync(cancellationToken).ConfigureAwait(false);
-        LogStarted(logger, runtime.Running.Count, failed.Count);
+        LogStarted(logger, inventory.Running.Count, inventory.Failed.Count);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        runtime.Crashed -= OnCrashed;
-        await runtime.DisposeAsync().ConfigureAwait(false);
+        hosts.Local.Crashed -= OnCrashed;
+        return Task.CompletedTask;
     }
 
-    private void OnCrashed(CapsuleId id, Wrenn.HostAgent.Vmm.VmExit exit) => lifecycle.OnCrashed(id, "vm exited unexpectedly");
+    private void OnCrashed(CapsuleId id, string reason) => lifecycle.OnCrashed(hosts.Local, id, "vm exited unexpectedly");
 
     [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "Capsule {CapsuleId} was {Recorded}, is {Actual} ({Reason})")]
     private static partial void LogReconciled(ILogger logger, string capsuleId, string recorded, string actual, string? reason);

@@ -4,7 +4,6 @@ using Wrenn.Agent.Protocol;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Identity;
-using Wrenn.HostAgent.Guest;
 using static Wrenn.ControlPlane.Api.ApiException;
 
 namespace Wrenn.ControlPlane.Guest;

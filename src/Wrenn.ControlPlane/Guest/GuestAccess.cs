@@ -2,8 +2,9 @@ using Grpc.Core;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Identity;
-using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Guest;
+using Wrenn.Agent.Protocol;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Guest;
 
@@ -11,14 +12,14 @@ namespace Wrenn.ControlPlane.Guest;
 /// A guest operation's hold on a running capsule: its agent, the capsule's connection scope (ended
 /// by pause and delete) and an activity lease keeping it busy.
 /// </summary>
-internal sealed class GuestSession(CapsuleRecord record, GuestAgentClient agent, CapsuleConnections.Scope scope, IDisposable busy, CancellationToken requestAborted)
+internal sealed class GuestSession(CapsuleRecord record, GuestServices agent, CapsuleConnections.Scope scope, IDisposable busy, CancellationToken requestAborted)
     : IDisposable
 {
     private readonly CancellationTokenSource _linked = CancellationTokenSource.CreateLinkedTokenSource(scope.Token, requestAborted);
 
     public CapsuleRecord Record { get; } = record;
 
-    public GuestAgentClient Agent { get; } = agent;
+    public GuestServices Agent { get; } = agent;
 
     public CapsuleConnections.Scope Scope { get; } = scope;
 
@@ -56,7 +57,7 @@ internal sealed class GuestSession(CapsuleRecord record, GuestAgentClient agent,
         try
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await Agent.Processes.SignalAsync(new Agent.Protocol.SignalRequest { Selector = tag, Signal = 9 }, cancellationToken: deadline.Token).ConfigureAwait(false);
+            await Agent.Processes.SignalAsync(new SignalRequest { Selector = tag, Signal = 9 }, cancellationToken: deadline.Token).ConfigureAwait(false);
         }
         catch (RpcException)
         {
@@ -73,7 +74,7 @@ internal sealed class GuestSession(CapsuleRecord record, GuestAgentClient agent,
 
 /// <summary>Admits guest operations by capsule status (spec §3.3, last paragraph).</summary>
 internal sealed class GuestAccess(
-    CapsuleStore store, CapsuleRuntime runtime, CapsuleActivity activity, CapsuleConnections connections, CapsuleLifecycle lifecycle, TimeProvider time)
+    CapsuleStore store, CapsuleHosts hosts, CapsuleActivity activity, CapsuleConnections connections, CapsuleLifecycle lifecycle, TimeProvider time)
 {
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(30);
 
@@ -93,9 +94,9 @@ internal sealed class GuestAccess(
 
         switch (record.Status)
         {
-            case Statuses.Running when CapsuleId.TryParse(id, out var runtimeId) && runtime.Find(runtimeId) is { } capsule:
+            case Statuses.Running when CapsuleId.TryParse(id, out var runtimeId) && hosts.For(record).Guest(runtimeId) is { } guest:
                 var scope = connections.ScopeOf(id);
-                return new GuestSession(record, capsule.Agent, scope, busy ? activity.Begin(id) : NoLease.Instance, cancellationToken);
+                return new GuestSession(record, guest, scope, busy ? activity.Begin(id) : NoLease.Instance, cancellationToken);
             case Statuses.Missing:
                 throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
             default:

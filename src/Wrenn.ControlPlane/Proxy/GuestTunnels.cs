@@ -1,6 +1,7 @@
 using System.Net;
 using Wrenn.ControlPlane.Capsules;
-using Wrenn.HostAgent.Capsules;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Proxy;
 
@@ -15,7 +16,7 @@ internal sealed class GuestTunnels : IDisposable
     private const string Suffix = ".capsule";
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
-    public GuestTunnels(CapsuleRuntime runtime, CapsuleConnections connections)
+    public GuestTunnels(CapsuleStore store, CapsuleHosts hosts, CapsuleConnections connections)
     {
         Invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -28,13 +29,14 @@ internal sealed class GuestTunnels : IDisposable
             ConnectCallback = async (context, cancellationToken) =>
             {
                 var id = context.DnsEndPoint.Host[..^Suffix.Length];
-                var capsule = CapsuleId.TryParse(id, out var capsuleId) ? runtime.Find(capsuleId) : null;
-                if (capsule is null)
+                var record = CapsuleId.TryParse(id, out var capsuleId) ? await store.GetAnyAsync(id, cancellationToken).ConfigureAwait(false) : null;
+                var guest = record is null ? null : hosts.For(record).Guest(capsuleId);
+                if (guest is null)
                 {
                     throw new IOException("the capsule is not running");
                 }
 
-                return await TunnelStream.OpenAsync(capsule.Agent.Tunnel, context.DnsEndPoint.Port, connections.ScopeOf(id).Token, cancellationToken)
+                return await TunnelStream.OpenAsync(guest.Tunnel, context.DnsEndPoint.Port, connections.ScopeOf(id).Token, cancellationToken)
                     .ConfigureAwait(false);
             },
         });

@@ -1,7 +1,7 @@
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Identity;
-using Wrenn.HostAgent.Capsules;
+using Wrenn.Host.Protocol;
 using static Wrenn.ControlPlane.Api.ApiException;
 
 namespace Wrenn.ControlPlane.Snapshots;

@@ -1,7 +1,7 @@
 using Dapper;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Storage;
-using Wrenn.HostAgent.Images;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Snapshots;
 
@@ -22,7 +22,7 @@ internal sealed record ResolvedTemplate(string RuntimeName, int? Vcpus, int? Mem
 /// The templates a team sees (spec §5): the platform's base images plus its own snapshots. Names
 /// of base images and of the reserved platform templates cannot be taken by teams.
 /// </summary>
-internal sealed class TemplateCatalog(Database database, GuestImages images)
+internal sealed class TemplateCatalog(Database database, BaseImages images)
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "minimal", "base-python", "code-runner-beta" };
 
@@ -31,10 +31,9 @@ internal sealed class TemplateCatalog(Database database, GuestImages images)
 
     /// <summary>The platform's base images: name, when the image was built, and its stored size.</summary>
     public IEnumerable<(string Name, DateTimeOffset BuiltAt, long SizeBytes)> Platform =>
-        images.Templates.Values.OrderBy(image => image.Name, StringComparer.Ordinal)
-            .Select(image => (image.Name, new DateTimeOffset(File.GetLastWriteTimeUtc(image.Path), TimeSpan.Zero), Linux.FileSystem.FileStat.AllocatedBytes(image.Path)));
+        images.ByName.Values.OrderBy(image => image.Name, StringComparer.Ordinal).Select(image => (image.Name, image.BuiltAt, image.SizeBytes));
 
-    public bool IsPlatform(string name) => images.Templates.ContainsKey(name);
+    public bool IsPlatform(string name) => images.ByName.ContainsKey(name);
 
     public bool IsReserved(string name) => Reserved.Contains(name) || IsPlatform(name);
 

@@ -1,4 +1,5 @@
-using Wrenn.HostAgent.Capsules;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Snapshots;
 
@@ -9,7 +10,7 @@ namespace Wrenn.ControlPlane.Snapshots;
 /// Runs at start, after a template is deleted or replaced and after a capsule is deleted; a snapshot
 /// being made holds it off until its template row is written.
 /// </summary>
-internal sealed partial class TemplateCollector(TemplateCatalog catalog, CapsuleRuntime runtime, ILogger<TemplateCollector> logger) : IDisposable
+internal sealed partial class TemplateCollector(TemplateCatalog catalog, CapsuleHosts hosts, ILogger<TemplateCollector> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -38,9 +39,20 @@ internal sealed partial class TemplateCollector(TemplateCatalog catalog, Capsule
         try
         {
             var kept = await catalog.RuntimeNamesAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var removed in await runtime.RemoveUnusedNamedTemplatesAsync(kept, cancellationToken).ConfigureAwait(false))
+            foreach (var host in hosts.All)
             {
-                LogRemoved(logger, removed);
+                try
+                {
+                    foreach (var removed in await host.RemoveUnusedTemplatesAsync(kept, cancellationToken).ConfigureAwait(false))
+                    {
+                        LogRemoved(logger, removed);
+                    }
+                }
+                catch (HostUnavailableException exception)
+                {
+                    // Collected on a later run, once the host answers again.
+                    LogHostUnavailable(logger, exception);
+                }
             }
         }
         finally
@@ -53,4 +65,7 @@ internal sealed partial class TemplateCollector(TemplateCatalog catalog, Capsule
 
     [LoggerMessage(EventId = 4801, Level = LogLevel.Information, Message = "Removed the files of template {Template}: no template points to it and no capsule maps it")]
     private static partial void LogRemoved(ILogger logger, string template);
+
+    [LoggerMessage(EventId = 4802, Level = LogLevel.Warning, Message = "Unused templates of a host were not collected: the host is unavailable")]
+    private static partial void LogHostUnavailable(ILogger logger, Exception exception);
 }

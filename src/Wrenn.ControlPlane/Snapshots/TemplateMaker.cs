@@ -4,8 +4,7 @@ using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Telemetry;
-using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Snapshots;
+using Wrenn.Host.Protocol;
 using static Wrenn.ControlPlane.Api.ApiException;
 
 namespace Wrenn.ControlPlane.Snapshots;
@@ -15,7 +14,7 @@ namespace Wrenn.ControlPlane.Snapshots;
 /// capsule's memory, processes and disk as they are, the capsule running on unchanged.
 /// </summary>
 internal sealed class TemplateMaker(
-    CapsuleStore store, CapsuleLifecycle lifecycle, CapsuleConnections connections, CapsuleRuntime runtime,
+    CapsuleStore store, CapsuleLifecycle lifecycle, CapsuleConnections connections, Hosts.CapsuleHosts hosts,
     TemplateCatalog catalog, TemplateCollector collector, AuditLog audit, ApiMetrics metrics, TimeProvider time)
 {
     /// <summary>
@@ -54,10 +53,10 @@ internal sealed class TemplateMaker(
             var runtimeName = "team-template-" + Guid.NewGuid().ToString("N");
             var template = await collector.WhileSavingAsync(async () =>
             {
-                TemplateSnapshot snapshot;
+                HostTemplate snapshot;
                 try
                 {
-                    snapshot = await runtime.SnapshotToTemplateAsync(capsuleId, runtimeName, defaults, CancellationToken.None).ConfigureAwait(false);
+                    snapshot = await hosts.For(record).SnapshotToTemplateAsync(capsuleId, runtimeName, defaults, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (CapsuleException)
                 {
@@ -66,9 +65,9 @@ internal sealed class TemplateMaker(
                     throw;
                 }
 
-                var saved = new TemplateRecord(team.Value, name, runtimeName, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb,
-                    StoredSize.Of(snapshot.Files.Root), time.GetUtcNow().ToUnixTimeMilliseconds(), snapshot.Manifest.Defaults?.User,
-                    snapshot.Manifest.Defaults is { } kept ? System.Text.Json.JsonSerializer.Serialize(kept.Environment) : null);
+                var saved = new TemplateRecord(team.Value, name, runtimeName, snapshot.Vcpus, snapshot.MemoryMb,
+                    snapshot.SizeBytes, time.GetUtcNow().ToUnixTimeMilliseconds(), snapshot.Defaults?.User,
+                    snapshot.Defaults is { } kept ? System.Text.Json.JsonSerializer.Serialize(kept.Environment) : null);
                 return await catalog.SaveAsync(saved, overwrite, CancellationToken.None).ConfigureAwait(false)
                     ? saved
                     : throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");

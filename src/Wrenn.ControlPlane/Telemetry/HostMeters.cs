@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Prometheus;
-using Wrenn.HostAgent.Guest;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Telemetry;
 
 /// <summary>
-/// Publishes the host agent's .NET meter (<see cref="AgentLinkMetrics"/>) in the server's
+/// Publishes the host agent's .NET meter (<see cref="HostTelemetry.MeterName"/>) in the server's
 /// Prometheus registry: long counters as <c>&lt;name&gt;_total</c>, double histograms in seconds,
 /// their tags as labels. Counters never expire: a failure counted once stays visible.
 /// </summary>
@@ -24,7 +24,7 @@ internal sealed class HostMeters : IDisposable
         _factory = Metrics.WithCustomRegistry(registry);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == AgentLinkMetrics.MeterName)
+            if (instrument.Meter.Name == HostTelemetry.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -4,7 +4,8 @@ using Grpc.Core;
 using Wrenn.Agent.Protocol;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Storage;
-using Wrenn.HostAgent.Capsules;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Usage;
 
@@ -13,7 +14,7 @@ namespace Wrenn.ControlPlane.Usage;
 /// every 10 s each team's reserved capacity (running capsules, vCPUs, memory) for stats and usage.
 /// </summary>
 internal sealed partial class UsageSampler(
-    CapsuleRuntime runtime, CapsuleStore store, CapsuleMetricsStore metrics, Database database, TimeProvider time, ILogger<UsageSampler> logger)
+    CapsuleHosts hosts, CapsuleStore store, CapsuleMetricsStore metrics, Database database, TimeProvider time, ILogger<UsageSampler> logger)
     : BackgroundService
 {
     public static readonly TimeSpan TeamSampleInterval = TimeSpan.FromSeconds(10);
@@ -27,7 +28,8 @@ internal sealed partial class UsageSampler(
         {
             try
             {
-                await Task.WhenAll(runtime.Running.Select(capsule => SampleAsync(capsule, stoppingToken))).ConfigureAwait(false);
+                var running = await store.InStatusAsync([Statuses.Running], stoppingToken).ConfigureAwait(false);
+                await Task.WhenAll(running.Select(capsule => SampleAsync(capsule, stoppingToken))).ConfigureAwait(false);
                 if (time.GetUtcNow() - _lastTeamSample >= TeamSampleInterval)
                 {
                     _lastTeamSample = time.GetUtcNow();
@@ -41,31 +43,35 @@ internal sealed partial class UsageSampler(
         }
     }
 
-    private async Task SampleAsync(Capsule capsule, CancellationToken cancellationToken)
+    private async Task SampleAsync(CapsuleRecord capsule, CancellationToken cancellationToken)
     {
+        if (!CapsuleId.TryParse(capsule.Id, out var id) || hosts.For(capsule).Guest(id) is not { } guest)
+        {
+            return;
+        }
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TimeSpan.FromSeconds(2));
         MetricsReply reply;
         try
         {
-            reply = await capsule.Agent.Machine.MetricsAsync(new MetricsRequest(), cancellationToken: deadline.Token).ConfigureAwait(false);
+            reply = await guest.Machine.MetricsAsync(new MetricsRequest(), cancellationToken: deadline.Token).ConfigureAwait(false);
         }
         catch (RpcException)
         {
             return; // pausing, busy or gone: no point this second
         }
 
-        var id = capsule.Id.Value;
         var cpu = 0.0;
-        if (_previous.TryGetValue(id, out var previous) && reply.CpuTotalTicks > previous.CpuTotalTicks)
+        if (_previous.TryGetValue(capsule.Id, out var previous) && reply.CpuTotalTicks > previous.CpuTotalTicks)
         {
             var total = reply.CpuTotalTicks - previous.CpuTotalTicks;
             var idle = reply.CpuIdleTicks - Math.Min(reply.CpuIdleTicks, previous.CpuIdleTicks);
             cpu = Math.Clamp(100.0 * (total - Math.Min(idle, total)) / total, 0, 100);
         }
 
-        _previous[id] = reply;
-        metrics.Add(id, new MetricPoint(time.GetUtcNow().ToUnixTimeSeconds(), Math.Round(cpu, 1),
+        _previous[capsule.Id] = reply;
+        metrics.Add(capsule.Id, new MetricPoint(time.GetUtcNow().ToUnixTimeSeconds(), Math.Round(cpu, 1),
             (long)(reply.MemTotalBytes - Math.Min(reply.MemAvailableBytes, reply.MemTotalBytes)), (long)reply.DiskUsedBytes));
     }
 

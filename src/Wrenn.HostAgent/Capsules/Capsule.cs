@@ -1,3 +1,4 @@
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Guest;
 using Wrenn.HostAgent.Vmm;
 

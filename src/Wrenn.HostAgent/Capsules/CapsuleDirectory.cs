@@ -1,3 +1,5 @@
+using Wrenn.Host.Protocol;
+
 namespace Wrenn.HostAgent.Capsules;
 
 /// <summary>

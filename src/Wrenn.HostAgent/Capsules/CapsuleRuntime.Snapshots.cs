@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
+using Wrenn.Agent.Protocol;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Guest;
 using Wrenn.HostAgent.Images;
-using Wrenn.HostAgent.Recipes;
+using Wrenn.Recipes;
 using Wrenn.HostAgent.Snapshots;
 using Wrenn.HostAgent.Vmm;
 
@@ -239,7 +241,7 @@ public sealed partial class CapsuleRuntime
             using var agent = new GuestAgentClient(vm.ConnectAgentAsync, secret, spec.Template, logger);
             await agent.WaitReadyAsync(options.BootTimeout, cancellationToken).ConfigureAwait(false);
             // Warm-up: page in what every first command needs (shell, libc, the agent's spawn path).
-            await agent.RunAsync(new Agent.Protocol.StartRequest { Cmd = "/bin/sh", Args = { "-c", "true" } }, cancellationToken).ConfigureAwait(false);
+            await agent.Services.RunAsync(new StartRequest { Cmd = "/bin/sh", Args = { "-c", "true" } }, cancellationToken).ConfigureAwait(false);
             if (image.RecipePath is not null)
             {
                 await RunTemplateRecipeAsync(agent, image, cancellationToken).ConfigureAwait(false);
@@ -271,7 +273,7 @@ public sealed partial class CapsuleRuntime
     /// <summary>A platform template's recipe, as root without the build phases; a failed step fails the build.</summary>
     private async Task RunTemplateRecipeAsync(GuestAgentClient agent, TemplateImage image, CancellationToken cancellationToken)
     {
-        var runner = new RecipeRunner(agent);
+        var runner = new RecipeRunner(agent.Services);
         var shell = await runner.OpenShellAsync(cancellationToken).ConfigureAwait(false);
         var steps = Recipe.Load(image.RecipePath!);
         for (var index = 0; index < steps.Count; index++)

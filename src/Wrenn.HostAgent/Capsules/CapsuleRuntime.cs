@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Wrenn.Agent.Protocol;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Guest;
 using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Snapshots;

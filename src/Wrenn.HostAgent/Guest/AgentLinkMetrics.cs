@@ -9,7 +9,7 @@ namespace Wrenn.HostAgent.Guest;
 /// </summary>
 public static class AgentLinkMetrics
 {
-    public const string MeterName = "Wrenn.HostAgent";
+    public const string MeterName = Host.Protocol.HostTelemetry.MeterName;
 
     private static readonly Meter Meter = new(MeterName);
     private static readonly Counter<long> Sessions = Meter.CreateCounter<long>("wrenn_agent_link_sessions", description: "Agent link sessions opened, by result");

@@ -39,19 +39,23 @@ public sealed partial class GuestAgentClient : IDisposable
         Capsule = capsule;
         _logger = logger;
         _connection = Open();
+        Services = new GuestServices(new CurrentConnectionInvoker(this));
     }
 
     public string Capsule { get; }
 
-    public Machine.MachineClient Machine => _connection.Machine;
+    /// <summary>The agent's services; each call goes over whichever connection is current when it starts.</summary>
+    public GuestServices Services { get; }
 
-    public Processes.ProcessesClient Processes => _connection.Processes;
+    public Machine.MachineClient Machine => Services.Machine;
 
-    public Pty.PtyClient Pty => _connection.Pty;
+    public Processes.ProcessesClient Processes => Services.Processes;
 
-    public Files.FilesClient Files => _connection.Files;
+    public Pty.PtyClient Pty => Services.Pty;
 
-    public Tunnel.TunnelClient Tunnel => _connection.Tunnel;
+    public Files.FilesClient Files => Services.Files;
+
+    public Tunnel.TunnelClient Tunnel => Services.Tunnel;
 
     /// <summary>
     /// Drops the HTTP/2 connection; the next call opens a new link session. Calls in flight on the
@@ -232,8 +236,7 @@ public sealed partial class GuestAgentClient : IDisposable
             metadata.Add("authorization", "Bearer " + _secret);
             return metadata;
         }).Intercept(new LinkFailureInterceptor(this));
-        return new Connection(channel, new Machine.MachineClient(invoker), new Processes.ProcessesClient(invoker),
-            new Pty.PtyClient(invoker), new Files.FilesClient(invoker), new Tunnel.TunnelClient(invoker));
+        return new Connection(channel, invoker);
     }
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug,
@@ -256,11 +259,24 @@ public sealed partial class GuestAgentClient : IDisposable
     [LoggerMessage(EventId = 1104, Level = LogLevel.Debug, Message = "Agent call {Method} to {Capsule} refused: the capsule is being snapshotted")]
     private static partial void LogCallRefusedWhileSuspended(ILogger logger, string capsule, string method);
 
-    private sealed record Connection(
-        GrpcChannel Channel,
-        Machine.MachineClient Machine,
-        Processes.ProcessesClient Processes,
-        Pty.PtyClient Pty,
-        Files.FilesClient Files,
-        Tunnel.TunnelClient Tunnel);
+    private sealed record Connection(GrpcChannel Channel, CallInvoker Invoker);
+
+    /// <summary>Starts each call on the connection current at that moment (Reconnect replaces it).</summary>
+    private sealed class CurrentConnectionInvoker(GuestAgentClient client) : CallInvoker
+    {
+        public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+            client._connection.Invoker.BlockingUnaryCall(method, host, options, request);
+
+        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+            client._connection.Invoker.AsyncUnaryCall(method, host, options, request);
+
+        public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+            client._connection.Invoker.AsyncServerStreamingCall(method, host, options, request);
+
+        public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
+            client._connection.Invoker.AsyncClientStreamingCall(method, host, options);
+
+        public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
+            client._connection.Invoker.AsyncDuplexStreamingCall(method, host, options);
+    }
 }

@@ -32,6 +32,11 @@ public sealed class GuestImages
 
     public IReadOnlyDictionary<string, TemplateImage> Templates { get; }
 
+    /// <summary>The templates as the control plane lists them.</summary>
+    public Host.Protocol.BaseImages BaseImages() =>
+        new(Templates.Values.Select(image => new Host.Protocol.BaseImage(image.Name, image.InputHash,
+            new DateTimeOffset(File.GetLastWriteTimeUtc(image.Path), TimeSpan.Zero), Linux.FileSystem.FileStat.AllocatedBytes(image.Path))));
+
     /// <summary>Loads the manifest of <paramref name="directory"/>; fails when the images were never built.</summary>
     public static GuestImages Load(string directory)
     {

@@ -25,7 +25,7 @@ public sealed record SnapshotManifest(
     // Whether the snapshotted VM had a network card: a restore must build the same devices.
     [property: JsonPropertyName("network")] bool Network = false,
     // The snapshotted capsule's default user and environment, which capsules made from it keep.
-    [property: JsonPropertyName("defaults")] Capsules.GuestDefaults? Defaults = null)
+    [property: JsonPropertyName("defaults")] Host.Protocol.GuestDefaults? Defaults = null)
 {
     public const int CurrentFormat = 1;
 

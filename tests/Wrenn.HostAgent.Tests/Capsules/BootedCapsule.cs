@@ -1,3 +1,4 @@
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Capsules;
 
 namespace Wrenn.HostAgent.Tests.Capsules;

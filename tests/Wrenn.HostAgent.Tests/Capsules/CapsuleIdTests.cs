@@ -1,4 +1,4 @@
-using Wrenn.HostAgent.Capsules;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.HostAgent.Tests.Capsules;
 

@@ -1,7 +1,7 @@
-using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Guest;
-using Wrenn.HostAgent.Vmm;
+using Wrenn.Agent.Protocol;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Vmm.Qemu;
+using Wrenn.HostAgent.Vmm;
 
 namespace Wrenn.HostAgent.Tests.Capsules;
 
@@ -89,7 +89,7 @@ public sealed class LifecycleTests : OwnRuntimeTests
     public async Task HostAgentRestart_AdoptsTheRunningCapsule_WithItsProcesses()
     {
         var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
-        await capsule.Agent.RunAsync("/bin/sh", "-c", "echo before-restart > /root/state.txt");
+        await capsule.Agent.Services.RunAsync("/bin/sh", "-c", "echo before-restart > /root/state.txt");
         var pid = capsule.Vm.Process.Pid;
 
         await Host.RestartAsync();
@@ -99,7 +99,7 @@ public sealed class LifecycleTests : OwnRuntimeTests
         var adopted = Runtime.Find(capsule.Id);
         Assert.NotNull(adopted);
         Assert.Equal(pid, adopted.Vm.Process.Pid);
-        var result = await adopted.Agent.RunAsync("cat", "/root/state.txt");
+        var result = await adopted.Agent.Services.RunAsync("cat", "/root/state.txt");
         Assert.Equal("before-restart\n", result.StdoutText);
     }
 

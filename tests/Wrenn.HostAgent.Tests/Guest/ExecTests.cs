@@ -15,7 +15,7 @@ public sealed class ExecTests(MinimalCapsule booted)
     [Fact]
     public async Task Run_WithArgsEnvAndCwd_SeesAllThree()
     {
-        var result = await Agent.RunAsync(new StartRequest
+        var result = await Agent.Services.RunAsync(new StartRequest
         {
             Cmd = "/bin/sh",
             Args = { "-c", "printf '%s|%s|%s|%s' \"$1\" \"$GREETING\" \"$(pwd)\" \"$WRENN_CAPSULE_ID\"", "sh", "two words" },
@@ -30,7 +30,7 @@ public sealed class ExecTests(MinimalCapsule booted)
     [Fact]
     public async Task Run_NonZeroExitAndStderr_AreReportedSeparately()
     {
-        var result = await Agent.RunAsync("/bin/sh", "-c", "echo out; echo err >&2; exit 7");
+        var result = await Agent.Services.RunAsync("/bin/sh", "-c", "echo out; echo err >&2; exit 7");
 
         Assert.Equal(7, result.ExitCode);
         Assert.Equal("out\n", result.StdoutText);
@@ -40,7 +40,7 @@ public sealed class ExecTests(MinimalCapsule booted)
     [Fact]
     public async Task Run_WithStdin_ProcessReadsIt()
     {
-        var result = await Agent.RunAsync(new StartRequest
+        var result = await Agent.Services.RunAsync(new StartRequest
         {
             Cmd = "tr",
             Args = { "a-z", "A-Z" },
@@ -57,7 +57,7 @@ public sealed class ExecTests(MinimalCapsule booted)
         const int count = 12_500_000;
         var expected = SHA256.HashData(Encoding.ASCII.GetBytes(SeqText(count)));
 
-        var result = await Agent.RunAsync(new StartRequest { Cmd = "seq", Args = { "1", count.ToString(System.Globalization.CultureInfo.InvariantCulture) } }, Timeout(240));
+        var result = await Agent.Services.RunAsync(new StartRequest { Cmd = "seq", Args = { "1", count.ToString(System.Globalization.CultureInfo.InvariantCulture) } }, Timeout(240));
 
         Assert.Equal(0, result.ExitCode);
         Assert.True(result.Stdout.Length > 100_000_000, $"only {result.Stdout.Length} bytes");
@@ -67,7 +67,7 @@ public sealed class ExecTests(MinimalCapsule booted)
     [Fact]
     public async Task Run_UnknownCommand_FailsWithCannotStart()
     {
-        var failure = await Assert.ThrowsAsync<RpcException>(() => Agent.RunAsync("/no/such/program"));
+        var failure = await Assert.ThrowsAsync<RpcException>(() => Agent.Services.RunAsync("/no/such/program"));
 
         Assert.Equal(AgentErrorCode.CannotStart, AgentErrors.CodeOf(failure));
     }
@@ -75,7 +75,7 @@ public sealed class ExecTests(MinimalCapsule booted)
     [Fact]
     public async Task Git_IsInstalled()
     {
-        var result = await Agent.RunAsync("git", "--version");
+        var result = await Agent.Services.RunAsync("git", "--version");
 
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("git version 2.", result.StdoutText, StringComparison.Ordinal);

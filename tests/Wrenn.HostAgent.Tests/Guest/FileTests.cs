@@ -21,7 +21,7 @@ public sealed class FileTests(MinimalCapsule booted)
         Assert.Equal(path, entry.Path);
         Assert.Equal(FileType.File, entry.Type);
         Assert.Equal("héllo wörld\n", Encoding.UTF8.GetString(await FileTransfers.ReadAsync(Agent, path, Timeout())));
-        var seen = await Agent.RunAsync("cat", path);
+        var seen = await Agent.Services.RunAsync("cat", path);
         Assert.Equal("héllo wörld\n", seen.StdoutText);
     }
 
@@ -81,7 +81,7 @@ public sealed class FileTests(MinimalCapsule booted)
     {
         var directory = $"/tmp/{Unique()}";
         await FileTransfers.WriteAsync(Agent, $"{directory}/target.txt", "target"u8.ToArray(), Timeout());
-        Assert.Equal(0, (await Agent.RunAsync("ln", "-s", "target.txt", $"{directory}/link")).ExitCode);
+        Assert.Equal(0, (await Agent.Services.RunAsync("ln", "-s", "target.txt", $"{directory}/link")).ExitCode);
 
         var link = await Agent.Files.StatAsync(new PathRequest { Path = $"{directory}/link" });
         Assert.Equal(FileType.Symlink, link.Type);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Wrenn.Agent.Protocol;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Guest;
 using Wrenn.HostAgent.Snapshots;
 using Wrenn.HostAgent.Tests.Capsules;
 using Wrenn.HostAgent.Tests.Guest;
@@ -38,8 +38,8 @@ public sealed class PauseResumeTests : OwnRuntimeTests
 
         var listed = await capsule.Agent.Processes.ListAsync(new ListProcessesRequest(), cancellationToken: Timeout());
         Assert.Contains(listed.Processes, process => process.Tag == "counter");
-        Assert.Equal("written before pause", (await capsule.Agent.RunAsync("cat", "/root/kept.txt")).StdoutText);
-        var clockSkew = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() - long.Parse((await capsule.Agent.RunAsync("date", "+%s")).StdoutText.Trim(), CultureInfo.InvariantCulture);
+        Assert.Equal("written before pause", (await capsule.Agent.Services.RunAsync("cat", "/root/kept.txt")).StdoutText);
+        var clockSkew = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() - long.Parse((await capsule.Agent.Services.RunAsync("date", "+%s")).StdoutText.Trim(), CultureInfo.InvariantCulture);
         Assert.InRange(clockSkew, -5, 5);
     }
 
@@ -60,7 +60,7 @@ public sealed class PauseResumeTests : OwnRuntimeTests
             var agent = capsule.Agent;
             var list = agent.Processes.ListAsync(new ListProcessesRequest(), cancellationToken: Timeout()).ResponseAsync;
             var read = FileTransfers.ReadAsync(agent, "/root/data.bin", Timeout());
-            var exec = agent.RunAsync("echo", "ok");
+            var exec = agent.Services.RunAsync("echo", "ok");
             var metrics = agent.Machine.MetricsAsync(new MetricsRequest(), cancellationToken: Timeout()).ResponseAsync;
             await Task.WhenAll(list, read, exec, metrics);
 
@@ -101,7 +101,7 @@ public sealed class PauseResumeTests : OwnRuntimeTests
         var before = await WaitForSumAsync(capsule, round: 0);
         await Runtime.PauseAsync(capsule.Id, Timeout());
         capsule = await Runtime.ResumeAsync(capsule.Id, Timeout());
-        await capsule.Agent.RunAsync("touch", "/tmp/go");
+        await capsule.Agent.Services.RunAsync("touch", "/tmp/go");
         var after = await WaitForSumAsync(capsule, round: 1);
 
         Assert.Equal(before, after);
@@ -111,7 +111,7 @@ public sealed class PauseResumeTests : OwnRuntimeTests
     public async Task CorruptedSnapshot_FailsClearly_AndMissingOneToo()
     {
         var capsule = await Runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
-        await capsule.Agent.RunAsync("true");
+        await capsule.Agent.Services.RunAsync("true");
         await Runtime.PauseAsync(capsule.Id, Timeout());
         var generation = Directory.GetDirectories(capsule.Directory.Snapshots).Single();
         var files = new SnapshotFiles(generation);
@@ -163,7 +163,7 @@ public sealed class PauseResumeTests : OwnRuntimeTests
                 new global::Wrenn.HostAgent.Vmm.Qemu.QemuDriver(Microsoft.Extensions.Logging.Abstractions.NullLogger<global::Wrenn.HostAgent.Vmm.Qemu.QemuDriver>.Instance),
                 TestRuntime.Images, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<CapsuleRuntime>.Instance);
             var capsule = await runtime.CreateAsync(new CapsuleSpec("minimal"), Timeout());
-            await capsule.Agent.RunAsync("/bin/sh", "-c", "echo still-here > /root/marker");
+            await capsule.Agent.Services.RunAsync("/bin/sh", "-c", "echo still-here > /root/marker");
             await RunHostAsync("/bin/sh", "-c", $"cat /dev/zero > {root}/filler 2>/dev/null; true");
 
             var failure = await Assert.ThrowsAsync<CapsuleException>(() => runtime.PauseAsync(capsule.Id, Timeout()));
@@ -171,7 +171,7 @@ public sealed class PauseResumeTests : OwnRuntimeTests
             Assert.Equal(CapsuleFailure.PauseFailed, failure.Failure);
             Assert.Same(capsule, runtime.Find(capsule.Id));
             File.Delete(Path.Combine(root, "filler"));
-            Assert.Equal("still-here\n", (await capsule.Agent.RunAsync("cat", "/root/marker")).StdoutText);
+            Assert.Equal("still-here\n", (await capsule.Agent.Services.RunAsync("cat", "/root/marker")).StdoutText);
             Assert.Equal(CapsuleStatus.Running, CapsuleState.Load(capsule.Directory)?.Status);
             Assert.Empty(Directory.GetDirectories(capsule.Directory.Snapshots));
             await runtime.DeleteAsync(capsule.Id, Timeout());
@@ -207,7 +207,7 @@ public sealed class PauseResumeTests : OwnRuntimeTests
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromMinutes(2))
         {
-            var line = (await capsule.Agent.RunAsync("/bin/sh", "-c", "cat /tmp/sum 2>/dev/null")).StdoutText.Split(' ');
+            var line = (await capsule.Agent.Services.RunAsync("/bin/sh", "-c", "cat /tmp/sum 2>/dev/null")).StdoutText.Split(' ');
             if (line.Length == 2 && line[0] == round.ToString(CultureInfo.InvariantCulture))
             {
                 return line[1];
@@ -221,7 +221,7 @@ public sealed class PauseResumeTests : OwnRuntimeTests
 
     private static async Task<int> CountAsync(Capsule capsule)
     {
-        var text = (await capsule.Agent.RunAsync("cat", "/tmp/count")).StdoutText.Trim();
+        var text = (await capsule.Agent.Services.RunAsync("cat", "/tmp/count")).StdoutText.Trim();
         return int.Parse(text, CultureInfo.InvariantCulture);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Wrenn.Agent.Protocol;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Guest;
 using Wrenn.HostAgent.Tests.Capsules;
 using Wrenn.HostAgent.Vmm.Qemu;
 
@@ -38,7 +39,7 @@ public sealed class TemplateCacheTests
             // The 384 MiB one is mapped by the running capsule, so it stays past the budget.
             await runtime.CreateAsync(new CapsuleSpec("minimal", MemoryMb: 320), timeout.Token);
             Assert.Equal(["320m", "384m"], Snapshots(templates));
-            Assert.Equal("ok\n", (await second.Agent.RunAsync("/bin/echo", "ok")).StdoutText);
+            Assert.Equal("ok\n", (await second.Agent.Services.RunAsync("/bin/echo", "ok")).StdoutText);
         }
         finally
         {

@@ -1,6 +1,5 @@
 using Wrenn.Agent.Protocol;
-using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Guest;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Tests.Capsules;
 using Wrenn.HostAgent.Tests.Guest;
 
@@ -18,8 +17,8 @@ public sealed class TemplateSnapshotTests : OwnRuntimeTests
         var randoms = new HashSet<string>();
         foreach (var capsule in capsules)
         {
-            hostnames.Add((await capsule.Agent.RunAsync("hostname")).StdoutText.Trim());
-            randoms.Add((await capsule.Agent.RunAsync("/bin/sh", "-c", "head -c 16 /dev/urandom | od -An -tx1")).StdoutText);
+            hostnames.Add((await capsule.Agent.Services.RunAsync("hostname")).StdoutText.Trim());
+            randoms.Add((await capsule.Agent.Services.RunAsync("/bin/sh", "-c", "head -c 16 /dev/urandom | od -An -tx1")).StdoutText);
         }
 
         Assert.Equal(capsules.Select(c => c.Id.Value).ToHashSet(), hostnames);
@@ -37,10 +36,10 @@ public sealed class TemplateSnapshotTests : OwnRuntimeTests
         await Runtime.SnapshotToTemplateAsync(source.Id, name, defaults: null, PauseResumeTests.Timeout());
         var copy = await Runtime.CreateAsync(new CapsuleSpec(name), PauseResumeTests.Timeout());
 
-        Assert.Equal("made in the source", (await copy.Agent.RunAsync("cat", "/root/from-source.txt")).StdoutText);
+        Assert.Equal("made in the source", (await copy.Agent.Services.RunAsync("cat", "/root/from-source.txt")).StdoutText);
         Assert.Contains((await copy.Agent.Processes.ListAsync(new ListProcessesRequest(), cancellationToken: PauseResumeTests.Timeout())).Processes, p => p.Tag == "keeper");
         // The source went on as it was, and the two are independent from here.
-        await copy.Agent.RunAsync("rm", "/root/from-source.txt");
-        Assert.Equal(0, (await source.Agent.RunAsync("test", "-f", "/root/from-source.txt")).ExitCode);
+        await copy.Agent.Services.RunAsync("rm", "/root/from-source.txt");
+        Assert.Equal(0, (await source.Agent.Services.RunAsync("test", "-f", "/root/from-source.txt")).ExitCode);
     }
 }

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
+using Wrenn.Agent.Protocol;
+using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Capsules;
-using Wrenn.HostAgent.Guest;
 using Wrenn.HostAgent.Network;
 using Wrenn.HostAgent.Tests.Capsules;
 using Wrenn.HostAgent.Tests.Snapshots;
@@ -26,7 +27,7 @@ public sealed class FirecrackerCapsuleTests
                 new RuntimeOptions { DataDirectory = data, TemplatesDirectory = Path.Combine(data, "templates") },
                 driver, TestRuntime.Images, TimeProvider.System, NullLogger<CapsuleRuntime>.Instance);
             var capsule = await runtime.CreateAsync(new CapsuleSpec("minimal"), PauseResumeTests.Timeout());
-            Assert.Equal("hello\n", (await capsule.Agent.RunAsync("echo", "hello")).StdoutText);
+            Assert.Equal("hello\n", (await capsule.Agent.Services.RunAsync("echo", "hello")).StdoutText);
             await PauseResumeTests.StartBackgroundAsync(capsule, "counter", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done");
 
             for (var cycle = 0; cycle < 2; cycle++)
@@ -47,5 +48,5 @@ public sealed class FirecrackerCapsuleTests
     }
 
     private static async Task<int> CountAsync(Capsule capsule) =>
-        int.Parse((await capsule.Agent.RunAsync("cat", "/tmp/count")).StdoutText.Trim(), CultureInfo.InvariantCulture);
+        int.Parse((await capsule.Agent.Services.RunAsync("cat", "/tmp/count")).StdoutText.Trim(), CultureInfo.InvariantCulture);
 }

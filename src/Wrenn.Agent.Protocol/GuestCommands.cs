@@ -1,7 +1,4 @@
-using Grpc.Core;
-using Wrenn.Agent.Protocol;
-
-namespace Wrenn.HostAgent.Guest;
+namespace Wrenn.Agent.Protocol;
 
 /// <summary>Runs a command in the guest to its exit, collecting its output (the sync exec path).</summary>
 public static class GuestCommands
@@ -14,7 +11,7 @@ public static class GuestCommands
     /// <paramref name="onOutput"/> sees every chunk of output as it arrives (a build's live log).
     /// </summary>
     public static async Task<CommandResult> RunAsync(
-        this GuestAgentClient agent, StartRequest request, CancellationToken cancellationToken, long maxBytesPerStream = long.MaxValue, bool killOnCancel = true,
+        this GuestServices agent, StartRequest request, CancellationToken cancellationToken, long maxBytesPerStream = long.MaxValue, bool killOnCancel = true,
         Action<OutputStream, ReadOnlyMemory<byte>>? onOutput = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
@@ -31,8 +28,9 @@ public static class GuestCommands
         Started? started = null;
         var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         var truncated = false;
-        await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
+            var message = call.ResponseStream.Current;
             switch (message.EventCase)
             {
                 case ProcessEvent.EventOneofCase.Started:
@@ -67,6 +65,6 @@ public static class GuestCommands
     }
 
     /// <summary>Shorthand: run <paramref name="cmd"/> with <paramref name="args"/>.</summary>
-    public static Task<CommandResult> RunAsync(this GuestAgentClient agent, string cmd, params string[] args) =>
+    public static Task<CommandResult> RunAsync(this GuestServices agent, string cmd, params string[] args) =>
         agent.RunAsync(new StartRequest { Cmd = cmd, Args = { args } }, CancellationToken.None);
 }

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Wrenn.HostAgent.Recipes;
+namespace Wrenn.Recipes;
 
 /// <summary>
 /// Where a build stands between steps (environment, directory, user) and how a step's command is

@@ -1,4 +1,4 @@
-namespace Wrenn.HostAgent.Capsules;
+namespace Wrenn.Host.Protocol;
 
 /// <summary>
 /// A lifecycle step failed in an expected way (<see cref="Failure"/>). The message is for logs: it

@@ -1,4 +1,4 @@
-namespace Wrenn.HostAgent.Capsules;
+namespace Wrenn.Host.Protocol;
 
 /// <summary>The expected ways a capsule lifecycle step fails; the API maps them to error codes.</summary>
 public enum CapsuleFailure

@@ -1,6 +1,5 @@
-using Wrenn.HostAgent.Recipes;
 
-namespace Wrenn.HostAgent.Tests.Recipes;
+namespace Wrenn.Recipes.Tests;
 
 /// <summary>The recipe language as the reference Wrenn defines it, so its recipes build here unchanged.</summary>
 public sealed class RecipeTests

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Wrenn.HostAgent.Recipes;
+namespace Wrenn.Recipes;
 
 /// <summary>
 /// The check a build waits for before freezing its template:

@@ -1,15 +1,14 @@
 using System.Diagnostics;
 using Wrenn.Agent.Protocol;
-using Wrenn.HostAgent.Guest;
 
-namespace Wrenn.HostAgent.Recipes;
+namespace Wrenn.Recipes;
 
 /// <summary>
 /// Runs recipe steps in a capsule through its guest agent, one <c>/bin/sh -c</c> command per step
 /// (RecipeShell wraps them), and waits for a healthcheck. Used by team template builds and by the
 /// platform templates whose image comes with a recipe (code-runner-beta).
 /// </summary>
-public sealed class RecipeRunner(GuestAgentClient agent)
+public sealed class RecipeRunner(GuestServices agent)
 {
     /// <summary>Where a build's uploaded archive is unpacked; COPY sources are relative to it.</summary>
     public const string ArchiveDirectory = "/tmp/build-files";

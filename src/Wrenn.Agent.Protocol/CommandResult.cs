@@ -1,4 +1,4 @@
-namespace Wrenn.HostAgent.Guest;
+namespace Wrenn.Agent.Protocol;
 
 /// <summary>The outcome of a command run to completion in the guest.</summary>
 public sealed record CommandResult(int Pid, string Tag, int ExitCode, byte[] Stdout, byte[] Stderr, bool TimedOut)

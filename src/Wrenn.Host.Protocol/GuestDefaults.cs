@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Wrenn.HostAgent.Capsules;
+namespace Wrenn.Host.Protocol;
 
 /// <summary>
 /// What the processes of a capsule get when a request does not say: the user they run as and

@@ -1,4 +1,4 @@
-namespace Wrenn.HostAgent.Recipes;
+namespace Wrenn.Recipes;
 
 /// <summary>Where a build step comes from: the fixed steps around a recipe, or the recipe itself.</summary>
 public enum BuildPhase

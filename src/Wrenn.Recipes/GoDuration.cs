@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Wrenn.HostAgent.Recipes;
+namespace Wrenn.Recipes;
 
 /// <summary>
 /// Durations as recipes written for the reference Wrenn spell them (Go's <c>time.ParseDuration</c>):

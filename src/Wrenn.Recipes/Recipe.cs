@@ -1,4 +1,4 @@
-namespace Wrenn.HostAgent.Recipes;
+namespace Wrenn.Recipes;
 
 /// <summary>
 /// Parses recipes in the reference Wrenn's language, so recipes written for it build here unchanged

@@ -1,4 +1,4 @@
-namespace Wrenn.HostAgent.Capsules;
+namespace Wrenn.Host.Protocol;
 
 /// <summary>What a capsule is created with.</summary>
 /// <param name="Template">A built-in template image, or a template made from a capsule.</param>

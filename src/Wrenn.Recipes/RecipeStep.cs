@@ -1,4 +1,4 @@
-namespace Wrenn.HostAgent.Recipes;
+namespace Wrenn.Recipes;
 
 /// <summary>One line of a recipe (docs/builds.md); <see cref="Raw"/> is the line as written, for logs.</summary>
 public abstract record RecipeStep(string Raw);

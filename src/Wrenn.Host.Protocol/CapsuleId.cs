@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Security.Cryptography;
 
-namespace Wrenn.HostAgent.Capsules;
+namespace Wrenn.Host.Protocol;
 
 /// <summary>A capsule id: "cl-" and 25 lowercase base-36 digits holding 128 random bits.</summary>
 public readonly record struct CapsuleId

@@ -1,0 +1,77 @@
+using Wrenn.Agent.Protocol;
+using Wrenn.Host.Protocol;
+using Wrenn.HostAgent.Capsules;
+using Wrenn.HostAgent.Snapshots;
+using Wrenn.HostAgent.Vmm;
+
+namespace Wrenn.HostAgent.Hosting;
+
+/// <summary>
+/// This machine's capsules behind the host interface: the in-process host of <c>wrenn serve</c>,
+/// and what a <c>wrenn agent</c> serves to a control plane elsewhere.
+/// </summary>
+public sealed class LocalCapsuleHost : ICapsuleHost, IAsyncDisposable
+{
+    private readonly CapsuleRuntime _runtime;
+    private readonly Lazy<Task<IReadOnlyDictionary<CapsuleId, string>>> _adoption;
+
+    public LocalCapsuleHost(CapsuleRuntime runtime)
+    {
+        _runtime = runtime;
+        _runtime.Crashed += OnCrashed;
+        // Once per process: a second adoption would treat a resume in progress as a leftover.
+        _adoption = new(() => _runtime.AdoptAllAsync(CancellationToken.None));
+    }
+
+    public event Action<CapsuleId, string>? Crashed;
+
+    /// <summary>How many capsules run here now (heartbeats).</summary>
+    public int RunningCount => _runtime.Running.Count;
+
+    public async Task<HostedCapsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken) =>
+        Hosted(await _runtime.CreateAsync(spec, cancellationToken).ConfigureAwait(false));
+
+    public Task PauseAsync(CapsuleId id, CancellationToken cancellationToken) => _runtime.PauseAsync(id, cancellationToken);
+
+    public async Task<HostedCapsule> ResumeAsync(CapsuleId id, CancellationToken cancellationToken) =>
+        Hosted(await _runtime.ResumeAsync(id, cancellationToken).ConfigureAwait(false));
+
+    public Task DeleteAsync(CapsuleId id, CancellationToken cancellationToken) => _runtime.DeleteAsync(id, cancellationToken);
+
+    public Task<long> DiskUsageAsync(CapsuleId id, CancellationToken cancellationToken) => Task.FromResult(_runtime.DiskUsage(id));
+
+    public GuestServices? Guest(CapsuleId id) => _runtime.Find(id)?.Agent.Services;
+
+    public async Task<HostTemplate> SnapshotToTemplateAsync(CapsuleId id, string name, GuestDefaults? defaults, CancellationToken cancellationToken)
+    {
+        var snapshot = await _runtime.SnapshotToTemplateAsync(id, name, defaults, cancellationToken).ConfigureAwait(false);
+        return new HostTemplate(name, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb, StoredSize.Of(snapshot.Files.Root), snapshot.Manifest.Defaults);
+    }
+
+    public Task<bool> HasTemplateAsync(string name, CancellationToken cancellationToken) => Task.FromResult(_runtime.HasNamedTemplate(name));
+
+    public Task<IReadOnlyList<string>> RemoveUnusedTemplatesAsync(IReadOnlySet<string> kept, CancellationToken cancellationToken) =>
+        _runtime.RemoveUnusedNamedTemplatesAsync(kept, cancellationToken);
+
+    /// <summary>The first call takes over the VMs an earlier run left (bounded per VM); later calls only look.</summary>
+    public async Task<HostInventory> InventoryAsync(CancellationToken cancellationToken)
+    {
+        var adoptionFailures = await _adoption.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var running = _runtime.Running.Select(capsule => capsule.Id).ToHashSet();
+        var onDisk = _runtime.OnDisk();
+        var paused = onDisk.Where(id => !running.Contains(id) && _runtime.StatusOnDisk(id) == CapsuleStatus.Paused).ToHashSet();
+        var failed = adoptionFailures.Where(failure => onDisk.Contains(failure.Key) && !running.Contains(failure.Key) && !paused.Contains(failure.Key))
+            .ToDictionary(failure => failure.Key, failure => failure.Value);
+        return new HostInventory(running, paused, failed);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _runtime.Crashed -= OnCrashed;
+        await _runtime.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static HostedCapsule Hosted(Capsule capsule) => new(capsule.Id, capsule.Versions.Agent, capsule.Versions.Kernel);
+
+    private void OnCrashed(CapsuleId id, VmExit exit) => Crashed?.Invoke(id, exit.Reason);
+}
