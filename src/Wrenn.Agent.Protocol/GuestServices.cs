@@ -8,6 +8,9 @@ namespace Wrenn.Agent.Protocol;
 /// </summary>
 public sealed class GuestServices(CallInvoker invoker)
 {
+    /// <summary>What the calls go through (a host agent relays calls as they are).</summary>
+    public CallInvoker Invoker { get; } = invoker;
+
     public Machine.MachineClient Machine { get; } = new(invoker);
 
     public Processes.ProcessesClient Processes { get; } = new(invoker);

@@ -40,7 +40,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Adds the setting's flag; returns how to read what was given for it.</summary>
-    private static Func<ParseResult, IReadOnlyList<string>> AddOption(Command command, Setting setting)
+    internal static Func<ParseResult, IReadOnlyList<string>> AddOption(Command command, Setting setting)
     {
         var description = $"{setting.Description} [env {setting.EnvironmentVariable}; default: {setting.DefaultText}]";
         if (setting.IsList)

@@ -1,15 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Wrenn.Cli.Hosting;
 using Wrenn.ControlPlane;
 using Wrenn.Host.Protocol;
-using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Hosting;
-using Wrenn.HostAgent.Images;
-using Wrenn.HostAgent.Network;
-using Wrenn.HostAgent.PageServer;
-using Wrenn.HostAgent.Vmm;
-using Wrenn.HostAgent.Vmm.Firecracker;
-using Wrenn.HostAgent.Vmm.Qemu;
 
 namespace Wrenn.Cli.Serve;
 
@@ -27,21 +21,11 @@ internal static class ServeHost
         data.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, settings));
-        ConfigureLogging(builder.Logging, settings);
+        ConfigureLogging(builder.Logging, settings.LogFormat, settings.LogLevel);
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new RuntimeOptions
-        {
-            DataDirectory = settings.DataDirectory,
-            TemplatesDirectory = settings.TemplatesDirectory,
-            TemplateCacheBytes = settings.TemplateCacheBytes,
-        });
-        var images = GuestImages.Load(settings.ImagesDirectory);
-        services.AddSingleton(images);
-        services.AddSingleton(images.BaseImages());
-        AddVmm(services, settings);
-        services.AddSingleton<CapsuleRuntime>();
-        services.AddSingleton<ICapsuleHost, LocalCapsuleHost>();
+        LocalHostServices.Add(services, settings.LocalHost);
+        services.AddSingleton<ICapsuleHost>(provider => provider.GetRequiredService<LocalCapsuleHost>());
         builder.AddWrennControlPlane(new ControlPlaneOptions
         {
             DataDirectory = settings.DataDirectory,
@@ -78,10 +62,10 @@ internal static class ServeHost
         }
     }
 
-    private static void ConfigureLogging(ILoggingBuilder logging, ServeSettings settings)
+    public static void ConfigureLogging(ILoggingBuilder logging, string format, string level)
     {
         logging.ClearProviders();
-        if (settings.LogFormat == "json")
+        if (format == "json")
         {
             logging.AddJsonConsole(json => json.UseUtcTimestamp = true);
         }
@@ -90,36 +74,9 @@ internal static class ServeHost
             logging.AddSimpleConsole();
         }
 
-        logging.SetMinimumLevel(Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
+        logging.SetMinimumLevel(Enum.Parse<LogLevel>(level, ignoreCase: true));
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // A guest port that refuses is an ordinary 502 for the client, not a server warning.
         logging.AddFilter("Yarp", LogLevel.Error);
-    }
-
-    /// <summary>Firecracker when it is configured and /dev/kvm is usable; QEMU (KVM or TCG) otherwise.</summary>
-    private static void AddVmm(IServiceCollection services, ServeSettings settings)
-    {
-        services.AddSingleton(new EgressPolicy(settings.EgressAllow, settings.EgressDeny,
-            settings.CapsuleDns.Count > 0 ? settings.CapsuleDns : EgressPolicy.HostResolvers()));
-        services.AddSingleton<CapsuleNetworks>();
-        var firecracker = settings.Firecracker is { } binary
-            ? new FirecrackerOptions { Firecracker = binary, Jailer = settings.Jailer, JailDirectory = Path.Combine(settings.DataDirectory, "jail") }
-            : null;
-        if (firecracker is not { Usable: true })
-        {
-            if (firecracker is not null)
-            {
-                Console.Error.WriteLine("wrenn: --firecracker given, but the binary or a usable /dev/kvm is missing: capsules run under QEMU");
-            }
-
-            services.AddSingleton<IVmm>(provider => new QemuDriver(provider.GetRequiredService<ILogger<QemuDriver>>(),
-                settings.CapsuleNetwork ? provider.GetRequiredService<CapsuleNetworks>() : null, asRoot: !settings.VmmUnprivileged));
-            return;
-        }
-
-        // Firecracker VMs always have their network card (capsule_network applies to QEMU).
-        services.AddSingleton(firecracker);
-        services.AddSingleton<PageServer>();
-        services.AddSingleton<IVmm, FirecrackerDriver>();
     }
 }

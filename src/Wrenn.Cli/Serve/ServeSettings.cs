@@ -1,4 +1,5 @@
 using System.Net;
+using Wrenn.Cli.Hosting;
 using Wrenn.Cli.Serve.Settings;
 using Wrenn.ControlPlane;
 
@@ -50,6 +51,10 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork),
             values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny));
     }
+
+    /// <summary>What this machine's host agent runs with.</summary>
+    public LocalHostSettings LocalHost => new(DataDirectory, ImagesDirectory, TemplatesDirectory, TemplateCacheBytes, Firecracker, Jailer,
+        VmmUnprivileged, CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny);
 
     /// <summary>Whether tls_cert and tls_key load as a certificate and its key (checked at start, not at the first HTTPS connection).</summary>
     private string? TlsProblem()

@@ -13,11 +13,13 @@ namespace Wrenn.HostAgent.Hosting;
 public sealed class LocalCapsuleHost : ICapsuleHost, IAsyncDisposable
 {
     private readonly CapsuleRuntime _runtime;
+    private readonly RuntimeOptions _options;
     private readonly Lazy<Task<IReadOnlyDictionary<CapsuleId, string>>> _adoption;
 
-    public LocalCapsuleHost(CapsuleRuntime runtime)
+    public LocalCapsuleHost(CapsuleRuntime runtime, RuntimeOptions options)
     {
         _runtime = runtime;
+        _options = options;
         _runtime.Crashed += OnCrashed;
         // Once per process: a second adoption would treat a resume in progress as a leftover.
         _adoption = new(() => _runtime.AdoptAllAsync(CancellationToken.None));
@@ -27,6 +29,19 @@ public sealed class LocalCapsuleHost : ICapsuleHost, IAsyncDisposable
 
     /// <summary>How many capsules run here now (heartbeats).</summary>
     public int RunningCount => _runtime.Running.Count;
+
+    /// <summary>Guest RAM of the capsules running here, in MiB.</summary>
+    public long RunningMemoryMb => _runtime.Running.Sum(capsule => (long)capsule.State.MemoryMb);
+
+    /// <summary>Disk used on the data directory's filesystem, in GiB.</summary>
+    public long DiskGbUsed
+    {
+        get
+        {
+            var drive = new DriveInfo(_options.DataDirectory);
+            return (drive.TotalSize - drive.AvailableFreeSpace) / (1024L * 1024 * 1024);
+        }
+    }
 
     public async Task<HostedCapsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken) =>
         Hosted(await _runtime.CreateAsync(spec, cancellationToken).ConfigureAwait(false));

@@ -4,12 +4,14 @@ using System.Text.Json;
 namespace Wrenn.Cli.Serve.Settings;
 
 /// <summary>
-/// Resolves every setting of <see cref="ServeCatalog"/> from, in order of precedence, the command
+/// Resolves every setting of a catalog (<see cref="ServeCatalog"/> unless another is given) from, in order of precedence, the command
 /// line, <c>WRENN_*</c> environment variables and the JSON config file, else its default. Every
 /// problem is collected, so an operator sees them all at once.
 /// </summary>
-internal sealed class SettingsReader
+internal sealed class SettingsReader(IReadOnlyList<Setting>? catalog = null)
 {
+    private readonly IReadOnlyList<Setting> _catalog = catalog ?? ServeCatalog.All;
+
     private readonly List<string> _errors = [];
 
     public IReadOnlyList<string> Errors => _errors;
@@ -21,7 +23,7 @@ internal sealed class SettingsReader
     {
         var file = configFile is null ? [] : ReadFile(configFile);
         var resolved = new ResolvedSettings();
-        foreach (var setting in ServeCatalog.All)
+        foreach (var setting in _catalog)
         {
             var (raw, source) = flags.TryGetValue(setting, out var given) && given.Count > 0 ? (given, setting.Flag)
                 : environment[setting.EnvironmentVariable] is string text ? (Split(setting, text), setting.EnvironmentVariable)
@@ -66,7 +68,7 @@ internal sealed class SettingsReader
                 return values;
             }
 
-            var known = ServeCatalog.All.Select(setting => setting.Key).ToHashSet(StringComparer.Ordinal);
+            var known = _catalog.Select(setting => setting.Key).ToHashSet(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 if (!known.Contains(property.Name))

@@ -59,6 +59,24 @@ internal static class ValueParsers
         throw new FormatException($"'{raw}' is not an address to listen on (host:port, the host an IP address or localhost)");
     }
 
+    /// <summary>An absolute http(s) URL, e.g. the control plane's.</summary>
+    public static Uri HttpUrl(string raw) =>
+        Uri.TryCreate(raw.Trim(), UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url
+            : throw new FormatException($"'{raw}' is not an http:// or https:// URL");
+
+    /// <summary>Where others reach this machine: <c>host:port</c>, the host a DNS name or an IP address.</summary>
+    public static string HostAndPort(string raw)
+    {
+        var text = raw.Trim();
+        var colon = text.LastIndexOf(':');
+        var host = colon > 0 ? text[..colon].Trim('[', ']') : string.Empty;
+        return colon > 0 && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535
+            && Uri.CheckHostName(host) != UriHostNameType.Unknown
+            ? text
+            : throw new FormatException($"'{raw}' is not host:port");
+    }
+
     public static Func<string, string> OneOf(params string[] choices) => raw =>
         choices.FirstOrDefault(choice => choice.Equals(raw.Trim(), StringComparison.OrdinalIgnoreCase))
             ?? throw new FormatException($"'{raw}' is not one of {string.Join(", ", choices)}");

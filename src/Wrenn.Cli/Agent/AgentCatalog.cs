@@ -1,0 +1,36 @@
+using System.Net;
+using Wrenn.Cli.Serve.Settings;
+
+namespace Wrenn.Cli.Agent;
+
+/// <summary>
+/// The settings of <c>wrenn agent</c>: where its control plane is, how it registers, where it
+/// listens, and the host settings it shares with <c>wrenn serve</c>.
+/// </summary>
+internal static class AgentCatalog
+{
+    private const string Agent = "Agent";
+
+    public static readonly Setting<Uri?> ControlPlane = new(
+        "control_plane", Agent, "URL of the control plane's API (https in production)", raw => ValueParsers.HttpUrl(raw), _ => null, "required");
+
+    public static readonly Setting<string?> RegistrationToken = new(
+        "registration_token", Agent, "One-time token from POST /v1/hosts (first start only; later starts use the stored credentials)",
+        ValueParsers.Secret(16), _ => null, "none");
+
+    public static readonly Setting<IPEndPoint> Listen = new(
+        "listen", Agent, "Address and port the agent serves its control plane on (gRPC, mutual TLS)", ValueParsers.ListenAddress,
+        _ => new IPEndPoint(IPAddress.Any, 7443), "0.0.0.0:7443");
+
+    public static readonly Setting<string?> Advertise = new(
+        "advertise", Agent, "host:port the control plane reaches the agent at (its certificate is issued for this host)",
+        ValueParsers.HostAndPort, _ => null, "the listen address, when it is not 0.0.0.0");
+
+    public static IReadOnlyList<Setting> All { get; } =
+    [
+        ControlPlane, RegistrationToken, Listen, Advertise,
+        ServeCatalog.DataDirectory, ServeCatalog.ImagesDirectory, ServeCatalog.TemplatesDirectory, ServeCatalog.LogFormat, ServeCatalog.LogLevel,
+        ServeCatalog.TemplateCacheBytes, ServeCatalog.Firecracker, ServeCatalog.Jailer, ServeCatalog.VmmUnprivileged,
+        ServeCatalog.CapsuleNetwork, ServeCatalog.CapsuleDns, ServeCatalog.EgressAllow, ServeCatalog.EgressDeny,
+    ];
+}
