@@ -34,7 +34,9 @@ internal sealed record ServeSettings(
     bool CapsuleNetwork,
     IReadOnlyList<IPAddress> CapsuleDns,
     IReadOnlyList<IPNetwork> EgressAllow,
-    IReadOnlyList<IPNetwork> EgressDeny)
+    IReadOnlyList<IPNetwork> EgressDeny,
+    int HostHeartbeatTimeout,
+    int HostCheckInterval)
 {
     public static ServeSettings From(ResolvedSettings values)
     {
@@ -48,7 +50,8 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.TeamMaxVcpus), values.Get(ServeCatalog.TeamMaxMemoryMb), values.Get(ServeCatalog.TeamMaxSnapshotBytes),
             values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes),
             values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork),
-            values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny));
+            values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny),
+            values.Get(ServeCatalog.HostHeartbeatTimeout), values.Get(ServeCatalog.HostCheckInterval));
     }
 
     /// <summary>Whether tls_cert and tls_key load as a certificate and its key (checked at start, not at the first HTTPS connection).</summary>
