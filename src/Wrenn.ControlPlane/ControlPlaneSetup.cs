@@ -4,6 +4,7 @@ using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Builds;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Guest;
+using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Management;
 using Wrenn.ControlPlane.Proxy;
@@ -68,7 +69,18 @@ public static class ControlPlaneSetup
         services.AddHttpForwarder();
         services.AddSingleton<CapsuleMetricsStore>();
         services.AddSingleton<TeamSamples>();
+        services.AddSingleton<HostStore>();
+        services.AddSingleton<HostAccess>();
+        services.AddSingleton<HostCertificates>();
+        services.AddSingleton<HostRegistry>();
+        services.AddSingleton<HostEnrollment>();
+        services.AddSingleton<HostMonitor>();
+        services.AddSingleton<LocalHost>();
         services.AddHostedService<FirstStart>();
+        // After FirstStart (schema), before the liveness check: the in-process host heartbeats
+        // first, so a restart after a long stop does not find its own capsules missing.
+        services.AddHostedService(provider => provider.GetRequiredService<LocalHost>());
+        services.AddHostedService(provider => provider.GetRequiredService<HostMonitor>());
         services.AddHostedService<CapsuleReconciler>();
         services.AddHostedService<IdleCapsules>();
         services.AddHostedService<UsageSampler>();
@@ -134,5 +146,6 @@ public static class ControlPlaneSetup
         TeamEndpoints.Map(app);
         KeyEndpoints.Map(app);
         AuditEndpoints.Map(app);
+        HostEndpoints.Map(app);
     }
 }
