@@ -40,6 +40,15 @@ public sealed record ControlPlaneOptions
 
     /// <summary>How often auto-pause looks for idle capsules.</summary>
     public TimeSpan IdleScanInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A host silent for longer than this is unreachable and its capsules missing (spec §7.4: 30 s).</summary>
+    public TimeSpan HostHeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often host liveness is checked.</summary>
+    public TimeSpan HostCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the in-process host heartbeats (spec §7.4: every 10 s).</summary>
+    public TimeSpan HostHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>What one team may have at once; 0 means unlimited.</summary>

@@ -70,13 +70,28 @@ public static class ControlPlaneSetup
         services.AddHttpForwarder();
         services.AddSingleton<CapsuleMetricsStore>();
         services.AddSingleton<TeamSamples>();
+        services.AddSingleton<HostStore>();
+        services.AddSingleton<HostAccess>();
+        services.AddSingleton<HostCertificates>();
+        services.AddSingleton<HostRegistry>();
+        services.AddSingleton<HostEnrollment>();
+        services.AddSingleton<HostMonitor>();
+        services.AddSingleton<LocalHost>();
         services.AddHostedService<FirstStart>();
+        // After FirstStart (schema), before the liveness check: the in-process host heartbeats
+        // first, so a restart after a long stop does not find its own capsules missing.
+        services.AddHostedService(provider => provider.GetRequiredService<LocalHost>());
+        services.AddHostedService(provider => provider.GetRequiredService<HostMonitor>());
         services.AddHostedService<CapsuleReconciler>();
         services.AddHostedService<IdleCapsules>();
         services.AddHostedService<UsageSampler>();
         services.AddHostedService<Retention>();
         // After FirstStart, which brings the schema up to date.
         services.AddHostedService(provider => provider.GetRequiredService<BuildQueue>());
+        // Replies are written with ApiJson's options; these only describe them in the OpenAPI
+        // document, where enums must show as the strings sent.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(
+            new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
         services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Wrenn API";
@@ -136,5 +151,6 @@ public static class ControlPlaneSetup
         TeamEndpoints.Map(app);
         KeyEndpoints.Map(app);
         AuditEndpoints.Map(app);
+        HostEndpoints.Map(app);
     }
 }

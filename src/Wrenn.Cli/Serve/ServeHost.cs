@@ -38,6 +38,8 @@ internal static class ServeHost
             MemoryStepMb = settings.MemoryStepMb,
             Quotas = new TeamQuotas(settings.TeamMaxCapsules, settings.TeamMaxVcpus, settings.TeamMaxMemoryMb, settings.TeamMaxSnapshotBytes),
             RequestRate = new RequestRate(settings.RateLimit, settings.RateBurst),
+            HostHeartbeatTimeout = TimeSpan.FromSeconds(settings.HostHeartbeatTimeout),
+            HostCheckInterval = TimeSpan.FromSeconds(settings.HostCheckInterval),
         });
 
         var app = builder.Build();

@@ -35,7 +35,9 @@ internal sealed record ServeSettings(
     bool CapsuleNetwork,
     IReadOnlyList<IPAddress> CapsuleDns,
     IReadOnlyList<IPNetwork> EgressAllow,
-    IReadOnlyList<IPNetwork> EgressDeny)
+    IReadOnlyList<IPNetwork> EgressDeny,
+    int HostHeartbeatTimeout,
+    int HostCheckInterval)
 {
     public static ServeSettings From(ResolvedSettings values)
     {
@@ -49,7 +51,8 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.TeamMaxVcpus), values.Get(ServeCatalog.TeamMaxMemoryMb), values.Get(ServeCatalog.TeamMaxSnapshotBytes),
             values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes),
             values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork),
-            values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny));
+            values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny),
+            values.Get(ServeCatalog.HostHeartbeatTimeout), values.Get(ServeCatalog.HostCheckInterval));
     }
 
     /// <summary>What this machine's host agent runs with.</summary>

@@ -11,6 +11,9 @@ internal sealed class ApiException(ApiErrorCode code, string message, Exception?
     /// <summary>Extra members of the error object (e.g. <c>capsule_id</c>).</summary>
     public IReadOnlyDictionary<string, string>? Extra { get; init; }
 
+    /// <summary>The capsules that stand in the way (<c>host_has_capsules</c>): sent inside <c>error</c> and at the top level.</summary>
+    public IReadOnlyList<string>? CapsuleIds { get; init; }
+
     /// <summary>Seconds for <c>Retry-After</c>, when retrying can succeed.</summary>
     public int? RetryAfterSeconds { get; init; }
 

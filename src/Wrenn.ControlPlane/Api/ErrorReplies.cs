@@ -78,9 +78,27 @@ internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorRe
             writer.WriteString(key, value);
         }
 
+        WriteCapsuleIds(writer, error.CapsuleIds);
         writer.WriteEndObject();
+        WriteCapsuleIds(writer, error.CapsuleIds);
         writer.WriteEndObject();
         await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void WriteCapsuleIds(Utf8JsonWriter writer, IReadOnlyList<string>? ids)
+    {
+        if (ids is null)
+        {
+            return;
+        }
+
+        writer.WriteStartArray("capsule_ids");
+        foreach (var id in ids)
+        {
+            writer.WriteStringValue(id);
+        }
+
+        writer.WriteEndArray();
     }
 
     private static ApiException FromCapsule(CapsuleException exception) => exception.Failure switch

@@ -34,7 +34,7 @@ internal static class OperatorEndpoints
         routes.MapGet("/metrics", MetricsAsync).ExcludeFromDescription();
     }
 
-    private static async Task MetricsAsync(HttpContext http, ApiMetrics metrics, CapsuleStore store, ControlPlaneOptions options)
+    private static async Task MetricsAsync(HttpContext http, ApiMetrics metrics, CapsuleStore store, Hosts.HostStore hosts, ControlPlaneOptions options)
     {
         if (options.MetricsToken is { } token && !TokenMatches(http.Request.Headers.Authorization.ToString(), token))
         {
@@ -45,6 +45,12 @@ internal static class OperatorEndpoints
         foreach (var status in Statuses.All.Where(status => status != "hibernated"))
         {
             metrics.Capsules.WithLabels(status).Set(counts.GetValueOrDefault(status));
+        }
+
+        var hostCounts = await hosts.CountByStatusAsync(http.RequestAborted).ConfigureAwait(false);
+        foreach (var status in Enum.GetValues<Hosts.HostStatus>())
+        {
+            metrics.Hosts.WithLabels(Hosts.HostWire.Name(status)).Set(hostCounts.GetValueOrDefault(status));
         }
 
         http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";

@@ -23,7 +23,8 @@ internal static class Statuses
 /// <summary>
 /// A capsule row of the control plane's database. Times are Unix milliseconds. StoredBytes is the
 /// disk its paused snapshot takes (0 while it runs), for the team's snapshot quota. AutoResume: a
-/// paused capsule is resumed by traffic for it (the port proxy, exec and files calls).
+/// paused capsule is resumed by traffic for it (the port proxy, exec and files calls). HostId: the
+/// host it runs on; MissingFrom: while <c>missing</c>, the status it had before its host went silent.
 /// </summary>
 internal sealed record CapsuleRecord(
     string Id,
@@ -42,4 +43,6 @@ internal sealed record CapsuleRecord(
     string? Idempotency,
     string? RequestHash,
     long StoredBytes = 0,
-    long AutoResume = 0);
+    long AutoResume = 0,
+    string? HostId = null,
+    string? MissingFrom = null);

@@ -9,7 +9,7 @@ namespace Wrenn.ControlPlane.Capsules;
 /// Capsule rows. Every status change is one compare-and-set statement on the previous status, so
 /// a transition that lost a race changes nothing and says so.
 /// </summary>
-internal sealed class CapsuleStore(Database database, TimeProvider time)
+internal sealed class CapsuleStore(Database database, Hosts.LocalHost localHost, TimeProvider time)
 {
     /// <summary>How long a create's Idempotency-Key is remembered (spec §4.1).</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
@@ -22,7 +22,8 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     /// <summary>
     /// Records a pending capsule unless the team's active capsules (pending, starting, running)
     /// would then exceed <paramref name="quotas"/>: one statement, so concurrent creates cannot
-    /// both slip under a limit. A repeated Idempotency-Key is reported, not inserted.
+    /// both slip under a limit. A repeated Idempotency-Key is reported, not inserted. The capsule
+    /// goes on the in-process host (the only one that runs capsules yet).
     /// </summary>
     /// <param name="record">The pending capsule.</param>
     /// <param name="quotas">The team's limits.</param>
@@ -43,9 +44,9 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
             var inserted = await connection.ExecuteAsync(
                 $"""
                 INSERT INTO capsules (id, team_id, status, status_reason, template, vcpus, memory_mb, timeout_sec, created_at,
-                                      started_at, last_active_at, last_updated, metadata, idempotency, request_hash, auto_resume)
+                                      started_at, last_active_at, last_updated, metadata, idempotency, request_hash, auto_resume, host_id)
                 SELECT @Id, @TeamId, @Status, @StatusReason, @Template, @Vcpus, @MemoryMb, @TimeoutSec, @CreatedAt,
-                       @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash, @AutoResume
+                       @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash, @AutoResume, @HostId
                 WHERE {WithinQuota}
                 """, QuotaParameters(record, quotas)).ConfigureAwait(false);
             return inserted == 1 ? InsertOutcome.Inserted : InsertOutcome.QuotaExceeded;
@@ -104,7 +105,7 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     {
         record.Id, record.TeamId, record.Status, record.StatusReason, record.Template, record.Vcpus, record.MemoryMb, record.TimeoutSec,
         record.CreatedAt, record.StartedAt, record.LastActiveAt, record.LastUpdated, record.Metadata, record.Idempotency, record.RequestHash,
-        record.AutoResume, quotas.MaxCapsules, quotas.MaxVcpus, quotas.MaxMemoryMb, Now,
+        record.AutoResume, quotas.MaxCapsules, quotas.MaxVcpus, quotas.MaxMemoryMb, Now, HostId = record.HostId ?? localHost.Id.Value,
     };
 
     /// <summary>The team's capsule; another team's capsule is as absent as an unknown one.</summary>

@@ -23,6 +23,13 @@ internal sealed class Authenticator(ApiKeys keys, Sessions sessions, Accounts ac
     public Task<Caller> AuthenticateAsync(HttpContext context, CredentialKinds kinds)
     {
         var headers = context.Request.Headers;
+        if (headers.ContainsKey(Hosts.HostEndpoints.HostTokenHeader))
+        {
+            // A host's credential is for its heartbeats only: with it, a request gets nothing else,
+            // whatever other credential it carries.
+            throw new ApiException(ApiErrorCode.Unauthorized, "host tokens are accepted only by the heartbeat route");
+        }
+
         var key = headers["X-API-Key"].ToString();
         var authorization = headers.Authorization.ToString();
         return AuthenticateAsync(kinds, key, authorization, context.RequestAborted);

@@ -75,3 +75,19 @@ internal readonly record struct ApiKeyId(string Value)
 
     public override string ToString() => Value;
 }
+
+/// <summary>A host that runs capsules ("host-…").</summary>
+internal readonly record struct HostId(string Value)
+{
+    public const string Prefix = "host-";
+
+    public static HostId New() => new(PublicIds.New(Prefix));
+
+    public static bool TryParse(string? text, out HostId id)
+    {
+        id = PublicIds.IsValid(Prefix, text) ? new HostId(text!) : default;
+        return id.Value is not null;
+    }
+
+    public override string ToString() => Value;
+}

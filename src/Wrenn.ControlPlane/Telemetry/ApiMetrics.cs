@@ -30,7 +30,6 @@ internal sealed class ApiMetrics : IDisposable
             WebSockets.WithLabels(kind).Set(0);
         }
 
-        Hosts.WithLabels("online").Set(1);
         _hostMeters = new HostMeters(Registry);
     }
 

@@ -15,6 +15,7 @@ internal static class ServeCatalog
     private const string Storage = "Storage";
     private const string Vmm = "VMM";
     private const string Network = "Capsule network";
+    private const string Hosts = "Hosts";
 
     public static readonly ListSetting<IPEndPoint> Listen = new(
         "listen", Server, "Address and port to serve the API on (repeat for several)", ValueParsers.ListenAddress, "127.0.0.1:8080",
@@ -114,6 +115,13 @@ internal static class ServeCatalog
     public static readonly ListSetting<IPNetwork> EgressDeny = new(
         "egress_deny", Network, "IPv4 ranges capsules never reach, even if public or in egress_allow", ValueParsers.Ipv4Range, "none");
 
+    public static readonly Setting<int> HostHeartbeatTimeout = new(
+        "host_heartbeat_timeout", Hosts, "Seconds without a heartbeat after which a host is unreachable and its capsules missing",
+        ValueParsers.Int(3, 3600), _ => 30, "30");
+
+    public static readonly Setting<int> HostCheckInterval = new(
+        "host_check_interval", Hosts, "Seconds between checks for hosts that stopped heartbeating", ValueParsers.Int(1, 600), _ => 5, "5");
+
     public static IReadOnlyList<Setting> All { get; } =
     [
         Listen, DataDirectory, ImagesDirectory, TemplatesDirectory, TlsCertificate, TlsKey, LogFormat, LogLevel,
@@ -123,5 +131,6 @@ internal static class ServeCatalog
         TemplateCacheBytes,
         Firecracker, Jailer, VmmUnprivileged,
         CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny,
+        HostHeartbeatTimeout, HostCheckInterval,
     ];
 }
