@@ -138,7 +138,7 @@ internal sealed partial class HostRegistry(
         {
             await lifecycle.PauseAsync(Caller.System(new TeamId(capsule.TeamId)), capsule.Id, automatic: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is ApiException or Wrenn.HostAgent.Capsules.CapsuleException)
+        catch (Exception exception) when (exception is ApiException or Wrenn.Host.Protocol.CapsuleException or Wrenn.Host.Protocol.HostUnavailableException)
         {
             // Paused or deleted meanwhile, over its team's snapshot quota, or the pause failed:
             // the capsule runs on, and the drain itself stands.
