@@ -50,6 +50,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<AuditLog>();
         services.AddSingleton<CapsuleStore>();
         services.AddSingleton<CapsuleHosts>();
+        services.AddSingleton<Placement>();
         services.AddSingleton<CapsuleActivity>();
         services.AddSingleton<CapsuleConnections>();
         services.AddSingleton<CapsuleLifecycle>();
@@ -82,7 +83,9 @@ public static class ControlPlaneSetup
         // first, so a restart after a long stop does not find its own capsules missing.
         services.AddHostedService(provider => provider.GetRequiredService<LocalHost>());
         services.AddHostedService(provider => provider.GetRequiredService<HostMonitor>());
-        services.AddHostedService<CapsuleReconciler>();
+        services.AddSingleton<CapsuleReconciler>();
+        services.AddHostedService(provider => provider.GetRequiredService<CapsuleReconciler>());
+        services.AddHostedService<HostLinks>();
         services.AddHostedService<IdleCapsules>();
         services.AddHostedService<UsageSampler>();
         services.AddHostedService<Retention>();

@@ -163,7 +163,7 @@ internal sealed record HostFacts(string Address, string Arch, int CpuCores, long
     {
         var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         var disk = new DriveInfo(dataDirectory).TotalSize;
-        var arch = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "arm64" : "amd64";
+        var arch = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "aarch64" : "x86_64";
         return new HostFacts(address, arch, Environment.ProcessorCount, memory / (1024 * 1024), disk / (1024L * 1024 * 1024));
     }
 }

@@ -47,6 +47,7 @@ internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorRe
         _ when requestAborted.IsCancellationRequested => null,
         ApiException api => api,
         CapsuleException capsule => FromCapsule(capsule),
+        HostUnavailableException => new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 },
         RpcException rpc => GuestFailures.Translate(rpc),
         BadHttpRequestException { StatusCode: 413 } => new ApiException(ApiErrorCode.TooLarge, "request body too large"),
         BadHttpRequestException => ApiException.Invalid("malformed request"),

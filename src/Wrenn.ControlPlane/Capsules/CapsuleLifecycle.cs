@@ -19,6 +19,7 @@ namespace Wrenn.ControlPlane.Capsules;
 internal sealed partial class CapsuleLifecycle(
     CapsuleStore store,
     CapsuleHosts hosts,
+    Placement placement,
     CapsuleActivity activity,
     CapsuleConnections connections,
     Snapshots.TemplateCollector templates,
@@ -52,6 +53,8 @@ internal sealed partial class CapsuleLifecycle(
     /// </summary>
     public async Task<CapsuleRecord?> CreateAsync(Caller caller, CapsuleRecord pending, CapsuleSpec spec)
     {
+        var host = await placement.ChooseAsync(new TeamId(pending.TeamId), pending.Vcpus, pending.MemoryMb, CancellationToken.None).ConfigureAwait(false);
+        pending = pending with { HostId = host.Value };
         var gate = LockOf(pending.Id);
         await gate.WaitAsync().ConfigureAwait(false);
         InsertOutcome outcome;

@@ -13,15 +13,28 @@ namespace Wrenn.ControlPlane.Capsules;
 /// the VMs without stopping them.
 /// </summary>
 internal sealed partial class CapsuleReconciler(
-    CapsuleHosts hosts, CapsuleStore store, CapsuleLifecycle lifecycle, Snapshots.TemplateCollector templates, ILogger<CapsuleReconciler> logger) : IHostedService
+    CapsuleHosts hosts, LocalHost localHost, CapsuleStore store, CapsuleLifecycle lifecycle, Snapshots.TemplateCollector templates, ILogger<CapsuleReconciler> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var host = hosts.Local;
-        host.Crashed += OnCrashed;
+        hosts.Local.Crashed += OnCrashed;
+        await ReconcileAsync(localHost.Id.Value, hosts.Local, cancellationToken).ConfigureAwait(false);
+        await templates.CollectAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes the capsules recorded on <paramref name="hostId"/> agree with what the host has (at
+    /// start, and whenever a remote host's connection is made again): running and paused as the
+    /// host says, anything else is <c>error</c> with its files removed, as are files the database
+    /// does not know. A <c>missing</c> capsule the host still has waits for the host's next
+    /// heartbeat to get its status back.
+    /// </summary>
+    public async Task ReconcileAsync(string hostId, ICapsuleHost host, CancellationToken cancellationToken)
+    {
         var inventory = await host.InventoryAsync(cancellationToken).ConfigureAwait(false);
-        var live = await store.InStatusAsync([Statuses.Pending, Statuses.Starting, Statuses.Running, Statuses.Paused, Statuses.Missing], cancellationToken)
-            .ConfigureAwait(false);
+        var isLocal = host == hosts.Local;
+        var live = (await store.InStatusAsync([Statuses.Pending, Statuses.Starting, Statuses.Running, Statuses.Paused, Statuses.Missing], cancellationToken)
+            .ConfigureAwait(false)).Where(record => record.HostId == hostId || (isLocal && record.HostId is null)).ToList();
         var known = live.Select(record => record.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var record in live)
         {
@@ -29,10 +42,11 @@ internal sealed partial class CapsuleReconciler(
             var actual = inventory.Running.Contains(id) ? Statuses.Running
                 : inventory.Paused.Contains(id) ? Statuses.Paused
                 : Statuses.Error;
-            if (actual != record.Status)
+            var recorded = record.Status == Statuses.Missing ? record.MissingFrom ?? Statuses.Error : record.Status;
+            if (actual != recorded || (record.Status == Statuses.Missing && actual == Statuses.Error))
             {
                 var reason = actual != Statuses.Error ? null
-                    : inventory.Failed.GetValueOrDefault(id) ?? (record.Status == Statuses.Paused ? "snapshot unusable" : "host restarted");
+                    : inventory.Failed.GetValueOrDefault(id) ?? (recorded == Statuses.Paused ? "snapshot unusable" : "host restarted");
                 await store.TransitionAsync(record.Id, record.Status, actual, reason, cancellationToken, started: actual == Statuses.Running).ConfigureAwait(false);
                 LogReconciled(logger, record.Id, record.Status, actual, reason);
             }
@@ -50,8 +64,7 @@ internal sealed partial class CapsuleReconciler(
             LogFilesRemoved(logger, orphan.Value);
         }
 
-        await templates.CollectAsync(cancellationToken).ConfigureAwait(false);
-        LogStarted(logger, inventory.Running.Count, inventory.Failed.Count);
+        LogStarted(logger, hostId, inventory.Running.Count, inventory.Failed.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -68,6 +81,6 @@ internal sealed partial class CapsuleReconciler(
     [LoggerMessage(EventId = 4402, Level = LogLevel.Information, Message = "Removed the files of capsule {CapsuleId}: it can never run again")]
     private static partial void LogFilesRemoved(ILogger logger, string capsuleId);
 
-    [LoggerMessage(EventId = 4403, Level = LogLevel.Information, Message = "Adopted {Running} running capsules; {Failed} could not be adopted")]
-    private static partial void LogStarted(ILogger logger, int running, int failed);
+    [LoggerMessage(EventId = 4403, Level = LogLevel.Information, Message = "Host {Host}: {Running} capsules running; {Failed} could not be adopted")]
+    private static partial void LogStarted(ILogger logger, string host, int running, int failed);
 }

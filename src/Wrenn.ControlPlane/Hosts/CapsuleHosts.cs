@@ -1,17 +1,93 @@
+using System.Collections.Concurrent;
+using Wrenn.Agent.Protocol;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.Host.Protocol;
+using Wrenn.Host.Protocol.Remote;
 
 namespace Wrenn.ControlPlane.Hosts;
 
-/// <summary>The host holding each capsule, reached through <see cref="ICapsuleHost"/> only.</summary>
-internal sealed class CapsuleHosts(ICapsuleHost local)
+/// <summary>
+/// The host holding each capsule, reached through <see cref="ICapsuleHost"/> only: the in-process
+/// host, or a <c>wrenn agent</c> over gRPC with mutual TLS (its certificate must come from the
+/// control plane's CA; this side presents the control plane's client certificate). Connections to
+/// registered hosts are kept from the hosts table (<see cref="HostLinks"/>).
+/// </summary>
+internal sealed class CapsuleHosts(ICapsuleHost local, LocalHost localHost) : IDisposable
 {
+    private readonly ConcurrentDictionary<string, RemoteCapsuleHost> _remote = new(StringComparer.Ordinal);
+
     /// <summary>The in-process host of this server.</summary>
     public ICapsuleHost Local => local;
 
-    /// <summary>The host the capsule was placed on.</summary>
-    public ICapsuleHost For(CapsuleRecord record) => local;
+    /// <summary>The host the capsule was placed on; one not connected (yet) fails every call as unavailable.</summary>
+    public ICapsuleHost For(CapsuleRecord record) => For(record.HostId);
 
-    /// <summary>Every host this server reaches.</summary>
-    public IReadOnlyList<ICapsuleHost> All => [local];
+    public ICapsuleHost For(string? hostId) =>
+        hostId is null || hostId == localHost.Id.Value ? local
+        : _remote.TryGetValue(hostId, out var remote) ? remote
+        : Disconnected.Instance;
+
+    /// <summary>Whether this server has a connection to the host (the in-process one always).</summary>
+    public bool IsReachable(string hostId) => For(hostId) is not Disconnected;
+
+    /// <summary>Every host this server reaches now.</summary>
+    public IReadOnlyList<ICapsuleHost> All => [local, .. _remote.Values];
+
+    /// <summary>The ids of the remote hosts connected now.</summary>
+    public IEnumerable<string> RemoteIds => _remote.Keys;
+
+    /// <summary>A registered host, connected (by <see cref="HostLinks"/> only).</summary>
+    public void Add(string hostId, RemoteCapsuleHost host) => _remote[hostId] = host;
+
+    /// <summary>Forgets a deleted host.</summary>
+    public void Remove(string hostId)
+    {
+        if (_remote.TryRemove(hostId, out var host))
+        {
+            host.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var host in _remote.Values)
+        {
+            host.Dispose();
+        }
+    }
+
+    /// <summary>A host this server has no connection to: every call is a 503 <c>host_unavailable</c>.</summary>
+    private sealed class Disconnected : ICapsuleHost
+    {
+        public static readonly Disconnected Instance = new();
+
+        public event Action<CapsuleId, string>? Crashed
+        {
+            add { }
+            remove { }
+        }
+
+        public Task<HostedCapsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken) => throw Unavailable();
+
+        public Task PauseAsync(CapsuleId id, CancellationToken cancellationToken) => throw Unavailable();
+
+        public Task<HostedCapsule> ResumeAsync(CapsuleId id, CancellationToken cancellationToken) => throw Unavailable();
+
+        public Task DeleteAsync(CapsuleId id, CancellationToken cancellationToken) => throw Unavailable();
+
+        public Task<long> DiskUsageAsync(CapsuleId id, CancellationToken cancellationToken) => throw Unavailable();
+
+        public GuestServices Guest(CapsuleId id) => throw Unavailable();
+
+        public Task<HostTemplate> SnapshotToTemplateAsync(CapsuleId id, string name, GuestDefaults? defaults, CancellationToken cancellationToken) =>
+            throw Unavailable();
+
+        public Task<bool> HasTemplateAsync(string name, CancellationToken cancellationToken) => throw Unavailable();
+
+        public Task<IReadOnlyList<string>> RemoveUnusedTemplatesAsync(IReadOnlySet<string> kept, CancellationToken cancellationToken) => throw Unavailable();
+
+        public Task<HostInventory> InventoryAsync(CancellationToken cancellationToken) => throw Unavailable();
+
+        private static HostUnavailableException Unavailable() => new("no connection to the capsule's host");
+    }
 }
