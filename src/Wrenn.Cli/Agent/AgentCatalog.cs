@@ -26,9 +26,17 @@ internal static class AgentCatalog
         "advertise", Agent, "host:port the control plane reaches the agent at (its certificate is issued for this host)",
         ValueParsers.HostAndPort, _ => null, "the listen address, when it is not 0.0.0.0");
 
+    public static readonly Setting<int?> Vcpus = new(
+        "host_vcpus", Agent, "CPU cores this host offers to capsules, registered once (placement commits vCPUs 4 times over)",
+        raw => ValueParsers.Int(1, 4096)(raw), _ => null, "the machine's cores");
+
+    public static readonly Setting<long?> MemoryMb = new(
+        "host_memory_mb", Agent, "Memory in MiB this host offers to capsules, registered once (never over-committed)",
+        raw => ValueParsers.Int(128, int.MaxValue)(raw), _ => null, "the machine's memory");
+
     public static IReadOnlyList<Setting> All { get; } =
     [
-        ControlPlane, RegistrationToken, Listen, Advertise,
+        ControlPlane, RegistrationToken, Listen, Advertise, Vcpus, MemoryMb,
         ServeCatalog.DataDirectory, ServeCatalog.ImagesDirectory, ServeCatalog.TemplatesDirectory, ServeCatalog.LogFormat, ServeCatalog.LogLevel,
         ServeCatalog.TemplateCacheBytes, ServeCatalog.Firecracker, ServeCatalog.Jailer, ServeCatalog.VmmUnprivileged,
         ServeCatalog.CapsuleNetwork, ServeCatalog.CapsuleDns, ServeCatalog.EgressAllow, ServeCatalog.EgressDeny,

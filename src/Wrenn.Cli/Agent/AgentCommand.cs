@@ -34,7 +34,7 @@ internal static class AgentCommand
             try
             {
                 identity = await AgentIdentity.LoadOrRegisterAsync(settings.StateDirectory, controlPlane.Http, settings.RegistrationToken,
-                    HostFacts.Of(settings.Address, settings.Host.DataDirectory), cancellationToken).ConfigureAwait(false);
+                    HostFacts.Of(settings.Address, settings.Host.DataDirectory, settings.Vcpus, settings.MemoryMb), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is InvalidOperationException or HttpRequestException)
             {

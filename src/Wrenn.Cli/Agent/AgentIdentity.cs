@@ -159,11 +159,12 @@ internal sealed class AgentIdentity
 /// <summary>What the agent tells its control plane about this machine when it registers.</summary>
 internal sealed record HostFacts(string Address, string Arch, int CpuCores, long MemoryMb, long DiskGb)
 {
-    public static HostFacts Of(string address, string dataDirectory)
+    /// <summary>This machine, or as much of it as the operator offers (<paramref name="vcpus"/>, <paramref name="memoryMb"/>).</summary>
+    public static HostFacts Of(string address, string dataDirectory, int? vcpus, long? memoryMb)
     {
-        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024);
         var disk = new DriveInfo(dataDirectory).TotalSize;
         var arch = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "aarch64" : "x86_64";
-        return new HostFacts(address, arch, Environment.ProcessorCount, memory / (1024 * 1024), disk / (1024L * 1024 * 1024));
+        return new HostFacts(address, arch, vcpus ?? Environment.ProcessorCount, memoryMb ?? memory, disk / (1024L * 1024 * 1024));
     }
 }

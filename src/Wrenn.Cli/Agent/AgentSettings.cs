@@ -6,7 +6,8 @@ namespace Wrenn.Cli.Agent;
 
 /// <summary>The resolved settings of <c>wrenn agent</c> (described in <see cref="AgentCatalog"/>).</summary>
 internal sealed record AgentSettings(
-    Uri? ControlPlane, string? RegistrationToken, IPEndPoint Listen, string? Advertise, string LogFormat, string LogLevel, LocalHostSettings Host)
+    Uri? ControlPlane, string? RegistrationToken, IPEndPoint Listen, string? Advertise, int? Vcpus, long? MemoryMb, string LogFormat, string LogLevel,
+    LocalHostSettings Host)
 {
     /// <summary>Where the agent's own files live: its key, certificates and tokens.</summary>
     public string StateDirectory => Path.Combine(Host.DataDirectory, "agent");
@@ -18,7 +19,7 @@ internal sealed record AgentSettings(
     {
         ArgumentNullException.ThrowIfNull(values);
         return new AgentSettings(values.Get(AgentCatalog.ControlPlane), values.Get(AgentCatalog.RegistrationToken), values.Get(AgentCatalog.Listen),
-            values.Get(AgentCatalog.Advertise), values.Get(ServeCatalog.LogFormat), values.Get(ServeCatalog.LogLevel),
+            values.Get(AgentCatalog.Advertise), values.Get(AgentCatalog.Vcpus), values.Get(AgentCatalog.MemoryMb), values.Get(ServeCatalog.LogFormat), values.Get(ServeCatalog.LogLevel),
             new LocalHostSettings(values.Get(ServeCatalog.DataDirectory), values.Get(ServeCatalog.ImagesDirectory), values.Get(ServeCatalog.TemplatesDirectory),
                 values.Get(ServeCatalog.TemplateCacheBytes), values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer),
                 values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork), values.Get(ServeCatalog.CapsuleDns),

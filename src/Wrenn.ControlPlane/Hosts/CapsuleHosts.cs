@@ -15,6 +15,8 @@ namespace Wrenn.ControlPlane.Hosts;
 internal sealed class CapsuleHosts(ICapsuleHost local, LocalHost localHost) : IDisposable
 {
     private readonly ConcurrentDictionary<string, RemoteCapsuleHost> _remote = new(StringComparer.Ordinal);
+    // Remote hosts whose connection is up and whose capsules were reconciled over it.
+    private readonly ConcurrentDictionary<string, bool> _connected = new(StringComparer.Ordinal);
 
     /// <summary>The in-process host of this server.</summary>
     public ICapsuleHost Local => local;
@@ -27,8 +29,21 @@ internal sealed class CapsuleHosts(ICapsuleHost local, LocalHost localHost) : ID
         : _remote.TryGetValue(hostId, out var remote) ? remote
         : Disconnected.Instance;
 
-    /// <summary>Whether this server has a connection to the host (the in-process one always).</summary>
-    public bool IsReachable(string hostId) => For(hostId) is not Disconnected;
+    /// <summary>Whether this server's connection to the host is up now (the in-process one always is): placement's candidates.</summary>
+    public bool IsConnected(string hostId) => For(hostId) == local || _connected.ContainsKey(hostId);
+
+    /// <summary>Records whether a remote host's connection is up (<see cref="HostLinks"/>).</summary>
+    public void SetConnected(string hostId, bool connected)
+    {
+        if (connected)
+        {
+            _connected[hostId] = true;
+        }
+        else
+        {
+            _connected.TryRemove(hostId, out _);
+        }
+    }
 
     /// <summary>Every host this server reaches now.</summary>
     public IReadOnlyList<ICapsuleHost> All => [local, .. _remote.Values];
@@ -42,6 +57,7 @@ internal sealed class CapsuleHosts(ICapsuleHost local, LocalHost localHost) : ID
     /// <summary>Forgets a deleted host.</summary>
     public void Remove(string hostId)
     {
+        _connected.TryRemove(hostId, out _);
         if (_remote.TryRemove(hostId, out var host))
         {
             host.Dispose();

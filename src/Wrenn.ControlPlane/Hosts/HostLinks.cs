@@ -63,6 +63,7 @@ internal sealed partial class HostLinks(
                 try
                 {
                     await reconciler.ReconcileAsync(hostId, host, stoppingToken).ConfigureAwait(false);
+                    hosts.SetConnected(hostId, connected: true);
                     LogConnected(logger, hostId);
                     await host.WatchAsync(stoppingToken).ConfigureAwait(false);
                 }
@@ -70,6 +71,8 @@ internal sealed partial class HostLinks(
                 {
                     LogConnectionBroken(logger, hostId, exception.Message);
                 }
+
+                hosts.SetConnected(hostId, connected: false);
 
                 await Task.Delay(RetryDelay, time, stoppingToken).ConfigureAwait(false);
             }

@@ -21,7 +21,7 @@ internal sealed class Placement(HostStore store, CapsuleHosts hosts)
     {
         var candidates = await store.PlaceableAsync(cancellationToken).ConfigureAwait(false);
         var chosen = candidates
-            .Where(host => (host.Type == HostType.Regular || host.Team == team) && hosts.IsReachable(host.Id.Value))
+            .Where(host => (host.Type == HostType.Regular || host.Team == team) && hosts.IsConnected(host.Id.Value))
             .Where(host => host.ReservedVcpus + vcpus <= host.CpuCores * VcpuOvercommit && host.ReservedMemoryMb + memoryMb <= host.MemoryMb)
             .OrderByDescending(host => host.MemoryMb - host.ReservedMemoryMb)
             .ThenBy(host => host.ReservedVcpus)

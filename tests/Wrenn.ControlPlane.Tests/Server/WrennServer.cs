@@ -234,7 +234,16 @@ public sealed class WrennServer : IAsyncDisposable
         return client;
     }
 
-    private static string WrennExecutable()
+    /// <summary>The repository this test run was built from.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string WrennExecutable()
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/debug", StringComparison.Ordinal) ? "debug" : "release";
+        return Path.Combine(RepositoryRoot, "artifacts", "bin", "Wrenn.Cli", configuration, "wrenn");
+    }
+
+    private static string FindRepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Wrenn.slnx")))
@@ -242,11 +251,10 @@ public sealed class WrennServer : IAsyncDisposable
             directory = directory.Parent;
         }
 
-        var configuration = AppContext.BaseDirectory.Contains("/debug", StringComparison.Ordinal) ? "debug" : "release";
-        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("repository root not found"), "artifacts", "bin", "Wrenn.Cli", configuration, "wrenn");
+        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
