@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json;
 using Wrenn.ControlPlane.Tests.Server;
 using Wrenn.ControlPlane.Tests.Streams;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Tests.Hosts;
 
@@ -122,6 +123,7 @@ public sealed class RemoteHostTests(RemoteHosts fixture) : IClassFixture<RemoteH
     /// <summary>A TLS handshake and one HTTP/2 request as <paramref name="certificate"/>; throws when the agent refuses.</summary>
     private static async Task HandshakeAsync(WrennAgent agent, X509Certificate2? certificate)
     {
+        using var authority = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(agent.DataDirectory, "agent", "ca.pem"));
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, agent.Port);
         await using var tls = new SslStream(tcp.GetStream());
@@ -130,7 +132,8 @@ public sealed class RemoteHostTests(RemoteHosts fixture) : IClassFixture<RemoteH
             TargetHost = "127.0.0.1",
             ApplicationProtocols = [SslApplicationProtocol.Http2],
             ClientCertificates = certificate is null ? null : [certificate],
-            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            // The agent shows the certificate the control plane's CA issued it.
+            RemoteCertificateValidationCallback = (_, presented, _, _) => HostTls.IsIssuedFor(presented as X509Certificate2, authority, HostTls.ServerAuth),
             EnabledSslProtocols = SslProtocols.Tls13,
         });
         // TLS 1.3 checks the client certificate after the handshake: the refusal shows on first use.
