@@ -31,7 +31,10 @@ public static class HostTls
         return chain.Build(certificate);
     }
 
-    private static bool HasUsage(X509Certificate2 certificate, string usage) =>
-        certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>()
-            .Any(extension => extension.EnhancedKeyUsages.Cast<Oid>().Any(oid => oid.Value == usage));
+    /// <summary>The certificate names the usage, or names none (valid for any, RFC 5280 — an operator's own certificate may).</summary>
+    private static bool HasUsage(X509Certificate2 certificate, string usage)
+    {
+        var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(extension => extension.EnhancedKeyUsages.Cast<Oid>()).ToList();
+        return usages.Count == 0 || usages.Any(oid => oid.Value == usage);
+    }
 }

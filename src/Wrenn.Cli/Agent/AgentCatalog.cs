@@ -14,6 +14,10 @@ internal static class AgentCatalog
     public static readonly Setting<Uri?> ControlPlane = new(
         "control_plane", Agent, "URL of the control plane's API (https in production)", raw => ValueParsers.HttpUrl(raw), _ => null, "required");
 
+    public static readonly Setting<string?> ControlPlaneCa = new(
+        "control_plane_ca", Agent, "PEM certificate of the CA that issued the control plane's HTTPS certificate (e.g. a self-signed one)",
+        ValueParsers.Path, _ => null, "the system's trusted CAs");
+
     public static readonly Setting<string?> RegistrationToken = new(
         "registration_token", Agent, "One-time token from POST /v1/hosts (first start only; later starts use the stored credentials)",
         ValueParsers.Secret(16), _ => null, "none");
@@ -36,7 +40,7 @@ internal static class AgentCatalog
 
     public static IReadOnlyList<Setting> All { get; } =
     [
-        ControlPlane, RegistrationToken, Listen, Advertise, Vcpus, MemoryMb,
+        ControlPlane, ControlPlaneCa, RegistrationToken, Listen, Advertise, Vcpus, MemoryMb,
         ServeCatalog.DataDirectory, ServeCatalog.ImagesDirectory, ServeCatalog.TemplatesDirectory, ServeCatalog.LogFormat, ServeCatalog.LogLevel,
         ServeCatalog.TemplateCacheBytes, ServeCatalog.Firecracker, ServeCatalog.Jailer, ServeCatalog.VmmUnprivileged,
         ServeCatalog.CapsuleNetwork, ServeCatalog.CapsuleDns, ServeCatalog.EgressAllow, ServeCatalog.EgressDeny,

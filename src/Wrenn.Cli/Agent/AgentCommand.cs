@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
 using Wrenn.Cli.Serve;
 using Wrenn.Cli.Serve.Settings;
 
@@ -29,7 +30,8 @@ internal static class AgentCommand
 
             var data = Directory.CreateDirectory(settings.Host.DataDirectory);
             data.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-            using var controlPlane = new ControlPlaneClient(WithTrailingSlash(settings.ControlPlane!));
+            using var authority = settings.ControlPlaneCa is null ? null : X509CertificateLoader.LoadCertificateFromFile(settings.ControlPlaneCa);
+            using var controlPlane = new ControlPlaneClient(WithTrailingSlash(settings.ControlPlane!), authority);
             AgentIdentity identity;
             try
             {

@@ -63,11 +63,3 @@ internal sealed partial class AgentHeartbeat(
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Heartbeat to the control plane failed")]
     private static partial void LogBeatFailed(ILogger logger, Exception exception);
 }
-
-/// <summary>The agent's HTTP client for the control plane's API (register, refresh, heartbeat).</summary>
-internal sealed class ControlPlaneClient(Uri baseAddress) : IDisposable
-{
-    public HttpClient Http { get; } = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
-
-    public void Dispose() => Http.Dispose();
-}

@@ -65,15 +65,21 @@ public sealed class RemoteHostTests(RemoteHosts fixture) : IClassFixture<RemoteH
     {
         var client = fixture.Client;
         var first = await client.CreateRunningAsync();
-        var second = await client.CreateRunningAsync();
-        Assert.NotSame(fixture.Holding(first), fixture.Holding(second));
+        var second = string.Empty;
+        try
+        {
+            second = await client.CreateRunningAsync();
+            Assert.NotSame(fixture.Holding(first), fixture.Holding(second));
 
-        var refused = await client.PostAsJsonAsync("/v1/capsules", new { });
-        await refused.AssertErrorAsync(HttpStatusCode.ServiceUnavailable, "no_hosts_available");
-        Assert.NotNull(refused.Headers.RetryAfter);
-
-        await client.DeleteAsync($"/v1/capsules/{first}");
-        await client.DeleteAsync($"/v1/capsules/{second}");
+            var refused = await client.PostAsJsonAsync("/v1/capsules", new { });
+            await refused.AssertErrorAsync(HttpStatusCode.ServiceUnavailable, "no_hosts_available");
+            Assert.NotNull(refused.Headers.RetryAfter);
+        }
+        finally
+        {
+            await client.DeleteAsync($"/v1/capsules/{first}");
+            await client.DeleteAsync($"/v1/capsules/{second}");
+        }
     }
 
     [Fact]
@@ -81,24 +87,24 @@ public sealed class RemoteHostTests(RemoteHosts fixture) : IClassFixture<RemoteH
     {
         var client = fixture.Client;
         var id = await client.CreateRunningAsync();
-        await client.ExecAsync(id, "echo kept > /root/state; nohup sh -c 'while sleep 1; do :; done' >/dev/null 2>&1 &");
-        var agent = fixture.Holding(id);
-
-        await agent.KillAsync();
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while ((await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{id}")).GetProperty("status").GetString() != "missing")
+        try
         {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(40), "the capsule of a silent host was not missing within 40 s");
-            await Task.Delay(500);
+            await client.ExecAsync(id, "echo kept > /root/state; nohup sh -c 'while sleep 1; do :; done' >/dev/null 2>&1 &");
+            var agent = fixture.Holding(id);
+
+            await agent.KillAsync();
+            await WaitUntilAsync(client, id, "missing", TimeSpan.FromSeconds(40));
+            await (await client.PostAsJsonAsync($"/v1/capsules/{id}/exec", new { cmd = "true" })).AssertErrorAsync(HttpStatusCode.ServiceUnavailable, "host_unavailable");
+
+            agent.Restart();
+            await WaitUntilAsync(client, id, "running", TimeSpan.FromSeconds(60));
+            var after = await client.ExecAsync(id, "cat /root/state; pgrep -c -f '[w]hile sleep'");
+            Assert.Equal("kept\n1\n", after.GetProperty("stdout").GetString());
         }
-
-        await (await client.PostAsJsonAsync($"/v1/capsules/{id}/exec", new { cmd = "true" })).AssertErrorAsync(HttpStatusCode.ServiceUnavailable, "host_unavailable");
-
-        agent.Restart();
-        await client.WaitForStatusAsync(id, "running", seconds: 60);
-        var after = await client.ExecAsync(id, "cat /root/state; pgrep -c -f '[w]hile sleep'");
-        Assert.Equal("kept\n1\n", after.GetProperty("stdout").GetString());
-        await client.DeleteAsync($"/v1/capsules/{id}");
+        finally
+        {
+            await client.DeleteAsync($"/v1/capsules/{id}");
+        }
     }
 
     [Fact]
@@ -118,6 +124,18 @@ public sealed class RemoteHostTests(RemoteHosts fixture) : IClassFixture<RemoteH
         await using var stranger = new WrennAgent(fixture.Server, Directory.CreateTempSubdirectory("wrenn-agent-").FullName, WrennServer.FreePort(), []);
         Assert.NotEqual(0, await stranger.RunToExitAsync(new string('0', 64)));
         Assert.Contains("401", stranger.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits for <paramref name="status"/>, whatever the capsule goes through meanwhile (missing included).</summary>
+    private static async Task WaitUntilAsync(HttpClient client, string id, string status, TimeSpan limit)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        string? current;
+        while ((current = (await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{id}")).GetProperty("status").GetString()) != status)
+        {
+            Assert.True(watch.Elapsed < limit, $"capsule {id} is {current}, not {status}, after {limit.TotalSeconds} s");
+            await Task.Delay(500);
+        }
     }
 
     /// <summary>A TLS handshake and one HTTP/2 request as <paramref name="certificate"/>; throws when the agent refuses.</summary>
