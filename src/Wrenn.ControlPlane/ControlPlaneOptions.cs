@@ -47,6 +47,15 @@ public sealed record ControlPlaneOptions
     /// <summary>How often host liveness is checked.</summary>
     public TimeSpan HostCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// PEM files of a CA the operator supplies for host certificates (both or neither); without
+    /// them the control plane makes its own and keeps it in the database.
+    /// </summary>
+    public string? HostCaCertificate { get; init; }
+
+    /// <inheritdoc cref="HostCaCertificate"/>
+    public string? HostCaKey { get; init; }
+
     /// <summary>How often the in-process host heartbeats (spec §7.4: every 10 s).</summary>
     public TimeSpan HostHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
 }

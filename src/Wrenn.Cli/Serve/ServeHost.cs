@@ -40,6 +40,8 @@ internal static class ServeHost
             RequestRate = new RequestRate(settings.RateLimit, settings.RateBurst),
             HostHeartbeatTimeout = TimeSpan.FromSeconds(settings.HostHeartbeatTimeout),
             HostCheckInterval = TimeSpan.FromSeconds(settings.HostCheckInterval),
+            HostCaCertificate = settings.HostCaCertificate,
+            HostCaKey = settings.HostCaKey,
         });
 
         var app = builder.Build();

@@ -37,7 +37,9 @@ internal sealed record ServeSettings(
     IReadOnlyList<IPNetwork> EgressAllow,
     IReadOnlyList<IPNetwork> EgressDeny,
     int HostHeartbeatTimeout,
-    int HostCheckInterval)
+    int HostCheckInterval,
+    string? HostCaCertificate,
+    string? HostCaKey)
 {
     public static ServeSettings From(ResolvedSettings values)
     {
@@ -52,46 +54,52 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes),
             values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork),
             values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny),
-            values.Get(ServeCatalog.HostHeartbeatTimeout), values.Get(ServeCatalog.HostCheckInterval));
+            values.Get(ServeCatalog.HostHeartbeatTimeout), values.Get(ServeCatalog.HostCheckInterval), values.Get(ServeCatalog.HostCaCertificate),
+            values.Get(ServeCatalog.HostCaKey));
     }
 
     /// <summary>What this machine's host agent runs with.</summary>
     public LocalHostSettings LocalHost => new(DataDirectory, ImagesDirectory, TemplatesDirectory, TemplateCacheBytes, Firecracker, Jailer,
         VmmUnprivileged, CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny);
 
-    /// <summary>Whether tls_cert and tls_key load as a certificate and its key (checked at start, not at the first HTTPS connection).</summary>
-    private string? TlsProblem()
+    /// <summary>Whether a certificate and key setting pair load as a certificate and its key (checked at start, not at first use).</summary>
+    private static string? PemProblem(string certificateName, string keyName, string certificatePath, string keyPath)
     {
         try
         {
-            using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(TlsCertificate!, TlsKey);
-            return certificate.HasPrivateKey ? null : "tls_key: holds no private key for tls_cert";
+            using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+            return certificate.HasPrivateKey ? null : $"{keyName}: holds no private key for {certificateName}";
         }
         catch (Exception exception) when (exception is System.Security.Cryptography.CryptographicException or ArgumentException or IOException)
         {
-            return $"tls_cert and tls_key: not a PEM certificate and its private key ({exception.Message})";
+            return $"{certificateName} and {keyName}: not a PEM certificate and its private key ({exception.Message})";
         }
     }
 
     /// <summary>Problems no single value shows: settings that need each other, files that must exist.</summary>
     public IEnumerable<string> Problems()
     {
-        if ((TlsCertificate is null) != (TlsKey is null))
+        foreach (var (certificateName, keyName, certificate, key) in new[] { ("tls_cert", "tls_key", TlsCertificate, TlsKey), ("host_ca_cert", "host_ca_key", HostCaCertificate, HostCaKey) })
         {
-            yield return "tls_cert and tls_key go together: give both or neither";
+            if ((certificate is null) != (key is null))
+            {
+                yield return $"{certificateName} and {keyName} go together: give both or neither";
+            }
+            else if (certificate is not null && key is not null && File.Exists(certificate) && File.Exists(key) && PemProblem(certificateName, keyName, certificate, key) is { } problem)
+            {
+                yield return problem;
+            }
         }
 
-        foreach (var (name, path) in new[] { ("tls_cert", TlsCertificate), ("tls_key", TlsKey), ("firecracker", Firecracker), ("jailer", Jailer) })
+        foreach (var (name, path) in new[]
+        {
+            ("tls_cert", TlsCertificate), ("tls_key", TlsKey), ("host_ca_cert", HostCaCertificate), ("host_ca_key", HostCaKey), ("firecracker", Firecracker), ("jailer", Jailer),
+        })
         {
             if (path is not null && !File.Exists(path))
             {
                 yield return $"{name}: {path} does not exist";
             }
-        }
-
-        if (TlsCertificate is not null && TlsKey is not null && File.Exists(TlsCertificate) && File.Exists(TlsKey) && TlsProblem() is { } tls)
-        {
-            yield return tls;
         }
 
         if (!Directory.Exists(ImagesDirectory))

@@ -12,9 +12,10 @@ namespace Wrenn.ControlPlane.Hosts;
 /// agent's server certificate from the agent's CSR (the private key never leaves the host) and the
 /// control plane's own client certificate. The CA (ECDSA P-256, self-signed) is made on first use
 /// and kept in the database's <c>settings</c>, so every control-plane process sharing the database
-/// signs with the same one.
+/// signs with the same one. An operator may supply the CA instead (<see cref="ControlPlaneOptions.HostCaCertificate"/>,
+/// ECDSA or RSA).
 /// </summary>
-internal sealed class HostCertificates(Database database, TimeProvider time) : IDisposable
+internal sealed class HostCertificates(Database database, ControlPlaneOptions options, TimeProvider time) : IDisposable
 {
     /// <summary>The subject of the control plane's client certificate; agents accept only this name from this CA.</summary>
     public const string ControlPlaneName = "wrenn-control-plane";
@@ -104,8 +105,16 @@ internal sealed class HostCertificates(Database database, TimeProvider time) : I
     {
         var now = time.GetUtcNow();
         var notAfter = now + LeafLifetime < ca.NotAfter.ToUniversalTime() ? now + LeafLifetime : new DateTimeOffset(ca.NotAfter.ToUniversalTime());
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-        return request.Create(ca, now - ClockSkew, notAfter, RandomNumberGenerator.GetBytes(16));
+        // An operator's CA may lack a subject key identifier: then the issuer is named by name and serial.
+        var keyIdentified = ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any();
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, keyIdentified, includeIssuerAndSerial: !keyIdentified));
+        // The issuer's key type may differ from the subject's (an RSA operator CA, ECDSA agents): sign with the CA's own key.
+        using var ecdsa = ca.GetECDsaPrivateKey();
+        using var rsa = ecdsa is null ? ca.GetRSAPrivateKey() : null;
+        var signer = ecdsa is not null ? X509SignatureGenerator.CreateForECDsa(ecdsa)
+            : rsa is not null ? X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1)
+            : throw new CryptographicException("the host CA's key is neither ECDSA nor RSA");
+        return request.Create(ca.SubjectName, signer, now - ClockSkew, notAfter, RandomNumberGenerator.GetBytes(16));
     }
 
     private static void AddLeafExtensions(CertificateRequest request, string usage, SubjectAlternativeNameBuilder? san)
@@ -120,7 +129,7 @@ internal sealed class HostCertificates(Database database, TimeProvider time) : I
         }
     }
 
-    /// <summary>The CA with its key: read from the database, or made and stored if absent (the first process to store it wins).</summary>
+    /// <summary>The CA with its key: the operator's, else read from the database, or made and stored if absent (the first process to store it wins).</summary>
     private async Task<X509Certificate2> CaAsync(CancellationToken cancellationToken)
     {
         if (_ca is { } cached)
@@ -133,6 +142,12 @@ internal sealed class HostCertificates(Database database, TimeProvider time) : I
         {
             if (_ca is not null)
             {
+                return _ca;
+            }
+
+            if (options.HostCaCertificate is { } certificatePath)
+            {
+                _ca = X509Certificate2.CreateFromPemFile(certificatePath, options.HostCaKey);
                 return _ca;
             }
 

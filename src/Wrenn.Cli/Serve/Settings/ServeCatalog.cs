@@ -122,6 +122,13 @@ internal static class ServeCatalog
     public static readonly Setting<int> HostCheckInterval = new(
         "host_check_interval", Hosts, "Seconds between checks for hosts that stopped heartbeating", ValueParsers.Int(1, 600), _ => 5, "5");
 
+    public static readonly Setting<string?> HostCaCertificate = new(
+        "host_ca_cert", Hosts, "PEM CA certificate that signs host agents' certificates and the control plane's client certificate; needs host_ca_key",
+        ValueParsers.Path, _ => null, "a CA made on first use, kept in the database");
+
+    public static readonly Setting<string?> HostCaKey = new(
+        "host_ca_key", Hosts, "PEM private key of host_ca_cert", ValueParsers.Path, _ => null, "none");
+
     public static IReadOnlyList<Setting> All { get; } =
     [
         Listen, DataDirectory, ImagesDirectory, TemplatesDirectory, TlsCertificate, TlsKey, LogFormat, LogLevel,
@@ -131,6 +138,6 @@ internal static class ServeCatalog
         TemplateCacheBytes,
         Firecracker, Jailer, VmmUnprivileged,
         CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny,
-        HostHeartbeatTimeout, HostCheckInterval,
+        HostHeartbeatTimeout, HostCheckInterval, HostCaCertificate, HostCaKey,
     ];
 }
