@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Dapper;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Storage;
@@ -14,15 +14,13 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     /// <summary>How long a create's Idempotency-Key is remembered (spec §4.1).</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
-    // SQLITE_CONSTRAINT_UNIQUE: only a unique index refused the row (any other constraint is a bug, not a race).
-    private const int UniqueConstraintFailed = 2067;
-
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>
     /// Records a pending capsule unless the team's active capsules (pending, starting, running)
-    /// would then exceed <paramref name="quotas"/>: one statement, so concurrent creates cannot
-    /// both slip under a limit. A repeated Idempotency-Key is reported, not inserted.
+    /// would then exceed <paramref name="quotas"/>: the count and the insert hold the team's quota
+    /// lock, so concurrent creates cannot both slip under a limit. A repeated Idempotency-Key is
+    /// reported, not inserted.
     /// </summary>
     /// <param name="record">The pending capsule.</param>
     /// <param name="quotas">The team's limits.</param>
@@ -33,11 +31,12 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var transaction = await BeginQuotaTransactionAsync(connection, record.TeamId, cancellationToken).ConfigureAwait(false);
             if (record.Idempotency is not null)
             {
                 await connection.ExecuteAsync(
                     "UPDATE capsules SET idempotency = NULL WHERE team_id = @TeamId AND idempotency = @Idempotency AND created_at < @Since",
-                    new { record.TeamId, record.Idempotency, Since = keysSince }).ConfigureAwait(false);
+                    new { record.TeamId, record.Idempotency, Since = keysSince }, transaction).ConfigureAwait(false);
             }
 
             var inserted = await connection.ExecuteAsync(
@@ -47,10 +46,11 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
                 SELECT @Id, @TeamId, @Status, @StatusReason, @Template, @Vcpus, @MemoryMb, @TimeoutSec, @CreatedAt,
                        @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash, @AutoResume
                 WHERE {WithinQuota}
-                """, QuotaParameters(record, quotas)).ConfigureAwait(false);
+                """, QuotaParameters(record, quotas), transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return inserted == 1 ? InsertOutcome.Inserted : InsertOutcome.QuotaExceeded;
         }
-        catch (SqliteException exception) when (exception.SqliteExtendedErrorCode == UniqueConstraintFailed && record.Idempotency is not null)
+        catch (DbException exception) when (database.IsUniqueViolation(exception) && record.Idempotency is not null)
         {
             // The idempotency index (the id is fresh): a concurrent create with the same key won.
             return InsertOutcome.DuplicateIdempotency;
@@ -61,9 +61,15 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     public async Task<ResumeOutcome> StartResumeAsync(CapsuleRecord record, TeamQuotas quotas, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var started = await connection.ExecuteAsync(
-            $"UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now WHERE id = @Id AND status = 'paused' AND {WithinQuota}",
-            QuotaParameters(record, quotas)).ConfigureAwait(false);
+        int started;
+        await using (var transaction = await BeginQuotaTransactionAsync(connection, record.TeamId, cancellationToken).ConfigureAwait(false))
+        {
+            started = await connection.ExecuteAsync(
+                $"UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now WHERE id = @Id AND status = 'paused' AND {WithinQuota}",
+                QuotaParameters(record, quotas), transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (started == 1)
         {
             return ResumeOutcome.Started;
@@ -71,6 +77,22 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
 
         var status = await connection.ExecuteScalarAsync<string?>("SELECT status FROM capsules WHERE id = @Id", new { record.Id }).ConfigureAwait(false);
         return status == Statuses.Paused ? ResumeOutcome.QuotaExceeded : ResumeOutcome.WrongState;
+    }
+
+    /// <summary>A transaction holding the team's quota lock: what counts its active capsules and adds one runs alone.</summary>
+    private async Task<DbTransaction> BeginQuotaTransactionAsync(DbConnection connection, string team, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await database.LockAsync(transaction, "capsule quota of " + team).ConfigureAwait(false);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Disk the team's paused capsules and templates take (its snapshot quota).</summary>
