@@ -154,23 +154,27 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     /// <summary>Newest first (ties by id descending), after the <paramref name="after"/> cursor position.</summary>
     public async Task<IReadOnlyList<CapsuleRecord>> ListAsync(TeamId team, IReadOnlyCollection<string> statuses, (long CreatedAt, string Id)? after, int limit, CancellationToken cancellationToken)
     {
+        var parameters = new DynamicParameters(new { Team = team.Value, AfterCreated = after?.CreatedAt, AfterId = after?.Id, Limit = limit });
+        var statusList = SqlList.Add(parameters, "Status", statuses);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<CapsuleRecord>(
-            """
+            $"""
             SELECT * FROM capsules
-            WHERE team_id = @Team AND status IN @Statuses
+            WHERE team_id = @Team AND status IN {statusList}
               AND (@AfterId IS NULL OR created_at < @AfterCreated OR (created_at = @AfterCreated AND id < @AfterId))
             ORDER BY created_at DESC, id DESC LIMIT @Limit
             """,
-            new { Team = team.Value, Statuses = statuses, AfterCreated = after?.CreatedAt, AfterId = after?.Id, Limit = limit }).ConfigureAwait(false);
+            parameters).ConfigureAwait(false);
         return rows.AsList();
     }
 
     /// <summary>Every capsule in one of <paramref name="statuses"/>, any team (reconciliation, auto-pause, metrics).</summary>
     public async Task<IReadOnlyList<CapsuleRecord>> InStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken cancellationToken)
     {
+        var parameters = new DynamicParameters();
+        var statusList = SqlList.Add(parameters, "Status", statuses);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<CapsuleRecord>("SELECT * FROM capsules WHERE status IN @Statuses", new { Statuses = statuses }).ConfigureAwait(false)).AsList();
+        return (await connection.QueryAsync<CapsuleRecord>($"SELECT * FROM capsules WHERE status IN {statusList}", parameters).ConfigureAwait(false)).AsList();
     }
 
     public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken cancellationToken)
