@@ -6,7 +6,7 @@ namespace Wrenn.ControlPlane.Tests.Server;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster (Debian's postgresql package) for this test process, started on
-/// first use under TMPDIR on a free loopback port and removed when the process exits. PostgreSQL
+/// first use under TMPDIR on a free loopback port and removed after the process exits. PostgreSQL
 /// refuses to run as root, so its programs run as the <c>postgres</c> system user; it is stopped
 /// by its own data directory, never by a process name.
 /// </summary>
@@ -62,7 +62,7 @@ public sealed class PostgresCluster
         await File.WriteAllTextAsync(passwordFile, password + "\n");
         File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         await RunAsync("chown", "-R", SystemUser + ":", root);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Remove(root, data);
+        RemoveAfterExit(root, data);
 
         await RunAsync("runuser", "-u", SystemUser, "--", Path.Combine(Programs, "initdb"), "-D", data, "-U", Role, "--pwfile", passwordFile,
             "--auth", "scram-sha-256", "--encoding", "UTF8", "--locale", "C.UTF-8", "--no-sync");
@@ -74,13 +74,22 @@ public sealed class PostgresCluster
     }
 
     /// <summary>
-    /// Stops the cluster and deletes its directory, from a shell of its own: the test host may be
-    /// killed while it exits, and the shell then still finishes.
+    /// Stops the cluster and deletes its directory once this process has ended, from a shell of its
+    /// own: the test host is often killed rather than let exit, so no handler of its own would run.
     /// </summary>
-    private static void Remove(string root, string data)
+    private static void RemoveAfterExit(string root, string data)
     {
-        using var remove = Process.Start("sh", ["-c", """runuser -u "$1" -- "$2/pg_ctl" -D "$3" stop -m immediate >/dev/null; rm -rf "$4" """, "sh", SystemUser, Programs, data, root]);
-        remove.WaitForExit();
+        var watch = new ProcessStartInfo("sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+                 {
+                     "-c", """exec </dev/null >/dev/null 2>&1; while kill -0 "$1"; do sleep 1; done; runuser -u "$2" -- "$3/pg_ctl" -D "$4" stop -m immediate; rm -rf "$5" """,
+                     "sh", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), SystemUser, Programs, data, root,
+                 })
+        {
+            watch.ArgumentList.Add(argument);
+        }
+
+        Process.Start(watch)!.Dispose();
     }
 
     private static async Task RunAsync(string program, params string[] arguments)
