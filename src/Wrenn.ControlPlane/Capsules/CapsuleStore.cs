@@ -31,7 +31,7 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var transaction = await BeginQuotaTransactionAsync(connection, record.TeamId, cancellationToken).ConfigureAwait(false);
+            await using var transaction = await database.BeginLockedAsync(connection, QuotaLock(record.TeamId), cancellationToken).ConfigureAwait(false);
             if (record.Idempotency is not null)
             {
                 await connection.ExecuteAsync(
@@ -62,7 +62,7 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         int started;
-        await using (var transaction = await BeginQuotaTransactionAsync(connection, record.TeamId, cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await database.BeginLockedAsync(connection, QuotaLock(record.TeamId), cancellationToken).ConfigureAwait(false))
         {
             started = await connection.ExecuteAsync(
                 $"UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now WHERE id = @Id AND status = 'paused' AND {WithinQuota}",
@@ -79,21 +79,8 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
         return status == Statuses.Paused ? ResumeOutcome.QuotaExceeded : ResumeOutcome.WrongState;
     }
 
-    /// <summary>A transaction holding the team's quota lock: what counts its active capsules and adds one runs alone.</summary>
-    private async Task<DbTransaction> BeginQuotaTransactionAsync(DbConnection connection, string team, CancellationToken cancellationToken)
-    {
-        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await database.LockAsync(transaction, "capsule quota of " + team).ConfigureAwait(false);
-            return transaction;
-        }
-        catch
-        {
-            await transaction.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    /// <summary>The lock a team's quota check holds: what counts its active capsules and adds one runs alone.</summary>
+    private static string QuotaLock(string team) => "capsule quota of " + team;
 
     /// <summary>Disk the team's paused capsules and templates take (its snapshot quota).</summary>
     public async Task<long> StoredBytesAsync(TeamId team, CancellationToken cancellationToken)

@@ -25,8 +25,7 @@ internal sealed class UserStore(Database database, TimeProvider time)
         var teamName = $"{name}'s Team";
         var team = new TeamRecord(TeamId.New().Value, teamName, Slugs.For(teamName), now);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await database.LockAsync(transaction, "sign-ups").ConfigureAwait(false);
+        await using var transaction = await database.BeginLockedAsync(connection, "sign-ups", cancellationToken).ConfigureAwait(false);
         if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM users WHERE email = @Email", new { Email = email }, transaction).ConfigureAwait(false) > 0)
         {
             return null;

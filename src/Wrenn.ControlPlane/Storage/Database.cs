@@ -38,11 +38,28 @@ internal abstract class Database : IAsyncDisposable
     public abstract bool IsUniqueViolation(Exception exception);
 
     /// <summary>
-    /// Makes the transaction wait for, then exclude, every other transaction that locks the same
+    /// A transaction that first waits for, then excludes, every other transaction locking the same
     /// <paramref name="name"/>, until it ends. For a check and a write that must not interleave with
     /// another's, such as a quota: a single statement is atomic on SQLite, not on PostgreSQL.
     /// </summary>
-    public abstract Task LockAsync(DbTransaction transaction, string name);
+    public async Task<DbTransaction> BeginLockedAsync(DbConnection connection, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await LockAsync(transaction, name).ConfigureAwait(false);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Takes the lock <paramref name="name"/> for the rest of <paramref name="transaction"/>.</summary>
+    protected abstract Task LockAsync(DbTransaction transaction, string name);
 
     /// <summary>Whether the server's schema is there (the server has started on this database).</summary>
     public abstract Task<bool> HasSchemaAsync(CancellationToken cancellationToken);

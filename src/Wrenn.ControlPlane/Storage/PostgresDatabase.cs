@@ -24,7 +24,7 @@ internal sealed class PostgresDatabase(string connectionString) : Database
 
     public override bool IsUniqueViolation(Exception exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
-    public override Task LockAsync(DbTransaction transaction, string name) =>
+    protected override Task LockAsync(DbTransaction transaction, string name) =>
         transaction.Connection!.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@Name, 0))", new { Name = name }, transaction);
 
     public override async Task<bool> HasSchemaAsync(CancellationToken cancellationToken)

@@ -49,7 +49,7 @@ internal sealed class SqliteDatabase : Database
     /// Nothing to do: a transaction here begins IMMEDIATE (Microsoft.Data.Sqlite's default), so it
     /// already holds the database's one write lock.
     /// </summary>
-    public override Task LockAsync(DbTransaction transaction, string name) => Task.CompletedTask;
+    protected override Task LockAsync(DbTransaction transaction, string name) => Task.CompletedTask;
 
     /// <summary>Nothing to close: Microsoft.Data.Sqlite's connection pool is the process's.</summary>
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
