@@ -10,6 +10,8 @@
 #   iproute2 nftables                capsule networks: namespaces, veth and tap devices, egress policy, NAT
 #   clang clang-14 lld lld-14        NativeAOT (the guest agent): clang is its default linker driver;
 #                                    in bookworm the clang and lld packages are the version-14 ones
+#   postgresql                       the control plane's tests on PostgreSQL: each run starts a
+#                                    throwaway cluster with its programs (no service is used)
 set -euo pipefail
 
 readonly PACKAGES=(
@@ -18,6 +20,7 @@ readonly PACKAGES=(
     socat
     iproute2 nftables
     clang clang-14 lld lld-14
+    postgresql
 )
 
 is_installed() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stops the capsule VMs (QEMU, Firecracker) whose files live under DIR: a test run's own data
 # directories. Matches each VMM's command line against DIR, never a process name alone, so capsules
-# of a real server on the same machine are left alone.
+# of a real server on the same machine are left alone. Stops the test run's throwaway PostgreSQL
+# clusters under DIR too, each by its own data directory.
 #   usage: scripts/stop-vms-under.sh DIR
 set -uo pipefail
 dir=$(realpath -m "${1:?usage: stop-vms-under.sh DIR}")
@@ -11,5 +12,10 @@ for proc in /proc/[0-9]*; do
     case $cmdline in
         qemu-system-*" $dir/"*|*firecracker*" $dir/"*) kill "$pid" 2>/dev/null && echo "stopped leftover VM $pid" ;;
     esac
+done
+for pidfile in "$dir"/*/*/postmaster.pid; do
+    [[ -f $pidfile ]] || continue
+    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$(dirname "$pidfile")" stop -m immediate >/dev/null 2>&1 \
+        && echo "stopped leftover PostgreSQL cluster $(dirname "$pidfile")"
 done
 exit 0

@@ -5,6 +5,12 @@ public sealed record ControlPlaneOptions
 {
     public required string DataDirectory { get; init; }
 
+    /// <summary>
+    /// The PostgreSQL database (<c>postgres://user:password@host:port/database</c>); null: SQLite in
+    /// the data directory.
+    /// </summary>
+    public string? DatabaseUrl { get; init; }
+
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(6);
 
     /// <summary>The memory_mb of a create that names none (spec §4.1).</summary>

@@ -26,7 +26,6 @@ public static class ControlPlaneSetup
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        var dataDirectory = options.DataDirectory;
         var services = builder.Services;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -40,7 +39,9 @@ public static class ControlPlaneSetup
         });
         services.Configure<KestrelServerOptions>(kestrel => kestrel.AllowSynchronousIO = false);
         services.AddSingleton(options);
-        services.AddSingleton(new Database(Path.Combine(dataDirectory, "wrenn.db")));
+        // Made now, so that a bad URL stops the start; registered by a factory, so that the container disposes it.
+        var database = Database.For(options.DatabaseUrl, options.DataDirectory);
+        services.AddSingleton(_ => database);
         services.AddSingleton(_ => new ApiMetrics(Version));
         services.AddSingleton<Accounts>();
         services.AddSingleton<ApiKeys>();

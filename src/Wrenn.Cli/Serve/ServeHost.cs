@@ -8,8 +8,8 @@ using Wrenn.HostAgent.Hosting;
 namespace Wrenn.Cli.Serve;
 
 /// <summary>
-/// Composes <c>wrenn serve</c>: the control plane (public API, SQLite state) and this machine's
-/// host agent (capsule runtime with the Firecracker or the QEMU driver) in one process.
+/// Composes <c>wrenn serve</c>: the control plane (public API, SQLite or PostgreSQL state) and this
+/// machine's host agent (capsule runtime with the Firecracker or the QEMU driver) in one process.
 /// </summary>
 internal static class ServeHost
 {
@@ -29,6 +29,7 @@ internal static class ServeHost
         builder.AddWrennControlPlane(new ControlPlaneOptions
         {
             DataDirectory = settings.DataDirectory,
+            DatabaseUrl = settings.Database,
             ProxyDomain = settings.ProxyDomain,
             ProxyRequiresKey = settings.ProxyRequiresKey,
             MetricsToken = settings.MetricsToken,

@@ -9,6 +9,7 @@ namespace Wrenn.Cli.Serve;
 internal sealed record ServeSettings(
     IReadOnlyList<IPEndPoint> Listen,
     string DataDirectory,
+    string? Database,
     string ImagesDirectory,
     string TemplatesDirectory,
     string? TlsCertificate,
@@ -45,7 +46,7 @@ internal sealed record ServeSettings(
     {
         ArgumentNullException.ThrowIfNull(values);
         return new ServeSettings(
-            values.Get(ServeCatalog.Listen), values.Get(ServeCatalog.DataDirectory), values.Get(ServeCatalog.ImagesDirectory),
+            values.Get(ServeCatalog.Listen), values.Get(ServeCatalog.DataDirectory), values.Get(ServeCatalog.Database), values.Get(ServeCatalog.ImagesDirectory),
             values.Get(ServeCatalog.TemplatesDirectory), values.Get(ServeCatalog.TlsCertificate), values.Get(ServeCatalog.TlsKey),
             values.Get(ServeCatalog.LogFormat), values.Get(ServeCatalog.LogLevel), values.Get(ServeCatalog.Signup), values.Get(ServeCatalog.ProxyDomain),
             values.Get(ServeCatalog.ProxyRequiresKey), values.Get(ServeCatalog.MetricsToken), values.Get(ServeCatalog.MaxVcpus),

@@ -6,7 +6,7 @@ using Wrenn.ControlPlane.Management;
 namespace Wrenn.Cli.Users;
 
 /// <summary>
-/// <c>wrenn user add</c>: creates a user in the server's data directory, for servers whose sign-up
+/// <c>wrenn user add</c>: creates a user in the server's database, for servers whose sign-up
 /// is off. The password is read from standard input (typed without echo at a terminal).
 /// </summary>
 internal static class UserCommand
@@ -17,21 +17,24 @@ internal static class UserCommand
         var name = new Option<string?>("--name") { Description = "Display name (default: the part of the email before @)" };
         var admin = new Option<bool>("--admin") { Description = "Make the user a platform admin" };
         var dataDirectory = new Option<string?>(ServeCatalog.DataDirectory.Flag) { Description = "The server's data directory, found as `wrenn serve` finds it" };
+        var database = new Option<string?>(ServeCatalog.Database.Flag) { Description = "The server's PostgreSQL database, found as `wrenn serve` finds it" };
         var config = new Option<string?>("--config") { Description = "The server's JSON config file [env WRENN_CONFIG]" };
-        var add = new Command("add", "Add a user (reads the password from standard input)") { email, name, admin, dataDirectory, config };
+        var add = new Command("add", "Add a user (reads the password from standard input)") { email, name, admin, dataDirectory, database, config };
         add.SetAction(async (parse, cancellationToken) =>
         {
             var address = parse.GetValue(email)!;
-            // The server's own resolution (flag > WRENN_DATA_DIR > config file > default): the same database.
+            // The server's own resolution (flag > WRENN_* > config file > default): the same database.
             var reader = new SettingsReader();
             var flags = new Dictionary<Setting, IReadOnlyList<string>>();
-            if (parse.GetValue(dataDirectory) is { } given)
+            foreach (var (option, setting) in new[] { (dataDirectory, (Setting)ServeCatalog.DataDirectory), (database, ServeCatalog.Database) })
             {
-                flags[ServeCatalog.DataDirectory] = [given];
+                if (parse.GetValue(option) is { } given)
+                {
+                    flags[setting] = [given];
+                }
             }
 
-            var directory = reader.Read(flags, Environment.GetEnvironmentVariables(), parse.GetValue(config) ?? Environment.GetEnvironmentVariable("WRENN_CONFIG"))
-                .Get(ServeCatalog.DataDirectory);
+            var settings = reader.Read(flags, Environment.GetEnvironmentVariables(), parse.GetValue(config) ?? Environment.GetEnvironmentVariable("WRENN_CONFIG"));
             if (reader.Errors.Count > 0)
             {
                 await Console.Error.WriteLineAsync("wrenn user add: " + string.Join("; ", reader.Errors)).ConfigureAwait(false);
@@ -40,7 +43,8 @@ internal static class UserCommand
 
             var password = ReadPassword();
             var problem = await LocalAdministration.AddUserAsync(
-                Path.GetFullPath(directory), address, parse.GetValue(name) ?? address.Split('@')[0], password, parse.GetValue(admin), cancellationToken).ConfigureAwait(false);
+                Path.GetFullPath(settings.Get(ServeCatalog.DataDirectory)), settings.Get(ServeCatalog.Database), address,
+                parse.GetValue(name) ?? address.Split('@')[0], password, parse.GetValue(admin), cancellationToken).ConfigureAwait(false);
             if (problem is not null)
             {
                 await Console.Error.WriteLineAsync("wrenn user add: " + problem).ConfigureAwait(false);

@@ -30,7 +30,7 @@ internal sealed partial class AuditLog(Database database, TimeProvider time, ILo
                 VALUES (@Id, @Seq, @TeamId, @CreatedAt, @ActorType, @ActorId, @ActorName, @ResourceType, @ResourceId, @Action, @Status, @Metadata)
                 """, record).ConfigureAwait(false);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException exception)
+        catch (System.Data.Common.DbException exception)
         {
             // The action itself happened; losing its audit entry must not turn it into a failure.
             LogAuditLost(logger, action, resourceId, exception);

@@ -93,9 +93,11 @@ internal sealed class BuildStore(Database database, TimeProvider time)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(
             """
-            INSERT OR REPLACE INTO build_logs (build_id, step, phase, cmd, stdout, stderr, exit_code, ok, elapsed_ms)
+            INSERT INTO build_logs (build_id, step, phase, cmd, stdout, stderr, exit_code, ok, elapsed_ms)
             SELECT @BuildId, @Step, @Phase, @Cmd, @Stdout, @Stderr, @ExitCode, @Ok, @ElapsedMs
             WHERE EXISTS (SELECT 1 FROM builds WHERE id = @BuildId)
+            ON CONFLICT (build_id, step) DO UPDATE SET phase = excluded.phase, cmd = excluded.cmd, stdout = excluded.stdout, stderr = excluded.stderr,
+                                                       exit_code = excluded.exit_code, ok = excluded.ok, elapsed_ms = excluded.elapsed_ms
             """, log, transaction).ConfigureAwait(false);
         await connection.ExecuteAsync("UPDATE builds SET current_step = @Step WHERE id = @BuildId", log, transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Dapper;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Storage;
@@ -9,21 +9,19 @@ namespace Wrenn.ControlPlane.Capsules;
 /// Capsule rows. Every status change is one compare-and-set statement on the previous status, so
 /// a transition that lost a race changes nothing and says so.
 /// </summary>
-internal sealed class CapsuleStore(Database database, Hosts.LocalHost localHost, TimeProvider time)
+internal sealed class CapsuleStore(Database database, TimeProvider time)
 {
     /// <summary>How long a create's Idempotency-Key is remembered (spec §4.1).</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
-
-    // SQLITE_CONSTRAINT_UNIQUE: only a unique index refused the row (any other constraint is a bug, not a race).
-    private const int UniqueConstraintFailed = 2067;
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>
     /// Records a pending capsule unless the team's active capsules (pending, starting, running)
-    /// would then exceed <paramref name="quotas"/>: one statement, so concurrent creates cannot
-    /// both slip under a limit. A repeated Idempotency-Key is reported, not inserted. The capsule
-    /// goes on the in-process host (the only one that runs capsules yet).
+    /// would then exceed <paramref name="quotas"/>: the count and the insert hold the team's quota
+    /// lock, so concurrent creates cannot both slip under a limit. A repeated Idempotency-Key is
+    /// reported, not inserted. The capsule goes on the host placement chose (none: the in-process
+    /// host, see <see cref="Hosts.CapsuleHosts"/>).
     /// </summary>
     /// <param name="record">The pending capsule.</param>
     /// <param name="quotas">The team's limits.</param>
@@ -34,11 +32,12 @@ internal sealed class CapsuleStore(Database database, Hosts.LocalHost localHost,
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var transaction = await database.BeginLockedAsync(connection, QuotaLock(record.TeamId), cancellationToken).ConfigureAwait(false);
             if (record.Idempotency is not null)
             {
                 await connection.ExecuteAsync(
                     "UPDATE capsules SET idempotency = NULL WHERE team_id = @TeamId AND idempotency = @Idempotency AND created_at < @Since",
-                    new { record.TeamId, record.Idempotency, Since = keysSince }).ConfigureAwait(false);
+                    new { record.TeamId, record.Idempotency, Since = keysSince }, transaction).ConfigureAwait(false);
             }
 
             var inserted = await connection.ExecuteAsync(
@@ -48,10 +47,11 @@ internal sealed class CapsuleStore(Database database, Hosts.LocalHost localHost,
                 SELECT @Id, @TeamId, @Status, @StatusReason, @Template, @Vcpus, @MemoryMb, @TimeoutSec, @CreatedAt,
                        @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash, @AutoResume, @HostId
                 WHERE {WithinQuota}
-                """, QuotaParameters(record, quotas)).ConfigureAwait(false);
+                """, QuotaParameters(record, quotas), transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return inserted == 1 ? InsertOutcome.Inserted : InsertOutcome.QuotaExceeded;
         }
-        catch (SqliteException exception) when (exception.SqliteExtendedErrorCode == UniqueConstraintFailed && record.Idempotency is not null)
+        catch (DbException exception) when (database.IsUniqueViolation(exception) && record.Idempotency is not null)
         {
             // The idempotency index (the id is fresh): a concurrent create with the same key won.
             return InsertOutcome.DuplicateIdempotency;
@@ -62,9 +62,15 @@ internal sealed class CapsuleStore(Database database, Hosts.LocalHost localHost,
     public async Task<ResumeOutcome> StartResumeAsync(CapsuleRecord record, TeamQuotas quotas, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var started = await connection.ExecuteAsync(
-            $"UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now WHERE id = @Id AND status = 'paused' AND {WithinQuota}",
-            QuotaParameters(record, quotas)).ConfigureAwait(false);
+        int started;
+        await using (var transaction = await database.BeginLockedAsync(connection, QuotaLock(record.TeamId), cancellationToken).ConfigureAwait(false))
+        {
+            started = await connection.ExecuteAsync(
+                $"UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now WHERE id = @Id AND status = 'paused' AND {WithinQuota}",
+                QuotaParameters(record, quotas), transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (started == 1)
         {
             return ResumeOutcome.Started;
@@ -73,6 +79,9 @@ internal sealed class CapsuleStore(Database database, Hosts.LocalHost localHost,
         var status = await connection.ExecuteScalarAsync<string?>("SELECT status FROM capsules WHERE id = @Id", new { record.Id }).ConfigureAwait(false);
         return status == Statuses.Paused ? ResumeOutcome.QuotaExceeded : ResumeOutcome.WrongState;
     }
+
+    /// <summary>The lock a team's quota check holds: what counts its active capsules and adds one runs alone.</summary>
+    private static string QuotaLock(string team) => "capsule quota of " + team;
 
     /// <summary>Disk the team's paused capsules and templates take (its snapshot quota).</summary>
     public async Task<long> StoredBytesAsync(TeamId team, CancellationToken cancellationToken)
@@ -105,7 +114,7 @@ internal sealed class CapsuleStore(Database database, Hosts.LocalHost localHost,
     {
         record.Id, record.TeamId, record.Status, record.StatusReason, record.Template, record.Vcpus, record.MemoryMb, record.TimeoutSec,
         record.CreatedAt, record.StartedAt, record.LastActiveAt, record.LastUpdated, record.Metadata, record.Idempotency, record.RequestHash,
-        record.AutoResume, quotas.MaxCapsules, quotas.MaxVcpus, quotas.MaxMemoryMb, Now, HostId = record.HostId ?? localHost.Id.Value,
+        record.AutoResume, quotas.MaxCapsules, quotas.MaxVcpus, quotas.MaxMemoryMb, Now, record.HostId,
     };
 
     /// <summary>The team's capsule; another team's capsule is as absent as an unknown one.</summary>
@@ -133,23 +142,27 @@ internal sealed class CapsuleStore(Database database, Hosts.LocalHost localHost,
     /// <summary>Newest first (ties by id descending), after the <paramref name="after"/> cursor position.</summary>
     public async Task<IReadOnlyList<CapsuleRecord>> ListAsync(TeamId team, IReadOnlyCollection<string> statuses, (long CreatedAt, string Id)? after, int limit, CancellationToken cancellationToken)
     {
+        var parameters = new DynamicParameters(new { Team = team.Value, AfterCreated = after?.CreatedAt, AfterId = after?.Id, Limit = limit });
+        var statusList = SqlList.Add(parameters, "Status", statuses);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<CapsuleRecord>(
-            """
+            $"""
             SELECT * FROM capsules
-            WHERE team_id = @Team AND status IN @Statuses
+            WHERE team_id = @Team AND status IN {statusList}
               AND (@AfterId IS NULL OR created_at < @AfterCreated OR (created_at = @AfterCreated AND id < @AfterId))
             ORDER BY created_at DESC, id DESC LIMIT @Limit
             """,
-            new { Team = team.Value, Statuses = statuses, AfterCreated = after?.CreatedAt, AfterId = after?.Id, Limit = limit }).ConfigureAwait(false);
+            parameters).ConfigureAwait(false);
         return rows.AsList();
     }
 
     /// <summary>Every capsule in one of <paramref name="statuses"/>, any team (reconciliation, auto-pause, metrics).</summary>
     public async Task<IReadOnlyList<CapsuleRecord>> InStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken cancellationToken)
     {
+        var parameters = new DynamicParameters();
+        var statusList = SqlList.Add(parameters, "Status", statuses);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<CapsuleRecord>("SELECT * FROM capsules WHERE status IN @Statuses", new { Statuses = statuses }).ConfigureAwait(false)).AsList();
+        return (await connection.QueryAsync<CapsuleRecord>($"SELECT * FROM capsules WHERE status IN {statusList}", parameters).ConfigureAwait(false)).AsList();
     }
 
     public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken cancellationToken)

@@ -67,7 +67,7 @@ internal sealed class Sessions(Database database, TimeProvider time, ControlPlan
 
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(
-            "INSERT OR IGNORE INTO settings (key, value) VALUES ('session_secret', @Secret)",
+            "INSERT INTO settings (key, value) VALUES ('session_secret', @Secret) ON CONFLICT DO NOTHING",
             new { Secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) }).ConfigureAwait(false);
         var secret = await connection.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE key = 'session_secret'").ConfigureAwait(false);
         _key = new SymmetricSecurityKey(Convert.FromBase64String(secret!));

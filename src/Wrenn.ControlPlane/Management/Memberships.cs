@@ -75,7 +75,7 @@ internal sealed class Memberships(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(
-            "INSERT OR IGNORE INTO memberships (team_id, user_id, role, joined_at) VALUES (@Team, @User, @Role, @Now)",
+            "INSERT INTO memberships (team_id, user_id, role, joined_at) VALUES (@Team, @User, @Role, @Now) ON CONFLICT DO NOTHING",
             new { Team = team.Value, User = user.Value, Role = role, Now = time.GetUtcNow().ToUnixTimeMilliseconds() }).ConfigureAwait(false) == 1;
     }
 

@@ -16,7 +16,8 @@ internal sealed class UserStore(Database database, TimeProvider time)
     /// <summary>
     /// Creates the user, its personal team and its owner membership in one transaction; the very
     /// first user, and one created with <paramref name="admin"/>, is a platform admin. Null when
-    /// the email is taken.
+    /// the email is taken. Sign-ups take turns, so that two at once see each other (one first user,
+    /// one user per email).
     /// </summary>
     public async Task<(UserRecord User, TeamRecord Team)?> CreateAsync(string email, string name, string passwordHash, bool admin, CancellationToken cancellationToken)
     {
@@ -24,7 +25,7 @@ internal sealed class UserStore(Database database, TimeProvider time)
         var teamName = $"{name}'s Team";
         var team = new TeamRecord(TeamId.New().Value, teamName, Slugs.For(teamName), now);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.BeginLockedAsync(connection, "sign-ups", cancellationToken).ConfigureAwait(false);
         if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM users WHERE email = @Email", new { Email = email }, transaction).ConfigureAwait(false) > 0)
         {
             return null;

@@ -74,10 +74,16 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
     public async Task<bool> SaveAsync(TemplateRecord record, bool overwrite, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var verb = overwrite ? "INSERT OR REPLACE" : "INSERT OR IGNORE";
+        var onConflict = overwrite
+            ? """
+              DO UPDATE SET runtime_name = excluded.runtime_name, vcpus = excluded.vcpus, memory_mb = excluded.memory_mb, size_bytes = excluded.size_bytes,
+                            created_at = excluded.created_at, default_user = excluded.default_user, default_env = excluded.default_env
+              """
+            : "DO NOTHING";
         return await connection.ExecuteAsync(
-            verb + " INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at, default_user, default_env)"
-            + " VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt, @DefaultUser, @DefaultEnv)",
+            "INSERT INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at, default_user, default_env)"
+            + " VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt, @DefaultUser, @DefaultEnv)"
+            + " ON CONFLICT (team_id, name) " + onConflict,
             record).ConfigureAwait(false) == 1;
     }
 

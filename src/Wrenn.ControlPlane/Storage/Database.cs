@@ -1,69 +1,87 @@
 using System.Data.Common;
+using System.Globalization;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Wrenn.ControlPlane.Storage;
 
 /// <summary>
-/// The control plane's SQLite database (WAL, one file in the data directory). Each call opens a
-/// pooled connection; writers are serialized by SQLite, and state changes are single
-/// compare-and-set statements, so no transaction spans an await on a VM.
+/// The control plane's database: SQLite (one file in the data directory, the default) or
+/// PostgreSQL. Both hold the same schema from the same migrations, and every statement the control
+/// plane runs is written to mean the same on both. Each call opens a pooled connection; state
+/// changes are single compare-and-set statements, so no transaction spans an await on a VM.
 /// </summary>
-internal sealed class Database
+internal abstract class Database : IAsyncDisposable
 {
-    private readonly string _connectionString;
-    private readonly string _path;
-
     static Database()
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
     }
 
-    public Database(string path)
+    /// <summary>The file name of the SQLite database in the data directory.</summary>
+    public const string SqliteFileName = "wrenn.db";
+
+    /// <summary>PostgreSQL at <paramref name="postgresUrl"/> when one is given, else SQLite in <paramref name="dataDirectory"/>.</summary>
+    public static Database For(string? postgresUrl, string dataDirectory) =>
+        postgresUrl is null
+            ? new SqliteDatabase(Path.Combine(dataDirectory, SqliteFileName))
+            : new PostgresDatabase(PostgresUrl.ToConnectionString(postgresUrl));
+
+    /// <summary>
+    /// What a migration written for this database alone has before <c>.sql</c>
+    /// (<c>0008-name.postgres.sql</c> replaces <c>0008-name.sql</c> on PostgreSQL).
+    /// </summary>
+    protected abstract string Dialect { get; }
+
+    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Whether a unique index or primary key refused a row (a lost race, not a bug).</summary>
+    public abstract bool IsUniqueViolation(Exception exception);
+
+    /// <summary>
+    /// A transaction that first waits for, then excludes, every other transaction locking the same
+    /// <paramref name="name"/>, until it ends. For a check and a write that must not interleave with
+    /// another's, such as a quota: a single statement is atomic on SQLite, not on PostgreSQL.
+    /// </summary>
+    public async Task<DbTransaction> BeginLockedAsync(DbConnection connection, string name, CancellationToken cancellationToken)
     {
-        _path = path;
-        _connectionString = new SqliteConnectionStringBuilder
+        ArgumentNullException.ThrowIfNull(connection);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            DataSource = path,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+            await LockAsync(transaction, name).ConfigureAwait(false);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;").ConfigureAwait(false);
-        return connection;
-    }
+    /// <summary>Takes the lock <paramref name="name"/> for the rest of <paramref name="transaction"/>.</summary>
+    protected abstract Task LockAsync(DbTransaction transaction, string name);
+
+    /// <summary>Whether the server's schema is there (the server has started on this database).</summary>
+    public abstract Task<bool> HasSchemaAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// Brings the schema up to date: the embedded migrations (<c>Storage/Migrations/NNNN-*.sql</c>)
-    /// not yet recorded in <c>schema_migrations</c> run in order, each in its own transaction. WAL
-    /// lets readers go on while one writer commits. The file is the server's user's alone (0600;
-    /// SQLite gives its WAL and shared-memory files the same mode): it holds password and key
-    /// hashes and the session signing key.
+    /// not yet recorded in <c>schema_migrations</c> run in order, each in its own transaction.
     /// </summary>
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    public virtual async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        if (!File.Exists(_path))
-        {
-            await new FileStream(_path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnly }).DisposeAsync().ConfigureAwait(false);
-        }
-
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" }.Where(File.Exists))
-        {
-            File.SetUnixFileMode(file, OwnerOnly);
-        }
-
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync("PRAGMA journal_mode = WAL;").ConfigureAwait(false);
-        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)").ConfigureAwait(false);
+        await ExclusivelyAsync(connection, () => ApplyMigrationsAsync(connection, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="migrate"/> so that no other process migrates the same database meanwhile.</summary>
+    protected abstract Task ExclusivelyAsync(DbConnection connection, Func<Task> migrate, CancellationToken cancellationToken);
+
+    private async Task ApplyMigrationsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)").ConfigureAwait(false);
         var applied = await connection.ExecuteScalarAsync<long?>("SELECT MAX(version) FROM schema_migrations").ConfigureAwait(false) ?? 0;
-        foreach (var (version, resource) in Migrations().Where(migration => migration.Version > applied))
+        foreach (var (version, resource) in Migrations(Dialect, typeof(Database).Assembly.GetManifestResourceNames()).Where(migration => migration.Version > applied))
         {
             await using var script = typeof(Database).Assembly.GetManifestResourceStream(resource)!;
             using var reader = new StreamReader(script);
@@ -76,12 +94,35 @@ internal sealed class Database
         }
     }
 
-    /// <summary>The embedded migration scripts by version (the number their name starts with), in order.</summary>
-    private static IEnumerable<(long Version, string Resource)> Migrations() =>
-        typeof(Database).Assembly.GetManifestResourceNames()
-            .Where(name => name.StartsWith("migrations/", StringComparison.Ordinal))
-            .Select(name => (long.Parse(name["migrations/".Length..name.IndexOf('-', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture), name))
-            .OrderBy(migration => migration.Item1);
+    /// <summary>
+    /// The migration scripts among <paramref name="resources"/> by version (the number their name
+    /// starts with), in order: for each version the one written for <paramref name="dialect"/>
+    /// (<c>NNNN-name.dialect.sql</c>) if there is one, else the portable one (<c>NNNN-name.sql</c>).
+    /// </summary>
+    internal static IEnumerable<(long Version, string Resource)> Migrations(string dialect, IEnumerable<string> resources)
+    {
+        const string Prefix = "migrations/";
+        var scripts = resources.Where(name => name.StartsWith(Prefix, StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(name => (Version: long.Parse(name[Prefix.Length..name.IndexOf('-', StringComparison.Ordinal)], CultureInfo.InvariantCulture), Resource: name,
+                Dialect: DialectOf(name)));
+        return scripts.Where(script => script.Dialect.Length == 0 || script.Dialect == dialect)
+            .GroupBy(script => script.Version)
+            .Select(version => version.OrderByDescending(script => script.Dialect.Length).First())
+            .OrderBy(script => script.Version)
+            .Select(script => (script.Version, script.Resource));
+    }
+
+    /// <summary>The dialect a script is written for (<c>0001-x.postgres.sql</c>), or empty for a portable one.</summary>
+    private static string DialectOf(string resource) =>
+        Path.GetExtension(Path.GetFileNameWithoutExtension(resource)) switch
+        {
+            "." + SqliteDatabase.Name => SqliteDatabase.Name,
+            "." + PostgresDatabase.Name => PostgresDatabase.Name,
+            _ => string.Empty,
+        };
+
+    /// <summary>Closes what the database keeps open between calls (PostgreSQL's connection pool).</summary>
+    public abstract ValueTask DisposeAsync();
 
     /// <summary>True when a trivial query answers (GET /health).</summary>
     public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)
@@ -91,7 +132,7 @@ internal sealed class Database
             await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             return await connection.ExecuteScalarAsync<long>("SELECT 1").ConfigureAwait(false) == 1;
         }
-        catch (SqliteException)
+        catch (DbException)
         {
             return false;
         }

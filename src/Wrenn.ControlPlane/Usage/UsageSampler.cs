@@ -94,7 +94,10 @@ internal sealed partial class UsageSampler(
 
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(
-            "INSERT OR REPLACE INTO team_samples (team_id, at, running, vcpus, memory_mb) VALUES (@TeamId, @At, @Running, @Vcpus, @MemoryMb)", rows).ConfigureAwait(false);
+            """
+            INSERT INTO team_samples (team_id, at, running, vcpus, memory_mb) VALUES (@TeamId, @At, @Running, @Vcpus, @MemoryMb)
+            ON CONFLICT (team_id, at) DO UPDATE SET running = excluded.running, vcpus = excluded.vcpus, memory_mb = excluded.memory_mb
+            """, rows).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 4601, Level = LogLevel.Warning, Message = "Sampling capsule usage failed")]

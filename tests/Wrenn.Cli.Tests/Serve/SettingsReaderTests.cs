@@ -78,6 +78,20 @@ public sealed class SettingsReaderTests : IDisposable
     }
 
     [Fact]
+    public void TheDatabase_IsSqliteByDefault_OrAPostgresUrl_WhosePasswordNoErrorRepeats()
+    {
+        Assert.Null(Read().Database);
+        Assert.Null(Read(environment: new Hashtable { ["WRENN_DATABASE"] = " " }).Database);
+        Assert.Equal("postgresql://wrenn:pw@db:5433/wrenn", Read(environment: new Hashtable { ["WRENN_DATABASE"] = "postgresql://wrenn:pw@db:5433/wrenn" }).Database);
+
+        var reader = new SettingsReader();
+        reader.Read(new Dictionary<Setting, IReadOnlyList<string>> { [ServeCatalog.Database] = ["mysql://wrenn:secret-pw@db/wrenn"] }, new Hashtable(), null);
+        var error = Assert.Single(reader.Errors);
+        Assert.StartsWith("--database: not a postgres://", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-pw", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SettingsThatGoTogether_AreChecked()
     {
         var settings = Read(new() { [ServeCatalog.TlsCertificate] = [Path.Combine(_directory, "missing.pem")], [ServeCatalog.ImagesDirectory] = [_directory] });

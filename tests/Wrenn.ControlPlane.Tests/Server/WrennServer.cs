@@ -8,7 +8,9 @@ namespace Wrenn.ControlPlane.Tests.Server;
 
 /// <summary>
 /// A real <c>wrenn serve</c> process on a free loopback port with its own data directory and the
-/// test run's shared template snapshots. Disposing deletes its capsules, then stops it.
+/// test run's shared template snapshots. Its database is SQLite in the data directory, or with
+/// <c>WRENN_TEST_DATABASE=postgres</c> a new database of the test process's PostgreSQL cluster.
+/// Disposing deletes its capsules, then stops it.
 /// </summary>
 public sealed class WrennServer : IAsyncDisposable
 {
@@ -16,15 +18,22 @@ public sealed class WrennServer : IAsyncDisposable
 
     private readonly IReadOnlyList<string> _settings;
 
-    private WrennServer(string dataDirectory, int port, IReadOnlyList<string> settings)
+    private WrennServer(string dataDirectory, string? databaseUrl, int port, IReadOnlyList<string> settings)
     {
         _settings = settings;
         DataDirectory = dataDirectory;
+        DatabaseUrl = databaseUrl;
         Port = port;
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>The server's PostgreSQL database; null: SQLite in its data directory.</summary>
+    public string? DatabaseUrl { get; }
+
+    /// <summary>The flags that name the server's database (none for SQLite).</summary>
+    private IEnumerable<string> DatabaseFlags => DatabaseUrl is null ? [] : ["--database", DatabaseUrl];
 
     public int Port { get; }
 
@@ -45,7 +54,8 @@ public sealed class WrennServer : IAsyncDisposable
     /// <param name="settings">More <c>wrenn serve</c> flags, e.g. a quota.</param>
     public static async Task<WrennServer> StartAsync(params string[] settings)
     {
-        var server = new WrennServer(Directory.CreateTempSubdirectory("wrenn-").FullName, FreePort(), settings);
+        var database = PostgresCluster.Requested ? await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync() : null;
+        var server = new WrennServer(Directory.CreateTempSubdirectory("wrenn-").FullName, database, FreePort(), settings);
         await server.LaunchAsync();
         server.AdminKey = (await File.ReadAllTextAsync(Path.Combine(server.DataDirectory, "admin-api-key"))).Trim();
         return server;
@@ -151,7 +161,7 @@ public sealed class WrennServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var setting in _settings)
+        foreach (var setting in DatabaseFlags.Concat(_settings))
         {
             start.ArgumentList.Add(setting);
         }
@@ -215,7 +225,7 @@ public sealed class WrennServer : IAsyncDisposable
         var email = $"user-{Guid.NewGuid():N}@example.com";
         const string password = "a long enough password";
         var add = new ProcessStartInfo(WrennExecutable()) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "user", "add", "--email", email, "--data-dir", DataDirectory }.Concat(admin ? ["--admin"] : []))
+        foreach (var argument in new[] { "user", "add", "--email", email, "--data-dir", DataDirectory }.Concat(DatabaseFlags).Concat(admin ? ["--admin"] : []))
         {
             add.ArgumentList.Add(argument);
         }

@@ -24,6 +24,10 @@ internal static class ServeCatalog
     public static readonly Setting<string> DataDirectory = new(
         "data_dir", Server, "Where capsules and the server's state live", ValueParsers.Path, _ => "/var/lib/wrenn", "/var/lib/wrenn");
 
+    public static readonly Setting<string?> Database = new(
+        "database", Server, "PostgreSQL database of the server's state (postgres://user:password@host:port/database); several servers may share it",
+        ValueParsers.PostgresUrl, _ => null, "SQLite: <data_dir>/wrenn.db");
+
     public static readonly Setting<string> ImagesDirectory = new(
         "images_dir", Server, "Guest images built by images/build.sh", ValueParsers.Path, _ => "/var/lib/wrenn/images", "/var/lib/wrenn/images");
 
@@ -131,7 +135,7 @@ internal static class ServeCatalog
 
     public static IReadOnlyList<Setting> All { get; } =
     [
-        Listen, DataDirectory, ImagesDirectory, TemplatesDirectory, TlsCertificate, TlsKey, LogFormat, LogLevel,
+        Listen, DataDirectory, Database, ImagesDirectory, TemplatesDirectory, TlsCertificate, TlsKey, LogFormat, LogLevel,
         Signup, ProxyDomain, ProxyRequiresKey, MetricsToken,
         MaxVcpus, MaxMemoryMb, MemoryStepMb,
         TeamMaxCapsules, TeamMaxVcpus, TeamMaxMemoryMb, TeamMaxSnapshotBytes, RateLimit, RateBurst,

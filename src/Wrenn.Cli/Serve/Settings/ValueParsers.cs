@@ -77,6 +77,18 @@ internal static class ValueParsers
             : throw new FormatException($"'{raw}' is not host:port");
     }
 
+    /// <summary>A <c>postgres://</c> or <c>postgresql://</c> URL; empty: none (SQLite). The message never repeats the URL: it may hold a password.</summary>
+    public static string? PostgresUrl(string raw)
+    {
+        var text = raw.Trim();
+        if (text.Length > 0)
+        {
+            ControlPlane.Storage.PostgresUrl.ToConnectionString(text);
+        }
+
+        return text.Length > 0 ? text : null;
+    }
+
     public static Func<string, string> OneOf(params string[] choices) => raw =>
         choices.FirstOrDefault(choice => choice.Equals(raw.Trim(), StringComparison.OrdinalIgnoreCase))
             ?? throw new FormatException($"'{raw}' is not one of {string.Join(", ", choices)}");

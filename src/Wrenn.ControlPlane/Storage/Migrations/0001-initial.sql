@@ -1,4 +1,6 @@
 -- The control plane's first schema. Times are Unix milliseconds (UTC).
+-- Every migration runs on SQLite and on PostgreSQL alike: whole numbers (flags 0/1 too) are BIGINT,
+-- 64-bit on both (INTEGER affinity on SQLite), so rows map to the same .NET types.
 CREATE TABLE IF NOT EXISTS settings (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -8,7 +10,7 @@ CREATE TABLE IF NOT EXISTS teams (
   id         TEXT PRIMARY KEY,
   name       TEXT NOT NULL,
   slug       TEXT NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at BIGINT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS users (
@@ -16,17 +18,17 @@ CREATE TABLE IF NOT EXISTS users (
   email         TEXT NOT NULL UNIQUE,
   name          TEXT NOT NULL,
   password_hash TEXT NOT NULL,
-  is_admin      INTEGER NOT NULL,
-  active        INTEGER NOT NULL,
+  is_admin      BIGINT NOT NULL,
+  active        BIGINT NOT NULL,
   default_team  TEXT NOT NULL,
-  created_at    INTEGER NOT NULL
+  created_at    BIGINT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS memberships (
   team_id   TEXT NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
   user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   role      TEXT NOT NULL,
-  joined_at INTEGER NOT NULL,
+  joined_at BIGINT NOT NULL,
   PRIMARY KEY (team_id, user_id)
 );
 
@@ -37,8 +39,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
   key_hash     TEXT NOT NULL UNIQUE,
   key_prefix   TEXT NOT NULL,
   created_by   TEXT,
-  created_at   INTEGER NOT NULL,
-  last_used_at INTEGER
+  created_at   BIGINT NOT NULL,
+  last_used_at BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS capsules (
@@ -47,13 +49,13 @@ CREATE TABLE IF NOT EXISTS capsules (
   status         TEXT NOT NULL,
   status_reason  TEXT,
   template       TEXT NOT NULL,
-  vcpus          INTEGER NOT NULL,
-  memory_mb      INTEGER NOT NULL,
-  timeout_sec    INTEGER NOT NULL,
-  created_at     INTEGER NOT NULL,
-  started_at     INTEGER,
-  last_active_at INTEGER,
-  last_updated   INTEGER NOT NULL,
+  vcpus          BIGINT NOT NULL,
+  memory_mb      BIGINT NOT NULL,
+  timeout_sec    BIGINT NOT NULL,
+  created_at     BIGINT NOT NULL,
+  started_at     BIGINT,
+  last_active_at BIGINT,
+  last_updated   BIGINT NOT NULL,
   metadata       TEXT NOT NULL,
   idempotency    TEXT,
   request_hash   TEXT
@@ -67,18 +69,18 @@ CREATE TABLE IF NOT EXISTS templates (
   team_id      TEXT NOT NULL,
   name         TEXT NOT NULL,
   runtime_name TEXT NOT NULL,
-  vcpus        INTEGER NOT NULL,
-  memory_mb    INTEGER NOT NULL,
-  size_bytes   INTEGER NOT NULL,
-  created_at   INTEGER NOT NULL,
+  vcpus        BIGINT NOT NULL,
+  memory_mb    BIGINT NOT NULL,
+  size_bytes   BIGINT NOT NULL,
+  created_at   BIGINT NOT NULL,
   PRIMARY KEY (team_id, name)
 );
 
 CREATE TABLE IF NOT EXISTS audit_logs (
   id            TEXT PRIMARY KEY,
-  seq           INTEGER NOT NULL,
+  seq           BIGINT NOT NULL,
   team_id       TEXT NOT NULL,
-  created_at    INTEGER NOT NULL,
+  created_at    BIGINT NOT NULL,
   actor_type    TEXT NOT NULL,
   actor_id      TEXT,
   actor_name    TEXT,
@@ -93,9 +95,9 @@ CREATE INDEX IF NOT EXISTS audit_by_team ON audit_logs (team_id, seq DESC);
 -- Reserved capacity of each team's running capsules, sampled every 10 s (team stats and usage).
 CREATE TABLE IF NOT EXISTS team_samples (
   team_id   TEXT NOT NULL,
-  at        INTEGER NOT NULL,
-  running   INTEGER NOT NULL,
-  vcpus     INTEGER NOT NULL,
-  memory_mb INTEGER NOT NULL,
+  at        BIGINT NOT NULL,
+  running   BIGINT NOT NULL,
+  vcpus     BIGINT NOT NULL,
+  memory_mb BIGINT NOT NULL,
   PRIMARY KEY (team_id, at)
 );

@@ -1,2 +1,2 @@
 -- A build saving its template (finalizing = 1) can no longer be cancelled: its template is written.
-ALTER TABLE builds ADD COLUMN finalizing INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE builds ADD COLUMN finalizing BIGINT NOT NULL DEFAULT 0;
