@@ -53,15 +53,22 @@ internal sealed partial class CapsuleLifecycle(
     /// </summary>
     public async Task<CapsuleRecord?> CreateAsync(Caller caller, CapsuleRecord pending, CapsuleSpec spec)
     {
-        var host = await placement.ChooseAsync(new TeamId(pending.TeamId), pending.Vcpus, pending.MemoryMb, CancellationToken.None).ConfigureAwait(false);
-        pending = pending with { HostId = host.Value };
         var gate = LockOf(pending.Id);
         await gate.WaitAsync().ConfigureAwait(false);
-        InsertOutcome outcome;
+        var outcome = InsertOutcome.NoRoom;
         try
         {
-            outcome = await store.InsertAsync(pending, options.Quotas, pending.CreatedAt - (long)CapsuleStore.IdempotencyWindow.TotalMilliseconds, CancellationToken.None)
-                .ConfigureAwait(false);
+            // Best host first; one whose room another create took meanwhile gives way to the next.
+            foreach (var room in await placement.CandidatesAsync(new TeamId(pending.TeamId), pending.Vcpus, pending.MemoryMb, CancellationToken.None).ConfigureAwait(false))
+            {
+                pending = pending with { HostId = room.HostId };
+                outcome = await store.InsertAsync(pending, options.Quotas, pending.CreatedAt - (long)CapsuleStore.IdempotencyWindow.TotalMilliseconds, room,
+                    CancellationToken.None).ConfigureAwait(false);
+                if (outcome != InsertOutcome.NoRoom)
+                {
+                    break;
+                }
+            }
         }
         catch
         {
@@ -72,7 +79,12 @@ internal sealed partial class CapsuleLifecycle(
         if (outcome != InsertOutcome.Inserted)
         {
             gate.Release();
-            return outcome == InsertOutcome.QuotaExceeded ? throw QuotaExceeded(pending) : null;
+            return outcome switch
+            {
+                InsertOutcome.QuotaExceeded => throw QuotaExceeded(pending),
+                InsertOutcome.NoRoom => throw Placement.NoRoom(),
+                _ => null,
+            };
         }
 
         var work = Task.Run(async () =>
@@ -150,12 +162,15 @@ internal sealed partial class CapsuleLifecycle(
             }
 
             var outcome = record?.Status == Statuses.Paused
-                ? await store.StartResumeAsync(record, options.Quotas, CancellationToken.None).ConfigureAwait(false)
+                ? await store.StartResumeAsync(record, options.Quotas, await placement.RoomOnAsync(record.HostId, CancellationToken.None).ConfigureAwait(false),
+                    CancellationToken.None).ConfigureAwait(false)
                 : ResumeOutcome.WrongState;
             switch (outcome)
             {
                 case ResumeOutcome.QuotaExceeded:
                     throw QuotaExceeded(record!);
+                case ResumeOutcome.NoRoom:
+                    throw Placement.NoRoom();
                 case ResumeOutcome.WrongState:
                     throw ApiException.State("only a paused capsule can be resumed");
             }

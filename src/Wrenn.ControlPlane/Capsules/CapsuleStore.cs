@@ -26,13 +26,21 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     /// <param name="record">The pending capsule.</param>
     /// <param name="quotas">The team's limits.</param>
     /// <param name="keysSince">An Idempotency-Key used before this time may be used again.</param>
+    /// <param name="room">The room its host offers: checked, with the host's lock held, against the capsules there.</param>
     /// <param name="cancellationToken">Cancels the insert.</param>
-    public async Task<InsertOutcome> InsertAsync(CapsuleRecord record, TeamQuotas quotas, long keysSince, CancellationToken cancellationToken)
+    public async Task<InsertOutcome> InsertAsync(CapsuleRecord record, TeamQuotas quotas, long keysSince, HostRoom room, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var transaction = await database.BeginLockedAsync(connection, QuotaLock(record.TeamId), cancellationToken).ConfigureAwait(false);
+            await using var transaction = await database.BeginLockedAsync(connection, [QuotaLock(record.TeamId), HostLock(room.HostId)], cancellationToken)
+                .ConfigureAwait(false);
+            if (await connection.ExecuteScalarAsync<long>($"SELECT CASE WHEN {WithinRoom} THEN 1 ELSE 0 END", RoomParameters(record, room), transaction)
+                .ConfigureAwait(false) == 0)
+            {
+                return InsertOutcome.NoRoom;
+            }
+
             if (record.Idempotency is not null)
             {
                 await connection.ExecuteAsync(
@@ -58,13 +66,23 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
         }
     }
 
-    /// <summary>paused → starting, unless the capsule would take its team's active capsules over <paramref name="quotas"/>.</summary>
-    public async Task<ResumeOutcome> StartResumeAsync(CapsuleRecord record, TeamQuotas quotas, CancellationToken cancellationToken)
+    /// <summary>
+    /// paused → starting, unless the capsule would take its team's active capsules over
+    /// <paramref name="quotas"/> or not fit its host's <paramref name="room"/> (where its snapshot is).
+    /// </summary>
+    public async Task<ResumeOutcome> StartResumeAsync(CapsuleRecord record, TeamQuotas quotas, HostRoom room, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         int started;
-        await using (var transaction = await database.BeginLockedAsync(connection, QuotaLock(record.TeamId), cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await database.BeginLockedAsync(connection, [QuotaLock(record.TeamId), HostLock(room.HostId)], cancellationToken)
+            .ConfigureAwait(false))
         {
+            if (await connection.ExecuteScalarAsync<long>($"SELECT CASE WHEN {WithinRoom} THEN 1 ELSE 0 END", RoomParameters(record, room), transaction)
+                .ConfigureAwait(false) == 0)
+            {
+                return ResumeOutcome.NoRoom;
+            }
+
             started = await connection.ExecuteAsync(
                 $"UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now WHERE id = @Id AND status = 'paused' AND {WithinQuota}",
                 QuotaParameters(record, quotas), transaction).ConfigureAwait(false);
@@ -109,6 +127,18 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
                        OR (@MaxVcpus > 0 AND active.v + @Vcpus > @MaxVcpus)
                        OR (@MaxMemoryMb > 0 AND active.m + @MemoryMb > @MaxMemoryMb))
         """;
+
+    /// <summary>The host's starting and running capsules (and pending ones placed there) leave room for the capsule.</summary>
+    private const string WithinRoom =
+        """
+        (SELECT COALESCE(SUM(vcpus), 0) FROM capsules WHERE host_id = @Host AND status IN ('pending', 'starting', 'running')) + @Vcpus <= @RoomVcpus
+        AND (SELECT COALESCE(SUM(memory_mb), 0) FROM capsules WHERE host_id = @Host AND status IN ('pending', 'starting', 'running')) + @MemoryMb <= @RoomMemoryMb
+        """;
+
+    private static string HostLock(string hostId) => "host-room:" + hostId;
+
+    private static object RoomParameters(CapsuleRecord record, HostRoom room) =>
+        new { Host = room.HostId, record.Vcpus, record.MemoryMb, RoomVcpus = room.Vcpus, RoomMemoryMb = room.MemoryMb };
 
     private object QuotaParameters(CapsuleRecord record, TeamQuotas quotas) => new
     {
@@ -213,11 +243,18 @@ internal enum InsertOutcome
     Inserted,
     QuotaExceeded,
     DuplicateIdempotency,
+    /// <summary>Another create took the room on the chosen host first.</summary>
+    NoRoom,
 }
+
+/// <summary>What a host offers capsules: vCPUs (over-commit included) and memory in MiB.</summary>
+internal sealed record HostRoom(string HostId, long Vcpus, long MemoryMb);
 
 internal enum ResumeOutcome
 {
     Started,
     QuotaExceeded,
     WrongState,
+    /// <summary>The host holding the snapshot has no room for the capsule now.</summary>
+    NoRoom,
 }

@@ -174,9 +174,10 @@ internal sealed class HostStore(Database database)
     public async Task<bool> TransitionAsync(HostId id, IReadOnlyCollection<HostStatus> from, HostStatus to, long now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync(
-            "UPDATE hosts SET status = @To, updated_at = @Now WHERE id = @Id AND status IN @From",
-            new { Id = id.Value, To = HostWire.Name(to), From = from.Select(HostWire.Name).ToList(), Now = now }).ConfigureAwait(false) == 1;
+        var parameters = new DynamicParameters(new { Id = id.Value, To = HostWire.Name(to), Now = now });
+        var fromList = SqlList.Add(parameters, "From", from.Select(HostWire.Name));
+        return await connection.ExecuteAsync($"UPDATE hosts SET status = @To, updated_at = @Now WHERE id = @Id AND status IN {fromList}", parameters)
+            .ConfigureAwait(false) == 1;
     }
 
     public async Task DeleteAsync(HostId id, CancellationToken cancellationToken)
@@ -209,11 +210,13 @@ internal sealed class HostStore(Database database)
     public async Task<int> MarkCapsulesMissingAsync(HostId id, long now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var parameters = new DynamicParameters(new { Host = id.Value, Now = now });
+        var live = SqlList.Add(parameters, "Live", LiveCapsuleStatuses);
         return await connection.ExecuteAsync(
-            """
+            $"""
             UPDATE capsules SET missing_from = status, status = 'missing', status_reason = 'host unreachable', last_updated = @Now
-            WHERE host_id = @Host AND status IN @Live
-            """, new { Host = id.Value, Live = LiveCapsuleStatuses, Now = now }).ConfigureAwait(false);
+            WHERE host_id = @Host AND status IN {live}
+            """, parameters).ConfigureAwait(false);
     }
 
     /// <summary>The host's <c>missing</c> capsules back to the status they had before it went silent.</summary>
@@ -231,9 +234,10 @@ internal sealed class HostStore(Database database)
     public async Task<IReadOnlyList<CapsuleRecord>> CapsulesOnAsync(HostId id, IReadOnlyCollection<string> statuses, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<CapsuleRecord>(
-            "SELECT * FROM capsules WHERE host_id = @Host AND status IN @Statuses ORDER BY created_at, id",
-            new { Host = id.Value, Statuses = statuses }).ConfigureAwait(false)).AsList();
+        var parameters = new DynamicParameters(new { Host = id.Value });
+        var list = SqlList.Add(parameters, "Status", statuses);
+        return (await connection.QueryAsync<CapsuleRecord>($"SELECT * FROM capsules WHERE host_id = @Host AND status IN {list} ORDER BY created_at, id", parameters)
+            .ConfigureAwait(false)).AsList();
     }
 
     /// <summary>How many capsules run on the host, and their memory (the in-process host's heartbeat).</summary>
@@ -255,7 +259,7 @@ internal sealed class HostStore(Database database)
             """
             SELECT h.id, h.type, h.team_id, h.address, h.cpu_cores, h.memory_mb, h.disk_gb, h.capsules_running, h.memory_mb_used, h.disk_gb_used,
                    COALESCE(SUM(c.vcpus), 0) AS reserved_vcpus, COALESCE(SUM(c.memory_mb), 0) AS reserved_memory_mb
-            FROM hosts h LEFT JOIN capsules c ON c.host_id = h.id AND c.status IN ('starting', 'running')
+            FROM hosts h LEFT JOIN capsules c ON c.host_id = h.id AND c.status IN ('pending', 'starting', 'running')
             WHERE h.status = 'online'
             GROUP BY h.id, h.type, h.team_id, h.address, h.cpu_cores, h.memory_mb, h.disk_gb, h.capsules_running, h.memory_mb_used, h.disk_gb_used
             ORDER BY h.id

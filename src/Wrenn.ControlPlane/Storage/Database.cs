@@ -42,13 +42,22 @@ internal abstract class Database : IAsyncDisposable
     /// <paramref name="name"/>, until it ends. For a check and a write that must not interleave with
     /// another's, such as a quota: a single statement is atomic on SQLite, not on PostgreSQL.
     /// </summary>
-    public async Task<DbTransaction> BeginLockedAsync(DbConnection connection, string name, CancellationToken cancellationToken)
+    public Task<DbTransaction> BeginLockedAsync(DbConnection connection, string name, CancellationToken cancellationToken) =>
+        BeginLockedAsync(connection, [name], cancellationToken);
+
+    /// <summary>As above, holding every lock of <paramref name="names"/>, taken in that order (callers keep one order: no deadlock).</summary>
+    public async Task<DbTransaction> BeginLockedAsync(DbConnection connection, IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(names);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await LockAsync(transaction, name).ConfigureAwait(false);
+            foreach (var name in names)
+            {
+                await LockAsync(transaction, name).ConfigureAwait(false);
+            }
+
             return transaction;
         }
         catch

@@ -23,7 +23,7 @@ public sealed class ConcurrentWritesTests : IDisposable
         var store = new CapsuleStore(database, TimeProvider.System);
         var quotas = new TeamQuotas(MaxCapsules: 2, MaxVcpus: 0, MaxMemoryMb: 0, MaxSnapshotBytes: 0);
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, Racers).Select(_ => Task.Run(() => store.InsertAsync(Pending(), quotas, 0, CancellationToken.None))));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, Racers).Select(_ => Task.Run(() => store.InsertAsync(Pending(), quotas, 0, new HostRoom("host-test", long.MaxValue / 2, long.MaxValue / 2), CancellationToken.None))));
 
         Assert.Equal(2, outcomes.Count(outcome => outcome == InsertOutcome.Inserted));
         Assert.Equal(Racers - 2, outcomes.Count(outcome => outcome == InsertOutcome.QuotaExceeded));
@@ -43,6 +43,23 @@ public sealed class ConcurrentWritesTests : IDisposable
         var made = created.Where(user => user is not null).Select(user => user!.Value.User).ToList();
         Assert.Equal(["user0@example.com", "user1@example.com"], made.Select(user => user.Email).Order(StringComparer.Ordinal));
         Assert.Single(made, user => user.IsAdmin == 1);
+    }
+
+    [Theory]
+    [InlineData(SqliteDatabase.Name)]
+    [InlineData(PostgresDatabase.Name)]
+    public async Task CreatesAtOnce_NeverOverCommitAHost(string dialect)
+    {
+        await using var database = await MigratedAsync(dialect);
+        var store = new CapsuleStore(database, TimeProvider.System);
+        // Room for three 512 MiB capsules; every racer is of its own team, so only the host's room limits them.
+        var room = new HostRoom("host-racing", Vcpus: 100, MemoryMb: 3 * 512);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, Racers).Select(racer => Task.Run(() =>
+            store.InsertAsync(Pending() with { TeamId = $"team-{racer}", HostId = room.HostId }, TeamQuotas.Unlimited, 0, room, CancellationToken.None))));
+
+        Assert.Equal(3, outcomes.Count(outcome => outcome == InsertOutcome.Inserted));
+        Assert.Equal(Racers - 3, outcomes.Count(outcome => outcome == InsertOutcome.NoRoom));
     }
 
     private static CapsuleRecord Pending() =>
