@@ -77,6 +77,8 @@ internal sealed class GuestAccess(
     CapsuleStore store, CapsuleHosts hosts, CapsuleActivity activity, CapsuleConnections connections, CapsuleLifecycle lifecycle, TimeProvider time)
 {
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan HostWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan HostPoll = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// The team's capsule, once running: pending and starting capsules are waited for up to 30 s,
@@ -92,6 +94,11 @@ internal sealed class GuestAccess(
             record = await lifecycle.WakeAsync(record, cancellationToken).ConfigureAwait(false) ?? throw ApiException.NotFound("capsule");
         }
 
+        if (record.Status == Statuses.Running && !await ConnectedAsync(record, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
+        }
+
         switch (record.Status)
         {
             case Statuses.Running when CapsuleId.TryParse(id, out var runtimeId) && hosts.For(record).Guest(runtimeId) is { } guest:
@@ -102,6 +109,27 @@ internal sealed class GuestAccess(
             default:
                 throw ApiException.State($"the capsule is {record.Status}");
         }
+    }
+
+    /// <summary>
+    /// Whether the control plane's connection to the capsule's host is up, waiting a little for it: a
+    /// host that just came back is marked online by its heartbeat a moment before it is reconnected.
+    /// </summary>
+    private async Task<bool> ConnectedAsync(CapsuleRecord record, CancellationToken cancellationToken)
+    {
+        var waited = TimeSpan.Zero;
+        while (record.HostId is { } host && !hosts.IsConnected(host))
+        {
+            if (waited >= HostWait)
+            {
+                return false;
+            }
+
+            await Task.Delay(HostPoll, time, cancellationToken).ConfigureAwait(false);
+            waited += HostPoll;
+        }
+
+        return true;
     }
 
     private sealed class NoLease : IDisposable

@@ -245,7 +245,7 @@ internal sealed class HostStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.QuerySingleAsync<(long, long)>(
-            "SELECT COUNT(*), COALESCE(SUM(memory_mb), 0) FROM capsules WHERE host_id = @Host AND status = 'running'", new { Host = id.Value }).ConfigureAwait(false);
+            "SELECT COUNT(*), CAST(COALESCE(SUM(memory_mb), 0) AS BIGINT) FROM capsules WHERE host_id = @Host AND status = 'running'", new { Host = id.Value }).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -258,7 +258,7 @@ internal sealed class HostStore(Database database)
         var rows = await connection.QueryAsync<PlaceableRow>(
             """
             SELECT h.id, h.type, h.team_id, h.address, h.cpu_cores, h.memory_mb, h.disk_gb, h.capsules_running, h.memory_mb_used, h.disk_gb_used,
-                   COALESCE(SUM(c.vcpus), 0) AS reserved_vcpus, COALESCE(SUM(c.memory_mb), 0) AS reserved_memory_mb
+                   CAST(COALESCE(SUM(c.vcpus), 0) AS BIGINT) AS reserved_vcpus, CAST(COALESCE(SUM(c.memory_mb), 0) AS BIGINT) AS reserved_memory_mb
             FROM hosts h LEFT JOIN capsules c ON c.host_id = h.id AND c.status IN ('pending', 'starting', 'running')
             WHERE h.status = 'online'
             GROUP BY h.id, h.type, h.team_id, h.address, h.cpu_cores, h.memory_mb, h.disk_gb, h.capsules_running, h.memory_mb_used, h.disk_gb_used

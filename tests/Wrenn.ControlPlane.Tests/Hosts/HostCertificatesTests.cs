@@ -13,7 +13,7 @@ public sealed class HostCertificatesTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = new Database(Path.Combine(_directory.FullName, "wrenn.db"));
+        _database = Database.For(null, _directory.FullName);
         await _database.MigrateAsync(CancellationToken.None);
     }
 
