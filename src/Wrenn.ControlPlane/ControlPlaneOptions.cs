@@ -53,6 +53,9 @@ public sealed record ControlPlaneOptions
     /// <summary>How often host liveness is checked.</summary>
     public TimeSpan HostCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Whether this server has a host of its own (an <see cref="Host.Protocol.ICapsuleHost"/> registered beside it).</summary>
+    public bool InProcessHost { get; init; } = true;
+
     /// <summary>
     /// PEM files of a CA the operator supplies for host certificates (both or neither); without
     /// them the control plane makes its own and keeps it in the database.

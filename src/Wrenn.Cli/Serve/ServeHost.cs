@@ -4,6 +4,7 @@ using Wrenn.Cli.Hosting;
 using Wrenn.ControlPlane;
 using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Hosting;
+using Wrenn.HostAgent.Images;
 
 namespace Wrenn.Cli.Serve;
 
@@ -24,8 +25,17 @@ internal static class ServeHost
         ConfigureLogging(builder.Logging, settings.LogFormat, settings.LogLevel);
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        LocalHostServices.Add(services, settings.LocalHost);
-        services.AddSingleton<ICapsuleHost>(provider => provider.GetRequiredService<LocalCapsuleHost>());
+        if (settings.InProcessHost)
+        {
+            LocalHostServices.Add(services, settings.LocalHost);
+            services.AddSingleton<ICapsuleHost>(provider => provider.GetRequiredService<LocalCapsuleHost>());
+        }
+        else
+        {
+            // Capsules run on agents only; the image manifest still names the platform templates.
+            services.AddSingleton(GuestImages.Load(settings.ImagesDirectory).BaseImages());
+        }
+
         builder.AddWrennControlPlane(new ControlPlaneOptions
         {
             DataDirectory = settings.DataDirectory,
@@ -41,6 +51,7 @@ internal static class ServeHost
             RequestRate = new RequestRate(settings.RateLimit, settings.RateBurst),
             HostHeartbeatTimeout = TimeSpan.FromSeconds(settings.HostHeartbeatTimeout),
             HostCheckInterval = TimeSpan.FromSeconds(settings.HostCheckInterval),
+            InProcessHost = settings.InProcessHost,
             HostCaCertificate = settings.HostCaCertificate,
             HostCaKey = settings.HostCaKey,
         });

@@ -39,6 +39,7 @@ internal sealed record ServeSettings(
     IReadOnlyList<IPNetwork> EgressDeny,
     int HostHeartbeatTimeout,
     int HostCheckInterval,
+    bool InProcessHost,
     string? HostCaCertificate,
     string? HostCaKey)
 {
@@ -55,7 +56,7 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes),
             values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork),
             values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny),
-            values.Get(ServeCatalog.HostHeartbeatTimeout), values.Get(ServeCatalog.HostCheckInterval), values.Get(ServeCatalog.HostCaCertificate),
+            values.Get(ServeCatalog.HostHeartbeatTimeout), values.Get(ServeCatalog.HostCheckInterval), values.Get(ServeCatalog.InProcessHost), values.Get(ServeCatalog.HostCaCertificate),
             values.Get(ServeCatalog.HostCaKey));
     }
 

@@ -125,7 +125,7 @@ internal sealed partial class BuildRunner(
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var metadata = JsonSerializer.Serialize(new Dictionary<string, string> { ["wrenn.build"] = build.Id });
         var pending = new CapsuleRecord(id.Value, build.TeamId, Statuses.Pending, null, build.BaseTemplate, build.Vcpus, build.MemoryMb, TimeoutSec: 0,
-            now, null, null, now, metadata, null, null, AutoResume: 0);
+            now, null, null, now, metadata, null, null, AutoResume: 0, HostId: await catalog.HostOfAsync(runtimeName, CancellationToken.None).ConfigureAwait(false));
         // Recorded first: a server that dies during the create still finds the capsule to delete.
         await store.SetCapsuleAsync(build.Id, id.Value, CancellationToken.None).ConfigureAwait(false);
         await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(runtimeName, (int)build.Vcpus, (int)build.MemoryMb, Id: id)).ConfigureAwait(false);

@@ -213,7 +213,8 @@ internal sealed class TemplateBuilds(
 
         var reused = await collector.WhileSavingAsync(async () =>
         {
-            if (!await hosts.Local.HasTemplateAsync(earlier.RuntimeName, cancellationToken).ConfigureAwait(false))
+            if (!await hosts.For(await catalog.HostOfAsync(earlier.RuntimeName, cancellationToken).ConfigureAwait(false))
+                    .HasTemplateAsync(earlier.RuntimeName, cancellationToken).ConfigureAwait(false))
             {
                 return null;
             }

@@ -74,7 +74,8 @@ internal static class CapsuleEndpoints
         memoryMb = template.MemoryMb ?? memoryMb;
         var id = CapsuleId.New();
         var pending = new CapsuleRecord(id.Value, caller.Team.Value, Statuses.Pending, null, templateName, vcpus, memoryMb, timeoutSec,
-            now.ToUnixTimeMilliseconds(), null, null, now.ToUnixTimeMilliseconds(), "{}", idempotency.Length > 0 ? idempotency : null, requestHash, AutoResume: autoResume ? 1 : 0);
+            now.ToUnixTimeMilliseconds(), null, null, now.ToUnixTimeMilliseconds(), "{}", idempotency.Length > 0 ? idempotency : null, requestHash, AutoResume: autoResume ? 1 : 0,
+            HostId: template.HostId);
         var record = await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(template.RuntimeName, vcpus, memoryMb, Id: id)).ConfigureAwait(false);
         if (record is null)
         {

@@ -58,8 +58,11 @@ internal sealed partial class CapsuleLifecycle(
         var outcome = InsertOutcome.NoRoom;
         try
         {
-            // Best host first; one whose room another create took meanwhile gives way to the next.
-            foreach (var room in await placement.CandidatesAsync(new TeamId(pending.TeamId), pending.Vcpus, pending.MemoryMb, CancellationToken.None).ConfigureAwait(false))
+            // Best host first; one whose room another create took meanwhile gives way to the next. A
+            // capsule of a snapshot template can only go where the template is.
+            var required = pending.HostId;
+            var candidates = await placement.CandidatesAsync(new TeamId(pending.TeamId), pending.Vcpus, pending.MemoryMb, CancellationToken.None).ConfigureAwait(false);
+            foreach (var room in candidates.Where(room => required is null || room.HostId == required))
             {
                 pending = pending with { HostId = room.HostId };
                 outcome = await store.InsertAsync(pending, options.Quotas, pending.CreatedAt - (long)CapsuleStore.IdempotencyWindow.TotalMilliseconds, room,

@@ -17,8 +17,12 @@ internal sealed partial class CapsuleReconciler(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        hosts.Local.Crashed += OnCrashed;
-        await ReconcileAsync(localHost.Id.Value, hosts.Local, cancellationToken).ConfigureAwait(false);
+        if (hosts.Local is { } local && localHost.Id is { } id)
+        {
+            local.Crashed += OnCrashed;
+            await ReconcileAsync(id.Value, local, cancellationToken).ConfigureAwait(false);
+        }
+
         await templates.CollectAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -69,11 +73,15 @@ internal sealed partial class CapsuleReconciler(
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        hosts.Local.Crashed -= OnCrashed;
+        if (hosts.Local is { } local)
+        {
+            local.Crashed -= OnCrashed;
+        }
+
         return Task.CompletedTask;
     }
 
-    private void OnCrashed(CapsuleId id, string reason) => lifecycle.OnCrashed(hosts.Local, id, "vm exited unexpectedly");
+    private void OnCrashed(CapsuleId id, string reason) => lifecycle.OnCrashed(hosts.Local!, id, "vm exited unexpectedly");
 
     [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "Capsule {CapsuleId} was {Recorded}, is {Actual} ({Reason})")]
     private static partial void LogReconciled(ILogger logger, string capsuleId, string recorded, string actual, string? reason);

@@ -12,25 +12,27 @@ namespace Wrenn.ControlPlane.Hosts;
 /// control plane's CA; this side presents the control plane's client certificate). Connections to
 /// registered hosts are kept from the hosts table (<see cref="HostLinks"/>).
 /// </summary>
-internal sealed class CapsuleHosts(ICapsuleHost local, LocalHost localHost) : IDisposable
+internal sealed class CapsuleHosts(IEnumerable<ICapsuleHost> inProcess, LocalHost localHost) : IDisposable
 {
+    private readonly ICapsuleHost? _local = inProcess.SingleOrDefault();
+
     private readonly ConcurrentDictionary<string, RemoteCapsuleHost> _remote = new(StringComparer.Ordinal);
     // Remote hosts whose connection is up and whose capsules were reconciled over it.
     private readonly ConcurrentDictionary<string, bool> _connected = new(StringComparer.Ordinal);
 
-    /// <summary>The in-process host of this server.</summary>
-    public ICapsuleHost Local => local;
+    /// <summary>The in-process host of this server; null when it runs capsules on agents only.</summary>
+    public ICapsuleHost? Local => _local;
 
     /// <summary>The host the capsule was placed on; one not connected (yet) fails every call as unavailable.</summary>
     public ICapsuleHost For(CapsuleRecord record) => For(record.HostId);
 
     public ICapsuleHost For(string? hostId) =>
-        hostId is null || hostId == localHost.Id.Value ? local
-        : _remote.TryGetValue(hostId, out var remote) ? remote
+        (hostId is null || hostId == localHost.Id?.Value) && _local is not null ? _local
+        : hostId is not null && _remote.TryGetValue(hostId, out var remote) ? remote
         : Disconnected.Instance;
 
     /// <summary>Whether this server's connection to the host is up now (the in-process one always is): placement's candidates.</summary>
-    public bool IsConnected(string hostId) => For(hostId) == local || _connected.ContainsKey(hostId);
+    public bool IsConnected(string hostId) => (_local is not null && For(hostId) == _local) || _connected.ContainsKey(hostId);
 
     /// <summary>Records whether a remote host's connection is up (<see cref="HostLinks"/>).</summary>
     public void SetConnected(string hostId, bool connected)
@@ -46,7 +48,7 @@ internal sealed class CapsuleHosts(ICapsuleHost local, LocalHost localHost) : ID
     }
 
     /// <summary>Every host this server reaches now.</summary>
-    public IReadOnlyList<ICapsuleHost> All => [local, .. _remote.Values];
+    public IReadOnlyList<ICapsuleHost> All => _local is null ? [.. _remote.Values] : [_local, .. _remote.Values];
 
     /// <summary>The ids of the remote hosts connected now.</summary>
     public IEnumerable<string> RemoteIds => _remote.Keys;

@@ -21,11 +21,16 @@ internal sealed partial class LocalHost(HostStore store, HostMonitor monitor, Ac
 
     private HostId? _id;
 
-    /// <summary>The in-process host's id; known once the server has started.</summary>
-    public HostId Id => _id ?? throw new InvalidOperationException("the in-process host is registered at start");
+    /// <summary>The in-process host's id, known once the server has started; null when it has none (<see cref="ControlPlaneOptions.InProcessHost"/>).</summary>
+    public HostId? Id => _id;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!options.InProcessHost)
+        {
+            return;
+        }
+
         var id = await EnsureLocalAsync(cancellationToken).ConfigureAwait(false);
         _id = id;
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -44,7 +49,11 @@ internal sealed partial class LocalHost(HostStore store, HostMonitor monitor, Ac
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var id = Id;
+        if (Id is not { } id)
+        {
+            return;
+        }
+
         // Well within the liveness threshold, even a short one (tests): this host must never look silent.
         var interval = TimeSpan.FromTicks(Math.Min(options.HostHeartbeatInterval.Ticks, options.HostHeartbeatTimeout.Ticks / 3));
         using var timer = new PeriodicTimer(interval, time);

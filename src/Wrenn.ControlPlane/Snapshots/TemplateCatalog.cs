@@ -10,13 +10,14 @@ namespace Wrenn.ControlPlane.Snapshots;
 /// template built from a recipe records its last USER and its ENV (a JSON object); null otherwise.
 /// </summary>
 internal sealed record TemplateRecord(string TeamId, string Name, string RuntimeName, long Vcpus, long MemoryMb, long SizeBytes, long CreatedAt,
-    string? DefaultUser = null, string? DefaultEnv = null);
+    string? DefaultUser = null, string? DefaultEnv = null, string? HostId = null);
 
 /// <summary>What a template name resolves to for a team.</summary>
 /// <param name="RuntimeName">The host's template to create from.</param>
 /// <param name="Vcpus">Fixed vCPUs (snapshot templates); null for base images.</param>
 /// <param name="MemoryMb">Fixed memory (snapshot templates); null for base images.</param>
-internal sealed record ResolvedTemplate(string RuntimeName, int? Vcpus, int? MemoryMb);
+/// <param name="HostId">The host holding a snapshot template (creates go there); null for base images, which every host has.</param>
+internal sealed record ResolvedTemplate(string RuntimeName, int? Vcpus, int? MemoryMb, string? HostId = null);
 
 /// <summary>
 /// The templates a team sees (spec §5): the platform's base images plus its own snapshots. Names
@@ -54,7 +55,7 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
 
         var record = await GetAsync(team, name, cancellationToken).ConfigureAwait(false)
             ?? await GetAsync(PlatformTeam, name, cancellationToken).ConfigureAwait(false);
-        return record is null ? null : new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb);
+        return record is null ? null : new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb, record.HostId);
     }
 
     public async Task<TemplateRecord?> GetAsync(TeamId team, string name, CancellationToken cancellationToken)
@@ -77,12 +78,13 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
         var onConflict = overwrite
             ? """
               DO UPDATE SET runtime_name = excluded.runtime_name, vcpus = excluded.vcpus, memory_mb = excluded.memory_mb, size_bytes = excluded.size_bytes,
-                            created_at = excluded.created_at, default_user = excluded.default_user, default_env = excluded.default_env
+                            created_at = excluded.created_at, default_user = excluded.default_user, default_env = excluded.default_env,
+                            host_id = excluded.host_id
               """
             : "DO NOTHING";
         return await connection.ExecuteAsync(
-            "INSERT INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at, default_user, default_env)"
-            + " VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt, @DefaultUser, @DefaultEnv)"
+            "INSERT INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at, default_user, default_env, host_id)"
+            + " VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt, @DefaultUser, @DefaultEnv, @HostId)"
             + " ON CONFLICT (team_id, name) " + onConflict,
             record).ConfigureAwait(false) == 1;
     }
@@ -91,6 +93,14 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync("DELETE FROM templates WHERE team_id = @Team AND name = @Name", new { Team = team.Value, Name = name }).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>The host holding the host template <paramref name="runtimeName"/>, as a template row records it; null when none does.</summary>
+    public async Task<string?> HostOfAsync(string runtimeName, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QueryFirstOrDefaultAsync<string?>("SELECT host_id FROM templates WHERE runtime_name = @Name", new { Name = runtimeName })
+            .ConfigureAwait(false);
     }
 
     /// <summary>The host templates some team's template points to.</summary>

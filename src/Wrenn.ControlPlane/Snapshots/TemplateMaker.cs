@@ -67,7 +67,7 @@ internal sealed class TemplateMaker(
 
                 var saved = new TemplateRecord(team.Value, name, runtimeName, snapshot.Vcpus, snapshot.MemoryMb,
                     snapshot.SizeBytes, time.GetUtcNow().ToUnixTimeMilliseconds(), snapshot.Defaults?.User,
-                    snapshot.Defaults is { } kept ? System.Text.Json.JsonSerializer.Serialize(kept.Environment) : null);
+                    snapshot.Defaults is { } kept ? System.Text.Json.JsonSerializer.Serialize(kept.Environment) : null, record.HostId);
                 return await catalog.SaveAsync(saved, overwrite, CancellationToken.None).ConfigureAwait(false)
                     ? saved
                     : throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");

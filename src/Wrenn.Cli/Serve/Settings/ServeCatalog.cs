@@ -126,6 +126,10 @@ internal static class ServeCatalog
     public static readonly Setting<int> HostCheckInterval = new(
         "host_check_interval", Hosts, "Seconds between checks for hosts that stopped heartbeating", ValueParsers.Int(1, 600), _ => 5, "5");
 
+    public static readonly Setting<bool> InProcessHost = new(
+        "in_process_host", Hosts, "Whether this server runs capsules on its own machine too (off: only on `wrenn agent` hosts; needed when several servers share a database)",
+        ValueParsers.Bool, _ => true, "on");
+
     public static readonly Setting<string?> HostCaCertificate = new(
         "host_ca_cert", Hosts, "PEM CA certificate that signs host agents' certificates and the control plane's client certificate; needs host_ca_key",
         ValueParsers.Path, _ => null, "a CA made on first use, kept in the database");
@@ -142,6 +146,6 @@ internal static class ServeCatalog
         TemplateCacheBytes,
         Firecracker, Jailer, VmmUnprivileged,
         CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny,
-        HostHeartbeatTimeout, HostCheckInterval, HostCaCertificate, HostCaKey,
+        HostHeartbeatTimeout, HostCheckInterval, InProcessHost, HostCaCertificate, HostCaKey,
     ];
 }
