@@ -54,6 +54,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<Placement>();
         services.AddSingleton<CapsuleActivity>();
         services.AddSingleton<CapsuleConnections>();
+        services.AddSingleton<CapsuleGates>();
         services.AddSingleton<CapsuleLifecycle>();
         services.AddSingleton<GuestAccess>();
         services.AddSingleton<TemplateCatalog>();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Wrenn.ControlPlane.Api;
@@ -20,6 +19,7 @@ internal sealed partial class CapsuleLifecycle(
     CapsuleStore store,
     CapsuleHosts hosts,
     Placement placement,
+    CapsuleGates gates,
     CapsuleActivity activity,
     CapsuleConnections connections,
     Snapshots.TemplateCollector templates,
@@ -45,7 +45,6 @@ internal sealed partial class CapsuleLifecycle(
     /// </summary>
     private static readonly TimeSpan CreateLimit = TimeSpan.FromMinutes(10);
 
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Records a new capsule as <c>pending</c> within the team's quotas and starts it; see
@@ -71,6 +70,12 @@ internal sealed partial class CapsuleLifecycle(
                 {
                     break;
                 }
+            }
+
+            if (outcome == InsertOutcome.Inserted)
+            {
+                // The row exists now: other control planes wait for this create like this one's requests do.
+                await gate.ClaimAsync().ConfigureAwait(false);
             }
         }
         catch
@@ -400,7 +405,7 @@ internal sealed partial class CapsuleLifecycle(
         }
     }
 
-    private SemaphoreSlim LockOf(string id) => _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+    private CapsuleGates.Gate LockOf(string id) => gates.For(id);
 
     public static CapsuleId ToRuntimeId(string id) =>
         CapsuleId.TryParse(id, out var parsed) ? parsed : throw ApiException.NotFound("capsule");

@@ -45,4 +45,6 @@ internal sealed record CapsuleRecord(
     long StoredBytes = 0,
     long AutoResume = 0,
     string? HostId = null,
-    string? MissingFrom = null);
+    string? MissingFrom = null,
+    string? LeaseOwner = null,
+    long? LeaseUntil = null);

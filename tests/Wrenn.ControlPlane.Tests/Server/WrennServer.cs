@@ -61,6 +61,18 @@ public sealed class WrennServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A server on the PostgreSQL database <paramref name="databaseUrl"/>, which other servers may share;
+    /// its admin key is the one of the server that started on the database first (<paramref name="adminKey"/>, or its own).
+    /// </summary>
+    public static async Task<WrennServer> StartOnAsync(string databaseUrl, string? adminKey, params string[] settings)
+    {
+        var server = new WrennServer(Directory.CreateTempSubdirectory("wrenn-").FullName, databaseUrl, FreePort(), settings);
+        await server.LaunchAsync();
+        server.AdminKey = adminKey ?? (await File.ReadAllTextAsync(Path.Combine(server.DataDirectory, "admin-api-key"))).Trim();
+        return server;
+    }
+
     /// <summary>A client sending <paramref name="key"/> (the admin key by default).</summary>
     public HttpClient Client(string? key = null)
     {
