@@ -25,7 +25,7 @@ internal static class ApiBenchmark
         // Builds the template snapshot outside the measurements.
         await client.DeleteAsync($"/v1/capsules/{await CreateRunningAsync(client)}");
 
-        var (rps, getLatency) = await LoadAsync(client);
+        var (rps, getLatency) = await LoadAsync(client, "GET capsule latency (load)", targetMs: 10);
         var create = new Samples("API create (reply, running)", "s", target: null);
         var resume = new Samples("API resume (reply, running)", "s", target: null);
         var cycle = new Samples("create>exec>pause>resume>exec>delete", "s", target: null);
@@ -88,10 +88,11 @@ internal static class ApiBenchmark
         return (Sum("create"), Sum("resume"));
     }
 
-    private static async Task<(double Rps, Samples Latency)> LoadAsync(HttpClient client)
+    /// <summary>GET capsule from <see cref="LoadClients"/> clients for <see cref="LoadDuration"/>: requests per second and latencies.</summary>
+    internal static async Task<(double Rps, Samples Latency)> LoadAsync(HttpClient client, string name, double targetMs)
     {
         var id = await CreateRunningAsync(client);
-        var latency = new Samples("GET capsule latency (load)", "ms", target: 10);
+        var latency = new Samples(name, "ms", target: targetMs);
         var samples = new List<double>[LoadClients];
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, LoadClients).Select(async worker =>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Wrenn.Bench;
 
@@ -19,6 +17,9 @@ internal sealed class ApiServer : IAsyncDisposable
         DataDirectory = dataDirectory;
     }
 
+    /// <summary>The `wrenn` executable built beside the benchmark.</summary>
+    public static string Executable { get; } = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../Wrenn.Cli/release/wrenn"));
+
     public Uri Address { get; }
 
     public string DataDirectory { get; }
@@ -32,15 +33,9 @@ internal sealed class ApiServer : IAsyncDisposable
     /// <param name="settings">More <c>wrenn serve</c> flags.</param>
     public static async Task<ApiServer> StartAsync(string dataDirectory, string imagesDirectory, string templatesDirectory, string? logPath = null, params string[] settings)
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var port = Wrenn.ControlPlane.Tests.Server.FreePorts.Next();
 
-        var executable = Path.Combine(AppContext.BaseDirectory, "../../Wrenn.Cli/release/wrenn");
-        var start = new ProcessStartInfo(Path.GetFullPath(executable))
+        var start = new ProcessStartInfo(Executable)
         {
             ArgumentList =
             {

@@ -121,7 +121,7 @@ public sealed class RemoteHostTests(RemoteHosts fixture) : IClassFixture<RemoteH
     [Fact]
     public async Task AnAgent_WithABadRegistrationToken_DoesNotStart()
     {
-        await using var stranger = new WrennAgent(fixture.Server, Directory.CreateTempSubdirectory("wrenn-agent-").FullName, WrennServer.FreePort(), []);
+        await using var stranger = new WrennAgent(fixture.Server, Directory.CreateTempSubdirectory("wrenn-agent-").FullName, FreePorts.Next(), []);
         Assert.NotEqual(0, await stranger.RunToExitAsync(new string('0', 64)));
         Assert.Contains("401", stranger.Output, StringComparison.Ordinal);
     }

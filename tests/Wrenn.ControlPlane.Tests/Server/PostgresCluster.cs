@@ -66,7 +66,7 @@ public sealed class PostgresCluster
 
         await RunAsync("runuser", "-u", SystemUser, "--", Path.Combine(Programs, "initdb"), "-D", data, "-U", Role, "--pwfile", passwordFile,
             "--auth", "scram-sha-256", "--encoding", "UTF8", "--locale", "C.UTF-8", "--no-sync");
-        var port = WrennServer.FreePort();
+        var port = FreePorts.Next();
         // fsync off: a lost cluster is a failed test run, not lost data.
         await RunAsync("runuser", "-u", SystemUser, "--", Path.Combine(Programs, "pg_ctl"), "-D", data, "-l", Path.Combine(root, "server.log"), "-w",
             "-o", $"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start");

@@ -36,7 +36,7 @@ public sealed class WrennAgent(WrennServer server, string dataDirectory, int por
     public static async Task<WrennAgent> EnrollAsync(WrennServer server, HttpClient admin, params string[] settings)
     {
         var created = await (await admin.PostAsJsonAsync("/v1/hosts", new { type = "regular" })).Content.ReadFromJsonAsync<JsonElement>();
-        var agent = new WrennAgent(server, Directory.CreateTempSubdirectory("wrenn-agent-").FullName, WrennServer.FreePort(), settings)
+        var agent = new WrennAgent(server, Directory.CreateTempSubdirectory("wrenn-agent-").FullName, FreePorts.Next(), settings)
         {
             HostId = created.GetProperty("host").GetProperty("id").GetString()!,
         };

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Wrenn.ControlPlane.Tests.Server;
@@ -55,7 +54,7 @@ public sealed class WrennServer : IAsyncDisposable
     public static async Task<WrennServer> StartAsync(params string[] settings)
     {
         var database = PostgresCluster.Requested ? await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync() : null;
-        var server = new WrennServer(Directory.CreateTempSubdirectory("wrenn-").FullName, database, FreePort(), settings);
+        var server = new WrennServer(Directory.CreateTempSubdirectory("wrenn-").FullName, database, FreePorts.Next(), settings);
         await server.LaunchAsync();
         server.AdminKey = (await File.ReadAllTextAsync(Path.Combine(server.DataDirectory, "admin-api-key"))).Trim();
         return server;
@@ -67,7 +66,7 @@ public sealed class WrennServer : IAsyncDisposable
     /// </summary>
     public static async Task<WrennServer> StartOnAsync(string databaseUrl, string? adminKey, params string[] settings)
     {
-        var server = new WrennServer(Directory.CreateTempSubdirectory("wrenn-").FullName, databaseUrl, FreePort(), settings);
+        var server = new WrennServer(Directory.CreateTempSubdirectory("wrenn-").FullName, databaseUrl, FreePorts.Next(), settings);
         await server.LaunchAsync();
         server.AdminKey = adminKey ?? (await File.ReadAllTextAsync(Path.Combine(server.DataDirectory, "admin-api-key"))).Trim();
         return server;
@@ -274,13 +273,6 @@ public sealed class WrennServer : IAsyncDisposable
         }
 
         return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string SharedTemplates()
