@@ -50,8 +50,10 @@ public sealed class RestartTests : IAsyncLifetime
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var watch = Stopwatch.StartNew();
         JsonElement build;
+        // The build records its capsule's id just before the capsule's row exists (a 404 for a moment).
         while ((build = await client.GetFromJsonAsync<JsonElement>($"/v1/builds/{id}")).GetProperty("sandbox_id").ValueKind == JsonValueKind.Null
-            || (await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{build.GetProperty("sandbox_id").GetString()}")).GetProperty("status").GetString() != "running")
+            || await client.GetAsync($"/v1/capsules/{build.GetProperty("sandbox_id").GetString()}") is not { StatusCode: HttpStatusCode.OK } reply
+            || (await reply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() != "running")
         {
             Assert.True(watch.Elapsed < TimeSpan.FromMinutes(3), "the build's capsule never ran");
             await Task.Delay(200);
