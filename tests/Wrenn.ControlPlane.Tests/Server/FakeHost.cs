@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using Wrenn.Agent.Protocol;
+using Wrenn.Host.Protocol;
+
+namespace Wrenn.ControlPlane.Tests.Server;
+
+/// <summary>
+/// A test double of a host: capsules are entries in a dictionary, steps can be made to fail, and a
+/// crash can be raised. It has no guests. For the control plane's lifecycle logic without VMs; the
+/// real-VM end-to-end tests stay beside it.
+/// </summary>
+internal sealed class FakeHost : ICapsuleHost
+{
+    private readonly ConcurrentDictionary<CapsuleId, string> _capsules = new();
+
+    public event Action<CapsuleId, string>? Crashed;
+
+    /// <summary>The next pause fails as a pause that left the VM running does.</summary>
+    public bool FailNextPause { get; set; }
+
+    /// <summary>The next resume finds the snapshot damaged.</summary>
+    public bool CorruptNextResume { get; set; }
+
+    public int Pauses { get; private set; }
+
+    public string? StatusOf(string id) => CapsuleId.TryParse(id, out var capsule) ? _capsules.GetValueOrDefault(capsule) : null;
+
+    public void Crash(string id) => Crashed?.Invoke(Parse(id), "vm exited unexpectedly");
+
+    public Task<HostedCapsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Template != "minimal")
+        {
+            throw new CapsuleException(CapsuleFailure.UnknownTemplate, "no such template");
+        }
+
+        var id = spec.Id ?? CapsuleId.New();
+        _capsules[id] = "running";
+        return Task.FromResult(new HostedCapsule(id, "fake-agent", "fake-kernel"));
+    }
+
+    public Task PauseAsync(CapsuleId id, CancellationToken cancellationToken)
+    {
+        Pauses++;
+        if (FailNextPause)
+        {
+            FailNextPause = false;
+            throw new CapsuleException(CapsuleFailure.PauseFailed, "the snapshot could not be written");
+        }
+
+        _capsules[id] = "paused";
+        return Task.CompletedTask;
+    }
+
+    public Task<HostedCapsule> ResumeAsync(CapsuleId id, CancellationToken cancellationToken)
+    {
+        if (CorruptNextResume)
+        {
+            CorruptNextResume = false;
+            throw new CapsuleException(CapsuleFailure.SnapshotCorrupt, "checksum mismatch");
+        }
+
+        _capsules[id] = "running";
+        return Task.FromResult(new HostedCapsule(id, "fake-agent", "fake-kernel"));
+    }
+
+    public Task DeleteAsync(CapsuleId id, CancellationToken cancellationToken)
+    {
+        _capsules.TryRemove(id, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task<long> DiskUsageAsync(CapsuleId id, CancellationToken cancellationToken) => Task.FromResult(4096L);
+
+    public GuestServices? Guest(CapsuleId id) => null;
+
+    public Task<HostTemplate> SnapshotToTemplateAsync(CapsuleId id, string name, GuestDefaults? defaults, CancellationToken cancellationToken) =>
+        Task.FromResult(new HostTemplate(name, 1, 512, 4096, defaults));
+
+    public Task<bool> HasTemplateAsync(string name, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    public Task<IReadOnlyList<string>> RemoveUnusedTemplatesAsync(IReadOnlySet<string> kept, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([]);
+
+    public Task<HostInventory> InventoryAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new HostInventory(
+            _capsules.Where(pair => pair.Value == "running").Select(pair => pair.Key).ToHashSet(),
+            _capsules.Where(pair => pair.Value == "paused").Select(pair => pair.Key).ToHashSet(),
+            new Dictionary<CapsuleId, string>()));
+
+    private static CapsuleId Parse(string id) => CapsuleId.TryParse(id, out var capsule) ? capsule : throw new ArgumentException("not a capsule id", nameof(id));
+}
