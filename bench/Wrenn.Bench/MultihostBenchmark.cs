@@ -109,7 +109,8 @@ internal static class MultihostBenchmark
     private static async Task<Samples> PlacementAsync(HttpClient client)
     {
         var samples = new Samples("placement: 20 concurrent creates (503 reply)", "ms", target: 20);
-        for (var round = 0; round < 5; round++)
+        // Round 0 warms the path up (first use of the queries and of the 503 reply) and is not counted.
+        for (var round = 0; round <= 5; round++)
         {
             var latencies = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
             {
@@ -119,7 +120,7 @@ internal static class MultihostBenchmark
                     ? Stopwatch.GetElapsedTime(started).TotalMilliseconds
                     : throw new InvalidOperationException($"a create with every host drained answered {(int)reply.StatusCode}");
             }));
-            foreach (var latency in latencies)
+            foreach (var latency in round == 0 ? [] : latencies)
             {
                 samples.Add(latency);
             }
