@@ -1,9 +1,9 @@
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.Cli.Agent;
 
@@ -162,9 +162,7 @@ internal sealed record HostFacts(string Address, string Arch, int CpuCores, long
     /// <summary>This machine, or as much of it as the operator offers (<paramref name="vcpus"/>, <paramref name="memoryMb"/>).</summary>
     public static HostFacts Of(string address, string dataDirectory, int? vcpus, long? memoryMb)
     {
-        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024);
-        var disk = new DriveInfo(dataDirectory).TotalSize;
-        var arch = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "aarch64" : "x86_64";
-        return new HostFacts(address, arch, vcpus ?? Environment.ProcessorCount, memoryMb ?? memory, disk / (1024L * 1024 * 1024));
+        var machine = ThisMachine.Of(dataDirectory);
+        return new HostFacts(address, machine.Arch, vcpus ?? machine.CpuCores, memoryMb ?? machine.MemoryMb, machine.DiskGb);
     }
 }

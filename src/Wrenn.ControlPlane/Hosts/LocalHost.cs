@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Wrenn.ControlPlane.Identity;
+using Wrenn.Host.Protocol;
 
 namespace Wrenn.ControlPlane.Hosts;
 
@@ -79,14 +79,8 @@ internal sealed partial class LocalHost(HostStore store, HostMonitor monitor, Ac
     /// <summary>This machine: its cores, its memory and the size of the file system holding the data directory.</summary>
     private HostCapacity Capacity()
     {
-        var drive = new DriveInfo(options.DataDirectory);
-        var arch = RuntimeInformation.OSArchitecture switch
-        {
-            Architecture.X64 => "x86_64",
-            Architecture.Arm64 => "aarch64",
-            var other => other.ToString().ToLowerInvariant(),
-        };
-        return new HostCapacity(Address, arch, Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 20, drive.TotalSize >> 30);
+        var machine = ThisMachine.Of(options.DataDirectory);
+        return new HostCapacity(Address, machine.Arch, machine.CpuCores, machine.MemoryMb, machine.DiskGb);
     }
 
     private async Task<HostUsage> UsageAsync(HostId id, CancellationToken cancellationToken)
