@@ -95,7 +95,8 @@ internal sealed class CapsuleHosts(IEnumerable<ICapsuleHost> inProcess, LocalHos
 
         public Task<long> DiskUsageAsync(CapsuleId id, CancellationToken cancellationToken) => throw Unavailable();
 
-        public GuestServices Guest(CapsuleId id) => throw Unavailable();
+        /// <summary>No guest is reachable: callers that sample or build skip it; guest calls are refused earlier (<see cref="Guest.GuestAccess"/>).</summary>
+        public GuestServices? Guest(CapsuleId id) => null;
 
         public Task<HostTemplate> SnapshotToTemplateAsync(CapsuleId id, string name, GuestDefaults? defaults, CancellationToken cancellationToken) =>
             throw Unavailable();

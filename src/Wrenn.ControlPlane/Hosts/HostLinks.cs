@@ -67,7 +67,8 @@ internal sealed partial class HostLinks(
                     LogConnected(logger, hostId);
                     await host.WatchAsync(stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception exception) when (exception is HostUnavailableException or CapsuleException or RpcException or HttpRequestException or IOException)
+                catch (Exception exception) when (exception is HostUnavailableException or CapsuleException or RpcException or HttpRequestException or IOException
+                    or ObjectDisposedException)
                 {
                     LogConnectionBroken(logger, hostId, exception.Message);
                 }
