@@ -2,32 +2,28 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Storage;
+using Wrenn.ControlPlane.Tests.Server;
 
 namespace Wrenn.ControlPlane.Tests.Hosts;
 
 /// <summary>The control plane's CA, shared through the database, and its client certificate for mutual TLS to agents.</summary>
 public sealed class HostCertificatesTests : IAsyncLifetime
 {
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("wrenn-ca-");
+    private TemporaryDatabase _temporary = null!;
     private Database _database = null!;
 
     public async Task InitializeAsync()
     {
-        _database = Database.For(null, _directory.FullName);
-        await _database.MigrateAsync(CancellationToken.None);
+        _temporary = await TemporaryDatabase.CreateAsync();
+        _database = _temporary.Database;
     }
 
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _directory.Delete(recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await _temporary.DisposeAsync();
 
     [Fact]
     public async Task ProcessesSharingADatabase_ShareTheCa_AndTheClientCertificateChainsToIt()
     {
-        var options = new ControlPlaneOptions { DataDirectory = _directory.FullName };
+        var options = new ControlPlaneOptions { DataDirectory = _temporary.Directory.FullName };
         using var first = new HostCertificates(_database, options, TimeProvider.System);
         using var second = new HostCertificates(_database, options, TimeProvider.System);
         var pems = await Task.WhenAll(first.CaPemAsync(CancellationToken.None), second.CaPemAsync(CancellationToken.None));

@@ -4,6 +4,7 @@ using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Storage;
+using Wrenn.ControlPlane.Tests.Server;
 
 namespace Wrenn.ControlPlane.Tests.Hosts;
 
@@ -13,30 +14,25 @@ namespace Wrenn.ControlPlane.Tests.Hosts;
 /// </summary>
 public sealed class HostMonitorTests : IAsyncLifetime
 {
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("wrenn-hosts-");
+    private TemporaryDatabase _temporary = null!;
     private readonly ManualClock _clock = new(DateTimeOffset.Parse("2026-05-02T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private Database _database = null!;
     private int _sequence;
 
     public async Task InitializeAsync()
     {
-        _database = Database.For(null, _directory.FullName);
-        await _database.MigrateAsync(CancellationToken.None);
+        _temporary = await TemporaryDatabase.CreateAsync();
+        _database = _temporary.Database;
     }
 
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _directory.Delete(recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await _temporary.DisposeAsync();
 
     [Fact]
     public async Task ASilentHostsCapsulesGoMissing_AndReturnToTheirStatusWithIt()
     {
         var store = new HostStore(_database);
         var monitor = new HostMonitor(store, new AuditLog(_database, _clock, NullLogger<AuditLog>.Instance),
-            new ControlPlaneOptions { DataDirectory = _directory.FullName }, _clock, NullLogger<HostMonitor>.Instance);
+            new ControlPlaneOptions { DataDirectory = _temporary.Directory.FullName }, _clock, NullLogger<HostMonitor>.Instance);
         var returned = new List<HostId>();
         monitor.Returned += returned.Add;
         var host = HostId.New();
