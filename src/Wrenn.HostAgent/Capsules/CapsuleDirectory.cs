@@ -9,12 +9,6 @@ public sealed record CapsuleDirectory(string Root)
 {
     public string StateFile => Path.Combine(Root, "capsule.json");
 
-    /// <summary>Copy-on-write overlay over the template's read-only root image.</summary>
-    public string Disk => Path.Combine(Root, "disk.qcow2");
-
-    /// <summary>Firecracker capsules: a raw copy-on-write clone (reflink where the filesystem has them) of the template's disk.</summary>
-    public string RawDisk => Path.Combine(Root, "disk.raw");
-
     /// <summary>
     /// The capsule's own guest RAM (cold-booted capsules): mapped shared, so at any pause it already
     /// holds the memory image and nothing is copied. Capsules created from a template map the

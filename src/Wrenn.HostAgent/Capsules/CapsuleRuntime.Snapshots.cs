@@ -29,10 +29,10 @@ public sealed partial class CapsuleRuntime
             capsule.State = running with { Status = CapsuleStatus.Pausing };
             await capsule.State.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
             capsule.Agent.Suspend();
-            var changed = await capsule.Vm.SnapshotAsync(files, keepRunning: false, cancellationToken).ConfigureAwait(false);
+            await capsule.Vm.SnapshotAsync(files, keepRunning: false, cancellationToken).ConfigureAwait(false);
             try
             {
-                ManifestFor(capsule.State, files, changed).Save(files);
+                ManifestFor(capsule.State, files).Save(files);
             }
             catch
             {
@@ -112,7 +112,7 @@ public sealed partial class CapsuleRuntime
         {
             var spec = SpecFor(directory, state);
             spec = spec with { Memory = spec.Memory with { Prealloc = eagerMemory } };
-            vm = await vmm.RestoreAsync(spec, files, manifest.ChangedPages, cancellationToken).ConfigureAwait(false);
+            vm = await vmm.RestoreAsync(spec, files, cancellationToken).ConfigureAwait(false);
         }
         catch (SnapshotException exception)
         {
@@ -163,10 +163,10 @@ public sealed partial class CapsuleRuntime
                 capsule.Agent.Suspend();
                 try
                 {
-                    var changed = await capsule.Vm.SnapshotAsync(staging, keepRunning: false, token).ConfigureAwait(false);
+                    await capsule.Vm.SnapshotAsync(staging, keepRunning: false, token).ConfigureAwait(false);
                     try
                     {
-                        await FreezeCapsuleImageAsync(directory, state, staging, staging, changed, token).ConfigureAwait(false);
+                        await vmm.FreezeTemplateAsync(SpecFor(directory, state), staging, staging, token).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -177,20 +177,17 @@ public sealed partial class CapsuleRuntime
                 {
                     capsule.Agent.Unsuspend();
                 }
-
-                File.Delete(staging.MemoryIndex);
-                File.Delete(staging.MemoryPages);
             }
             else
             {
                 var source = GenerationFiles(directory, state.Generation);
-                var manifest = SnapshotManifest.Load(source);
+                SnapshotManifest.Load(source);
                 File.Copy(source.DeviceState, staging.DeviceState);
-                await FreezeCapsuleImageAsync(directory, state, staging, source, manifest.ChangedPages, token).ConfigureAwait(false);
+                await vmm.FreezeTemplateAsync(SpecFor(directory, state), source, staging, token).ConfigureAwait(false);
             }
 
             var frozen = state with { MemoryPath = final.Memory, MemoryShared = false, Defaults = defaults ?? state.Defaults };
-            ManifestFor(frozen, staging, changed: 0).Save(staging);
+            ManifestFor(frozen, staging, NewBuildId()).Save(staging);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -266,7 +263,7 @@ public sealed partial class CapsuleRuntime
             File.Delete(leftover);
         }
 
-        ManifestFor(state with { MemoryPath = final.Memory, MemoryShared = false }, staging, changed: 0).Save(staging);
+        ManifestFor(state with { MemoryPath = final.Memory, MemoryShared = false }, staging, NewBuildId()).Save(staging);
         LogTemplateBuilt(logger, spec.Template, spec.MemoryMb, stopwatch.Elapsed.TotalSeconds);
     }
 
@@ -290,43 +287,6 @@ public sealed partial class CapsuleRuntime
         {
             await runner.WaitHealthyAsync(shell, check, time, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>
-    /// Copies a stopped capsule's memory (its base file plus the pages in <paramref name="changes"/>)
-    /// and its disk into <paramref name="target"/>, a template that no longer depends on the capsule.
-    /// </summary>
-    private static async Task FreezeCapsuleImageAsync(CapsuleDirectory directory, CapsuleState state, SnapshotFiles target, SnapshotFiles changes, int changedPages, CancellationToken cancellationToken)
-    {
-        await SparseCopyAsync(state.MemoryPath, target.Memory, cancellationToken).ConfigureAwait(false);
-        if (File.Exists(changes.MemoryChain))
-        {
-            // A Firecracker snapshot: memory is a chain of layers, the disk a raw image.
-            Memory.MemoryChain.Load(changes.MemoryChain).WithOwnLayersIn(target.Root, directory.Root).Save(target.MemoryChain);
-            await SparseCopyAsync(directory.RawDisk, target.RawDisk, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        if (changedPages > 0)
-        {
-            Vmm.Qemu.GuestRam.ApplyChanges(target.Memory, changes.MemoryIndex, changes.MemoryPages, (long)state.MemoryMb * 1024 * 1024);
-        }
-
-        await FlattenDiskAsync(directory.Disk, target.Disk, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Copies a capsule's disk into a template as one overlay directly on the raw template image:
-    /// the clusters of every intermediate layer are merged in, so chains never grow beyond
-    /// image ← template disk ← capsule overlay, however many generations of templates follow.
-    /// </summary>
-    private static async Task FlattenDiskAsync(string source, string target, CancellationToken cancellationToken)
-    {
-        var chain = System.Text.Json.Nodes.JsonNode.Parse(await HostCommand.RunAsync("qemu-img",
-            ["info", "--backing-chain", "--output=json", "-U", source], cancellationToken).ConfigureAwait(false))?.AsArray();
-        var baseImage = chain?[^1]?["filename"]?.GetValue<string>() ?? throw new VmmException("cannot read the disk's backing chain");
-        await HostCommand.RunAsync("qemu-img",
-            ["convert", "-q", "-U", "-O", "qcow2", "-B", baseImage, "-F", "raw", source, target], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -446,10 +406,14 @@ public sealed partial class CapsuleRuntime
         }
     }
 
-    private SnapshotManifest ManifestFor(CapsuleState state, SnapshotFiles files, int changed) => new(
-        SnapshotManifest.CurrentFormat, state.Vcpus, state.MemoryMb, state.MemoryPath, state.MemoryShared, changed,
-        SnapshotManifest.Sha256Of(files.DeviceState), changed > 0 ? SnapshotManifest.Sha256Of(files.MemoryIndex) : null,
-        state.Secret, time.GetUtcNow(), state.Network, state.Defaults);
+    /// <param name="state">The snapshotted capsule (or template VM).</param>
+    /// <param name="files">Where the driver saved it.</param>
+    /// <param name="buildId">Templates: a new id for this build (<see cref="SnapshotManifest.BuildId"/>).</param>
+    private SnapshotManifest ManifestFor(CapsuleState state, SnapshotFiles files, string? buildId = null) => new(
+        SnapshotManifest.CurrentFormat, state.Vcpus, state.MemoryMb, state.MemoryPath, state.MemoryShared,
+        SnapshotManifest.Sum(files, vmm.SnapshotFiles(files)), state.Secret, time.GetUtcNow(), state.Network, state.Defaults, buildId);
+
+    private static string NewBuildId() => Guid.NewGuid().ToString("N");
 
     private VmSpec SpecFor(CapsuleDirectory directory, CapsuleState state) =>
         new(directory, state.Vcpus, state.MemoryMb, images.KernelPath, images.InitrdPath, state.RootImage, state.Secret,
@@ -476,10 +440,6 @@ public sealed partial class CapsuleRuntime
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         file.SetLength(length);
     }
-
-    /// <summary>Copies a sparse file (RAM image, qcow2) without filling its holes.</summary>
-    private static async Task SparseCopyAsync(string source, string target, CancellationToken cancellationToken) =>
-        await HostCommand.RunAsync("cp", ["--sparse=always", source, target], cancellationToken).ConfigureAwait(false);
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Cleaning up after a failed pause of {CapsuleId} failed")]
     private static partial void LogPauseCleanupFailed(ILogger logger, string capsuleId, Exception exception);

@@ -62,9 +62,9 @@ public sealed partial class CapsuleRuntime(
             {
                 var manifest = template.Manifest;
                 state = new CapsuleState(id.Value, spec.Template, manifest.Vcpus, manifest.MemoryMb, vmm.Name, 0, 0, manifest.AgentSecret, null,
-                    time.GetUtcNow(), CapsuleStatus.Running, template.Files.Memory, MemoryShared: false, template.Files.Disk, Generation: 0, manifest.Network,
+                    time.GetUtcNow(), CapsuleStatus.Running, template.Files.Memory, MemoryShared: false, Path.Combine(template.Files.Root, vmm.DiskFile), Generation: 0, manifest.Network,
                     manifest.Defaults);
-                vm = await vmm.RestoreAsync(SpecFor(directory, state), template.Files, manifest.ChangedPages, cancellationToken).ConfigureAwait(false);
+                vm = await vmm.RestoreAsync(SpecFor(directory, state), template.Files, cancellationToken).ConfigureAwait(false);
             }
 
             capsule = await StartTrackingAsync(id, directory, state, vm, cancellationToken).ConfigureAwait(false);

@@ -14,12 +14,11 @@ public interface IVm : IAsyncDisposable
     ValueTask<Stream> ConnectAgentAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stops the guest and saves its device state into <paramref name="files"/>, plus the pages it
-    /// changed when its RAM is a copy-on-write mapping (a shared RAM file already is the memory
-    /// image). Returns the number of changed pages saved. The guest stays stopped unless
-    /// <paramref name="keepRunning"/>; if saving fails it runs again, unchanged.
+    /// Stops the guest and saves its device state and memory into <paramref name="files"/> in the
+    /// driver's format (<see cref="IVmm.SnapshotFiles"/> names what it wrote). The guest stays
+    /// stopped unless <paramref name="keepRunning"/>; if saving fails it runs again, unchanged.
     /// </summary>
-    Task<int> SnapshotAsync(SnapshotFiles files, bool keepRunning, CancellationToken cancellationToken);
+    Task SnapshotAsync(SnapshotFiles files, bool keepRunning, CancellationToken cancellationToken);
 
     /// <summary>Lets a guest stopped by <see cref="SnapshotAsync"/> run again.</summary>
     Task ContinueAsync(CancellationToken cancellationToken);

@@ -25,15 +25,41 @@ public interface IVmm
     /// </summary>
     string TemplateVariant { get; }
 
+    /// <summary>
+    /// The capsule's root disk file in its directory, and a template's in its snapshot directory
+    /// (a capsule made from the template is based on it).
+    /// </summary>
+    string DiskFile { get; }
+
     /// <summary>Boots a VM for <paramref name="spec"/>; on failure nothing is left running.</summary>
     Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Starts a VM for <paramref name="spec"/> from a snapshot: its device state and changed pages
-    /// are loaded before the guest runs, the rest of its memory loads lazily from
-    /// <see cref="VmSpec.Memory"/>. On failure nothing is left running.
+    /// Starts a VM for <paramref name="spec"/> from a snapshot: its device state and what memory
+    /// the driver must place first are loaded before the guest runs, the rest of its memory loads
+    /// lazily from <see cref="VmSpec.Memory"/>. On failure nothing is left running.
     /// </summary>
-    Task<IVm> RestoreAsync(VmSpec spec, SnapshotFiles files, int changedPages, CancellationToken cancellationToken);
+    Task<IVm> RestoreAsync(VmSpec spec, SnapshotFiles files, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The files (names in <paramref name="files"/>' directory) that <see cref="IVm.SnapshotAsync"/>
+    /// or <see cref="FreezeTemplateAsync"/> wrote there: with the manifest and the disk, what a copy
+    /// of the snapshot on another host needs besides what it is based on (a template, an image).
+    /// </summary>
+    IReadOnlyList<string> SnapshotFiles(SnapshotFiles files);
+
+    /// <summary>
+    /// Makes a template in <paramref name="target"/> out of a stopped capsule (its VM is
+    /// <paramref name="spec"/>; <paramref name="changes"/> is the snapshot just taken of it): full
+    /// memory and a disk that no longer depend on the capsule.
+    /// </summary>
+    Task FreezeTemplateAsync(VmSpec spec, SnapshotFiles changes, SnapshotFiles target, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After a snapshot and its disk were copied from another host: points them at this host's
+    /// copies of the files they are based on (<paramref name="moved"/>: path there → path here).
+    /// </summary>
+    Task RebaseAsync(string disk, SnapshotFiles files, IReadOnlyDictionary<string, string> moved, CancellationToken cancellationToken);
 
     /// <summary>
     /// Takes over the VM described by <paramref name="spec"/> if its VMM process

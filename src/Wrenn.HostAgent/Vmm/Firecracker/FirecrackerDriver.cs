@@ -28,6 +28,8 @@ public sealed partial class FirecrackerDriver(
 
     public string TemplateVariant => "firecracker-" + networks.Fingerprint;
 
+    public string DiskFile => FirecrackerFiles.Disk;
+
     public async Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -55,12 +57,12 @@ public sealed partial class FirecrackerDriver(
         }
     }
 
-    public async Task<IVm> RestoreAsync(VmSpec spec, SnapshotFiles files, int changedPages, CancellationToken cancellationToken)
+    public async Task<IVm> RestoreAsync(VmSpec spec, SnapshotFiles files, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(files);
-        var memory = MemoryChain.Load(files.MemoryChain);
-        var workingSet = WorkingSet.Load(files.WorkingSet);
+        var memory = MemoryChain.Load(FirecrackerFiles.MemoryChain(files));
+        var workingSet = WorkingSet.Load(FirecrackerFiles.WorkingSet(files));
         var (root, vm) = await LaunchAsync(spec, root => pageServer.Start(root.OutsidePath("uffd.sock"), memory, workingSet, options.PageServer),
             memory, cancellationToken).ConfigureAwait(false);
         try
@@ -83,6 +85,38 @@ public sealed partial class FirecrackerDriver(
             await DiscardAsync(vm).ConfigureAwait(false);
             throw exception as VmmException ?? new VmmException("restoring the Firecracker snapshot failed", exception);
         }
+    }
+
+    public IReadOnlyList<string> SnapshotFiles(SnapshotFiles files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var named = new[] { files.DeviceState, FirecrackerFiles.MemoryChain(files), FirecrackerFiles.WorkingSet(files), files.Memory }.Where(File.Exists);
+        var layers = Directory.EnumerateFiles(files.Root, "*" + FirecrackerFiles.LayerExtension);
+        return [.. named.Concat(layers).Select(Path.GetFileName).OfType<string>()];
+    }
+
+    /// <summary>
+    /// The template keeps the capsule's memory chain, its own layers linked into the template (a
+    /// template's layers stay shared in place), and a copy of its raw disk.
+    /// </summary>
+    public async Task FreezeTemplateAsync(VmSpec spec, SnapshotFiles changes, SnapshotFiles target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(target);
+        await SparseFiles.CopyAsync(spec.Memory.Path, target.Memory, cancellationToken).ConfigureAwait(false);
+        MemoryChain.Load(FirecrackerFiles.MemoryChain(changes)).WithOwnLayersIn(target.Root, spec.Directory.Root).Save(FirecrackerFiles.MemoryChain(target));
+        await SparseFiles.CopyAsync(FirecrackerFiles.DiskOf(spec.Directory), Path.Combine(target.Root, FirecrackerFiles.Disk), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A raw disk stands alone; the memory chain names the layers of the template it sits on by path.</summary>
+    public Task RebaseAsync(string disk, SnapshotFiles files, IReadOnlyDictionary<string, string> moved, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(moved);
+        var path = FirecrackerFiles.MemoryChain(files);
+        var chain = MemoryChain.Load(path);
+        (chain with { Layers = [.. chain.Layers.Select(layer => moved.TryGetValue(layer.Path, out var here) ? layer with { Path = here } : layer)] }).Save(path);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -148,7 +182,7 @@ public sealed partial class FirecrackerDriver(
             }
 
             process = await FirecrackerProcess.StartAsync(options, root, network, Path.Combine(spec.Directory.Root, "console.log"), cancellationToken).ConfigureAwait(false);
-            Place(spec.Directory.RawDisk, root.OutsidePath("rootfs.ext4"));
+            Place(FirecrackerFiles.DiskOf(spec.Directory), root.OutsidePath("rootfs.ext4"));
             await File.WriteAllTextAsync(root.OutsidePath(NetworkFile), JsonSerializer.Serialize(network), cancellationToken).ConfigureAwait(false);
             session = startSession?.Invoke(root);
             await GrantJailAsync(root, session is null ? ["rootfs.ext4"] : ["rootfs.ext4", "uffd.sock"], cancellationToken).ConfigureAwait(false);
@@ -175,17 +209,13 @@ public sealed partial class FirecrackerDriver(
     /// </summary>
     private static async Task CloneDiskAsync(VmSpec spec, CancellationToken cancellationToken)
     {
-        var disk = spec.Directory.RawDisk;
+        var disk = FirecrackerFiles.DiskOf(spec.Directory);
         if (File.Exists(disk))
         {
             return;
         }
 
-        // A template snapshot names its qcow2 disk (QEMU's); a Firecracker template keeps disk.raw beside it.
-        var source = Path.GetFileName(spec.RootImagePath) == "disk.qcow2"
-            ? Path.Combine(Path.GetDirectoryName(spec.RootImagePath)!, "disk.raw")
-            : spec.RootImagePath;
-        await HostCommand.RunAsync("cp", ["--reflink=auto", "--sparse=always", source, disk + ".tmp"], cancellationToken).ConfigureAwait(false);
+        await HostCommand.RunAsync("cp", ["--reflink=auto", "--sparse=always", spec.RootImagePath, disk + ".tmp"], cancellationToken).ConfigureAwait(false);
         File.Move(disk + ".tmp", disk);
     }
 

@@ -60,7 +60,7 @@ internal sealed partial class FirecrackerVm : IVm
     /// failed snapshot, as a base layer (a Full snapshot). Returns 0: no memory.index/memory.pages, the layers are verified by
     /// their own checksums.
     /// </summary>
-    public async Task<int> SnapshotAsync(SnapshotFiles files, bool keepRunning, CancellationToken cancellationToken)
+    public async Task SnapshotAsync(SnapshotFiles files, bool keepRunning, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
         await _api.PatchAsync("vm", FirecrackerRequests.VmState("Paused"), cancellationToken).ConfigureAwait(false);
@@ -74,18 +74,16 @@ internal sealed partial class FirecrackerVm : IVm
             await _api.PutAsync("snapshot/create",
                 FirecrackerRequests.CreateSnapshot(diff, _root.InsidePath("snapshot.state"), _root.InsidePath("snapshot.mem")), cancellationToken).ConfigureAwait(false);
             File.Move(_root.OutsidePath("snapshot.state"), files.DeviceState, overwrite: true);
-            var layer = Path.Combine(files.Root, $"memory-{Guid.NewGuid():N}.wmem");
+            var layer = Path.Combine(files.Root, $"memory-{Guid.NewGuid():N}{FirecrackerFiles.LayerExtension}");
             var memory = diff ? MemoryLayers.AppendDiff(_memory!.WithOwnLayersIn(files.Root, _spec.Directory.Root), rawMemory, layer) : MemoryLayers.WriteBase(rawMemory, layer);
-            memory.Save(files.MemoryChain);
-            WorkingSet.Save(files.WorkingSet, _session?.FaultedPages ?? []);
+            memory.Save(FirecrackerFiles.MemoryChain(files));
+            WorkingSet.Save(FirecrackerFiles.WorkingSet(files), _session?.FaultedPages ?? []);
             _memory = memory;
             _fullSnapshotNext = false;
             if (keepRunning)
             {
                 await ContinueAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            return 0;
         }
         catch
         {

@@ -20,27 +20,34 @@ internal static class GuestRam
     private const ulong Swapped = 1UL << 62;
     private const ulong FileOrSharedAnon = 1UL << 61;
 
-    /// <summary>Writes the changed pages to <paramref name="indexPath"/> (page numbers) and <paramref name="pagesPath"/> (contents); returns their count.</summary>
+    /// <summary>
+    /// Writes the changed pages to <paramref name="indexPath"/> (page numbers) and
+    /// <paramref name="pagesPath"/> (a sparse file the size of RAM holding each page at its own
+    /// offset: a page that changes again lands where it was, so a snapshot store can tell the
+    /// unchanged stretches of two generations apart); returns their count.
+    /// </summary>
     public static int DumpChanges(int pid, string memoryPath, long memoryBytes, string indexPath, string pagesPath)
     {
         var start = MappingStart(pid, memoryPath, memoryBytes);
         var changed = ChangedPages(pid, start, memoryBytes / PageSize);
         using var memory = File.OpenHandle($"/proc/{pid}/mem", FileMode.Open, FileAccess.Read);
-        using (var pages = new FileStream(pagesPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+        using (var pages = File.OpenHandle(pagesPath, FileMode.CreateNew, FileAccess.Write))
         {
+            RandomAccess.SetLength(pages, memoryBytes);
             var buffer = new byte[256 * PageSize];
             foreach (var (first, count) in Runs(changed))
             {
                 for (var done = 0; done < count;)
                 {
                     var chunk = Math.Min(count - done, buffer.Length / PageSize);
-                    ReadExactly(memory, buffer.AsSpan(0, chunk * PageSize), start + ((long)(first + done) * PageSize));
-                    pages.Write(buffer, 0, chunk * PageSize);
+                    var offset = (long)(first + done) * PageSize;
+                    ReadExactly(memory, buffer.AsSpan(0, chunk * PageSize), start + offset);
+                    RandomAccess.Write(pages, buffer.AsSpan(0, chunk * PageSize), offset);
                     done += chunk;
                 }
             }
 
-            pages.Flush(flushToDisk: true);
+            RandomAccess.FlushToDisk(pages);
         }
 
         var index = new byte[changed.Count * sizeof(uint)];
@@ -62,33 +69,46 @@ internal static class GuestRam
     public static void RestoreChanges(int pid, string memoryPath, long memoryBytes, string indexPath, string pagesPath)
     {
         var start = MappingStart(pid, memoryPath, memoryBytes);
-        var changed = ReadIndex(indexPath, memoryBytes / PageSize);
         using var memory = File.OpenHandle($"/proc/{pid}/mem", FileMode.Open, FileAccess.Write);
-        using var pages = new FileStream(pagesPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        var buffer = new byte[256 * PageSize];
-        foreach (var (first, count) in Runs(changed))
-        {
-            for (var done = 0; done < count;)
-            {
-                var chunk = Math.Min(count - done, buffer.Length / PageSize);
-                pages.ReadExactly(buffer, 0, chunk * PageSize);
-                RandomAccess.Write(memory, buffer.AsSpan(0, chunk * PageSize), start + ((long)(first + done) * PageSize));
-                done += chunk;
-            }
-        }
+        CopyChanges(indexPath, pagesPath, memoryBytes, (page, offset) => RandomAccess.Write(memory, page, start + offset));
     }
 
     /// <summary>Applies saved pages to a full memory file (a new template made from a capsule).</summary>
     public static void ApplyChanges(string memoryFile, string indexPath, string pagesPath, long memoryBytes)
     {
-        var changed = ReadIndex(indexPath, memoryBytes / PageSize);
         using var target = File.OpenHandle(memoryFile, FileMode.Open, FileAccess.Write);
-        using var pages = new FileStream(pagesPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        var page = new byte[PageSize];
-        foreach (var number in changed)
+        CopyChanges(indexPath, pagesPath, memoryBytes, (pages, offset) => RandomAccess.Write(target, pages, offset));
+    }
+
+    /// <summary>
+    /// Hands each run of saved pages to <paramref name="write"/> with its offset in guest RAM. The
+    /// pages file is read in either layout: at the pages' own offsets, or packed in index order
+    /// (snapshots of format 1; the two coincide when every page changed).
+    /// </summary>
+    private static void CopyChanges(string indexPath, string pagesPath, long memoryBytes, Action<ReadOnlySpan<byte>, long> write)
+    {
+        var changed = ReadIndex(indexPath, memoryBytes / PageSize);
+        using var pages = File.OpenHandle(pagesPath, FileMode.Open, FileAccess.Read);
+        var packed = RandomAccess.GetLength(pages) != memoryBytes;
+        if (packed && RandomAccess.GetLength(pages) != (long)changed.Count * PageSize)
         {
-            pages.ReadExactly(page);
-            RandomAccess.Write(target, page, (long)number * PageSize);
+            throw new InvalidDataException("memory pages are truncated");
+        }
+
+        var buffer = new byte[256 * PageSize];
+        long packedOffset = 0;
+        foreach (var (first, count) in Runs(changed))
+        {
+            for (var done = 0; done < count;)
+            {
+                var chunk = Math.Min(count - done, buffer.Length / PageSize);
+                var offset = (long)(first + done) * PageSize;
+                var span = buffer.AsSpan(0, chunk * PageSize);
+                ReadExactly(pages, span, packed ? packedOffset : offset);
+                write(span, offset);
+                packedOffset += span.Length;
+                done += chunk;
+            }
         }
     }
 

@@ -31,6 +31,8 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
 
     public string TemplateVariant => networks is null ? "" : "net-" + networks.Fingerprint;
 
+    public string DiskFile => QemuFiles.Disk;
+
     public async Task<IVm> BootAsync(VmSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -40,7 +42,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
         return vm;
     }
 
-    public async Task<IVm> RestoreAsync(VmSpec spec, SnapshotFiles files, int changedPages, CancellationToken cancellationToken)
+    public async Task<IVm> RestoreAsync(VmSpec spec, SnapshotFiles files, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(files);
@@ -48,9 +50,9 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
         var vm = await StartAsync(spec, incoming: true, cancellationToken).ConfigureAwait(false);
         try
         {
-            if (changedPages > 0)
+            if (File.Exists(QemuFiles.MemoryIndex(files)))
             {
-                GuestRam.RestoreChanges(vm.Process.Pid, spec.Memory.Path, spec.MemoryBytes, files.MemoryIndex, files.MemoryPages);
+                GuestRam.RestoreChanges(vm.Process.Pid, spec.Memory.Path, spec.MemoryBytes, QemuFiles.MemoryIndex(files), QemuFiles.MemoryPages(files));
             }
 
             await vm.LoadDeviceStateAsync(files.DeviceState, cancellationToken).ConfigureAwait(false);
@@ -61,6 +63,56 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
             await vm.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await vm.DisposeAsync().ConfigureAwait(false);
             throw exception as VmmException ?? new VmmException("restoring the snapshot failed", exception);
+        }
+    }
+
+    public IReadOnlyList<string> SnapshotFiles(SnapshotFiles files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        return [.. QemuFiles.All(files).Where(File.Exists).Select(Path.GetFileName).OfType<string>().Where(name => name != QemuFiles.Disk)];
+    }
+
+    /// <summary>
+    /// The template's memory is the capsule's base file with its changed pages applied; its disk is
+    /// the capsule's overlay flattened onto the raw image, so chains never grow beyond image ←
+    /// template disk ← capsule overlay, however many generations of templates follow.
+    /// </summary>
+    public async Task FreezeTemplateAsync(VmSpec spec, SnapshotFiles changes, SnapshotFiles target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(target);
+        await SparseFiles.CopyAsync(spec.Memory.Path, target.Memory, cancellationToken).ConfigureAwait(false);
+        if (File.Exists(QemuFiles.MemoryIndex(changes)))
+        {
+            GuestRam.ApplyChanges(target.Memory, QemuFiles.MemoryIndex(changes), QemuFiles.MemoryPages(changes), spec.MemoryBytes);
+            if (changes == target)
+            {
+                // Applied: a template's memory is whole.
+                File.Delete(QemuFiles.MemoryIndex(changes));
+                File.Delete(QemuFiles.MemoryPages(changes));
+            }
+        }
+
+        var source = QemuFiles.DiskOf(spec.Directory);
+        var chain = System.Text.Json.Nodes.JsonNode.Parse(await HostCommand.RunAsync(QemuImgBinary,
+            ["info", "--backing-chain", "--output=json", "-U", source], cancellationToken).ConfigureAwait(false))?.AsArray();
+        var baseImage = chain?[^1]?["filename"]?.GetValue<string>() ?? throw new VmmException("cannot read the disk's backing chain");
+        await HostCommand.RunAsync(QemuImgBinary,
+            ["convert", "-q", "-U", "-O", "qcow2", "-B", baseImage, "-F", "raw", source, Path.Combine(target.Root, QemuFiles.Disk)], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The memory base is named in the capsule's state; the overlay's backing file is rewritten in place (no data moves).</summary>
+    public async Task RebaseAsync(string disk, SnapshotFiles files, IReadOnlyDictionary<string, string> moved, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(moved);
+        var info = System.Text.Json.Nodes.JsonNode.Parse(await HostCommand.RunAsync(QemuImgBinary,
+            ["info", "--output=json", "-U", disk], cancellationToken).ConfigureAwait(false));
+        var backing = info?["backing-filename"]?.GetValue<string>();
+        if (backing is not null && moved.TryGetValue(backing, out var here))
+        {
+            var format = here.EndsWith(".qcow2", StringComparison.Ordinal) ? "qcow2" : "raw";
+            await HostCommand.RunAsync(QemuImgBinary, ["rebase", "-q", "-u", "-b", here, "-F", format, disk], cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -157,7 +209,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
     /// <summary>The capsule's root disk: a qcow2 overlay on its template's image, made once.</summary>
     private static async Task CreateOverlayAsync(VmSpec spec, CancellationToken cancellationToken)
     {
-        var disk = spec.Directory.Disk;
+        var disk = QemuFiles.DiskOf(spec.Directory);
         if (File.Exists(disk))
         {
             return;

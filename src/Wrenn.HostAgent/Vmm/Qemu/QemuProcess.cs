@@ -40,7 +40,7 @@ internal static class QemuProcess
         await HostCommand.RunAsync("setsid",
         [
             "--fork", .. networkNamespace is null ? [] : (string[])["ip", "netns", "exec", networkNamespace],
-            "/bin/sh", "-c", Script, "wrenn-qemu", directory.VmmLog, directory.Disk, binary, .. arguments,
+            "/bin/sh", "-c", Script, "wrenn-qemu", directory.VmmLog, QemuFiles.DiskOf(directory), binary, .. arguments,
         ], cancellationToken).ConfigureAwait(false);
 
         var started = Stopwatch.StartNew();

@@ -72,7 +72,7 @@ internal sealed class QemuVm : IVm
         return await AgentLinkStream.OpenAsync(new NetworkStream(socket, ownsSocket: true), LinkEpoch.New(), AgentAnswerLimit, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<int> SnapshotAsync(SnapshotFiles files, bool keepRunning, CancellationToken cancellationToken)
+    public async Task SnapshotAsync(SnapshotFiles files, bool keepRunning, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
         await _qmp.ExecuteAsync("stop", null, cancellationToken).ConfigureAwait(false);
@@ -83,15 +83,15 @@ internal sealed class QemuVm : IVm
             var saved = Path.Combine(_exchange, "devices.state");
             await _qmp.ExecuteAsync("xen-save-devices-state", new JsonObject { ["filename"] = saved, ["live"] = false }, cancellationToken).ConfigureAwait(false);
             File.Move(saved, files.DeviceState, overwrite: true);
-            var changed = _spec.Memory.Shared
-                ? 0
-                : GuestRam.DumpChanges(Process.Pid, _spec.Memory.Path, _spec.MemoryBytes, files.MemoryIndex, files.MemoryPages);
+            if (!_spec.Memory.Shared)
+            {
+                GuestRam.DumpChanges(Process.Pid, _spec.Memory.Path, _spec.MemoryBytes, QemuFiles.MemoryIndex(files), QemuFiles.MemoryPages(files));
+            }
+
             if (keepRunning)
             {
                 await ContinueAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            return changed;
         }
         catch
         {

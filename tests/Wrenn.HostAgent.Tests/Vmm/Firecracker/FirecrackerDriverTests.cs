@@ -66,7 +66,7 @@ public sealed class FirecrackerDriverTests : IAsyncLifetime, IAsyncDisposable
         var spec = Spec("cl-boot");
         var files = await BootAndSnapshotAsync(spec);
 
-        using var map = MemoryChain.Load(files.MemoryChain).Open();
+        using var map = MemoryChain.Load(FirecrackerFiles.MemoryChain(files)).Open();
         Assert.Single(map.Layers);
         for (var page = 0; page < Pages; page++)
         {
@@ -85,7 +85,7 @@ public sealed class FirecrackerDriverTests : IAsyncLifetime, IAsyncDisposable
         UseExchange("restore-exchange.json");
         var spec = Spec("cl-restored");
 
-        var vm = await _driver.RestoreAsync(spec, template, 0, CancellationToken.None);
+        var vm = await _driver.RestoreAsync(spec, template, CancellationToken.None);
         var log = Path.Combine(spec.Directory.Root, "vm", "api.sock.log");
         var served = await WaitForLogAsync(log, "memory_sha256");
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(BaseImage())), served);
@@ -96,7 +96,7 @@ public sealed class FirecrackerDriverTests : IAsyncLifetime, IAsyncDisposable
         await vm.StopAsync(CancellationToken.None);
         await vm.DisposeAsync();
 
-        var chain = MemoryChain.Load(files.MemoryChain);
+        var chain = MemoryChain.Load(FirecrackerFiles.MemoryChain(files));
         Assert.Equal(2, chain.Layers.Count);
         Assert.Equal(template.Root, Path.GetDirectoryName(chain.Layers[0].Path));
         using var map = chain.Open();
@@ -110,14 +110,14 @@ public sealed class FirecrackerDriverTests : IAsyncLifetime, IAsyncDisposable
     public async Task Restore_FromDamagedMemory_IsASnapshotError_AndLeavesNothingBehind()
     {
         var template = await BootAndSnapshotAsync(Spec("cl-damaged"));
-        var layer = MemoryChain.Load(template.MemoryChain).Layers[0].Path;
+        var layer = MemoryChain.Load(FirecrackerFiles.MemoryChain(template)).Layers[0].Path;
         var bytes = await File.ReadAllBytesAsync(layer);
         bytes[^3] ^= 0x55; // inside the page table at the end
         await File.WriteAllBytesAsync(layer, bytes);
         UseExchange("restore-exchange.json");
         var spec = Spec("cl-from-damaged");
 
-        await Assert.ThrowsAsync<SnapshotException>(() => _driver.RestoreAsync(spec, template, 0, CancellationToken.None));
+        await Assert.ThrowsAsync<SnapshotException>(() => _driver.RestoreAsync(spec, template, CancellationToken.None));
 
         Assert.DoesNotContain(CapsuleNetworks.NamespacePrefix + "cl-from-damaged", await CapsuleNetworks.NamespacesAsync(CancellationToken.None));
         Assert.False(Directory.Exists(Path.Combine(spec.Directory.Root, "vm")));
