@@ -56,6 +56,15 @@ public sealed record ControlPlaneOptions
     /// <summary>Whether this server has a host of its own (an <see cref="Host.Protocol.ICapsuleHost"/> registered beside it).</summary>
     public bool InProcessHost { get; init; } = true;
 
+    /// <summary>Where every host sends paused capsules and team templates (docs/portable-snapshots.md); null: they stay on their hosts.</summary>
+    public Host.Protocol.SnapshotStoreSettings? SnapshotStore { get; init; }
+
+    /// <summary>How often the snapshot store is swept of what no capsule or template needs any more, and how old an unneeded chunk must be to go.</summary>
+    public TimeSpan StoreCollectionInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <inheritdoc cref="StoreCollectionInterval"/>
+    public TimeSpan StoreCollectionGrace { get; init; } = TimeSpan.FromDays(1);
+
     /// <summary>
     /// PEM files of a CA the operator supplies for host certificates (both or neither); without
     /// them the control plane makes its own and keeps it in the database.

@@ -91,6 +91,7 @@ public static class ControlPlaneSetup
         services.AddHostedService<IdleCapsules>();
         services.AddHostedService<UsageSampler>();
         services.AddHostedService<Retention>();
+        services.AddHostedService<Snapshots.StoreCollection>();
         // After FirstStart, which brings the schema up to date.
         services.AddHostedService(provider => provider.GetRequiredService<BuildQueue>());
         // Replies are written with ApiJson's options; these only describe them in the OpenAPI

@@ -18,4 +18,6 @@ public enum CapsuleFailure
     SnapshotCorrupt,
     /// <summary>The snapshot was intact but the VM could not be started from it.</summary>
     ResumeFailed,
+    /// <summary>The snapshot store cannot be reached: a pause would leave a snapshot no other host can use, so it is refused.</summary>
+    StoreUnavailable,
 }

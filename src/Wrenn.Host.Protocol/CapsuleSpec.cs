@@ -9,4 +9,5 @@ namespace Wrenn.Host.Protocol;
 /// fraction of one; the capsule then owns its whole RAM file). For comparison and diagnosis.
 /// </param>
 /// <param name="Id">The capsule's id when the control plane has chosen it; a new one otherwise.</param>
-public sealed record CapsuleSpec(string Template, int Vcpus = 1, int MemoryMb = 512, bool ColdBoot = false, CapsuleId? Id = null);
+/// <param name="TemplateBuild">A template made from a capsule: the build to use, fetched from the snapshot store when the host lacks it.</param>
+public sealed record CapsuleSpec(string Template, int Vcpus = 1, int MemoryMb = 512, bool ColdBoot = false, CapsuleId? Id = null, string? TemplateBuild = null);

@@ -54,6 +54,7 @@ internal static class ServeHost
             InProcessHost = settings.InProcessHost,
             HostCaCertificate = settings.HostCaCertificate,
             HostCaKey = settings.HostCaKey,
+            SnapshotStore = settings.Store,
         });
 
         var app = builder.Build();

@@ -30,6 +30,11 @@ internal sealed record ServeSettings(
     double RateLimit,
     int RateBurst,
     long TemplateCacheBytes,
+    string SnapshotStore,
+    Uri? SnapshotStoreEndpoint,
+    string? SnapshotStoreRegion,
+    string? SnapshotStoreAccessKey,
+    string? SnapshotStoreSecretKey,
     string? Firecracker,
     string? Jailer,
     bool VmmUnprivileged,
@@ -54,11 +59,17 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.MaxMemoryMb), values.Get(ServeCatalog.MemoryStepMb), values.Get(ServeCatalog.TeamMaxCapsules),
             values.Get(ServeCatalog.TeamMaxVcpus), values.Get(ServeCatalog.TeamMaxMemoryMb), values.Get(ServeCatalog.TeamMaxSnapshotBytes),
             values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes),
+            values.Get(ServeCatalog.SnapshotStore), values.Get(ServeCatalog.SnapshotStoreEndpoint), values.Get(ServeCatalog.SnapshotStoreRegion),
+            values.Get(ServeCatalog.SnapshotStoreAccessKey), values.Get(ServeCatalog.SnapshotStoreSecretKey),
             values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork),
             values.Get(ServeCatalog.CapsuleDns), values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny),
             values.Get(ServeCatalog.HostHeartbeatTimeout), values.Get(ServeCatalog.HostCheckInterval), values.Get(ServeCatalog.InProcessHost), values.Get(ServeCatalog.HostCaCertificate),
             values.Get(ServeCatalog.HostCaKey));
     }
+
+    /// <summary>The snapshot store the control plane gives every host.</summary>
+    public Host.Protocol.SnapshotStoreSettings Store =>
+        new(SnapshotStore, SnapshotStoreEndpoint?.ToString(), SnapshotStoreRegion, SnapshotStoreAccessKey, SnapshotStoreSecretKey);
 
     /// <summary>What this machine's host agent runs with.</summary>
     public LocalHostSettings LocalHost => new(DataDirectory, ImagesDirectory, TemplatesDirectory, TemplateCacheBytes, Firecracker, Jailer,

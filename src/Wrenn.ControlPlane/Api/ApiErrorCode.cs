@@ -21,6 +21,10 @@ internal enum ApiErrorCode
     NoHostsAvailable,
     NotReady,
     InsufficientStorage,
+    // Portable snapshots (docs/api-notes.md): the capsule's snapshot in the store is damaged (it
+    // stays paused); the snapshot store cannot be reached (a pause is refused, the capsule runs on).
+    SnapshotCorrupt,
+    StoreUnavailable,
 }
 
 internal static class ApiErrorCodes
@@ -35,8 +39,8 @@ internal static class ApiErrorCodes
         ApiErrorCode.Conflict or ApiErrorCode.InvalidState or ApiErrorCode.HostHasCapsules => 409,
         ApiErrorCode.TooLarge => 413,
         ApiErrorCode.RateLimited or ApiErrorCode.QuotaExceeded => 429,
-        ApiErrorCode.AgentError or ApiErrorCode.PortUnreachable => 502,
-        ApiErrorCode.HostUnavailable or ApiErrorCode.NoHostsAvailable or ApiErrorCode.NotReady => 503,
+        ApiErrorCode.AgentError or ApiErrorCode.PortUnreachable or ApiErrorCode.SnapshotCorrupt => 502,
+        ApiErrorCode.HostUnavailable or ApiErrorCode.NoHostsAvailable or ApiErrorCode.NotReady or ApiErrorCode.StoreUnavailable => 503,
         ApiErrorCode.InsufficientStorage => 507,
         ApiErrorCode.InternalError => 500,
         _ => 500,

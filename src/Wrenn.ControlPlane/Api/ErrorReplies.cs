@@ -102,14 +102,16 @@ internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorRe
         writer.WriteEndArray();
     }
 
-    private static ApiException FromCapsule(CapsuleException exception) => exception.Failure switch
+    /// <summary>The API error for a failed capsule step (also used for the failure of a create or resume finished in the background).</summary>
+    public static ApiException FromCapsule(CapsuleException exception) => exception.Failure switch
     {
         CapsuleFailure.UnknownTemplate => ApiException.NotFound("template"),
         CapsuleFailure.NotFound => ApiException.NotFound("capsule"),
         CapsuleFailure.WrongState => ApiException.State("the capsule's status does not allow this operation"),
         CapsuleFailure.BootFailed => new ApiException(ApiErrorCode.AgentError, "the capsule failed to start"),
         CapsuleFailure.PauseFailed => new ApiException(ApiErrorCode.AgentError, "saving the capsule failed; it is still running"),
-        CapsuleFailure.SnapshotCorrupt => new ApiException(ApiErrorCode.AgentError, "the capsule's snapshot is damaged"),
+        CapsuleFailure.SnapshotCorrupt => new ApiException(ApiErrorCode.SnapshotCorrupt, "the capsule's snapshot is damaged"),
+        CapsuleFailure.StoreUnavailable => new ApiException(ApiErrorCode.StoreUnavailable, "the snapshot store cannot be reached") { RetryAfterSeconds = 10 },
         CapsuleFailure.ResumeFailed => new ApiException(ApiErrorCode.AgentError, "the capsule could not be resumed; it is still paused"),
         CapsuleFailure.AgentFailed => new ApiException(ApiErrorCode.AgentError, "the guest agent failed"),
         _ => new ApiException(ApiErrorCode.AgentError, "the host agent failed"),

@@ -76,7 +76,8 @@ internal static class CapsuleEndpoints
         var pending = new CapsuleRecord(id.Value, caller.Team.Value, Statuses.Pending, null, templateName, vcpus, memoryMb, timeoutSec,
             now.ToUnixTimeMilliseconds(), null, null, now.ToUnixTimeMilliseconds(), "{}", idempotency.Length > 0 ? idempotency : null, requestHash, AutoResume: autoResume ? 1 : 0,
             HostId: template.HostId);
-        var record = await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(template.RuntimeName, vcpus, memoryMb, Id: id)).ConfigureAwait(false);
+        var record = await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(template.RuntimeName, vcpus, memoryMb, Id: id, TemplateBuild: template.BuildId))
+            .ConfigureAwait(false);
         if (record is null)
         {
             // A concurrent create with the same Idempotency-Key was recorded first: answer as for a repeat.

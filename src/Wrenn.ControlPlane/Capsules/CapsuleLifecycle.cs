@@ -131,9 +131,10 @@ internal sealed partial class CapsuleLifecycle(
             var operation = automatic ? "auto_pause" : "pause";
             var watch = Stopwatch.StartNew();
             connections.CloseAll(id, CloseReason.Paused);
+            int generation;
             try
             {
-                await hosts.For(record).PauseAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+                generation = await hosts.For(record).PauseAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
             }
             catch (CapsuleException)
             {
@@ -143,6 +144,7 @@ internal sealed partial class CapsuleLifecycle(
             }
 
             await FlushActivityAsync(id).ConfigureAwait(false);
+            await store.SetSnapshotGenerationAsync(id, generation, CancellationToken.None).ConfigureAwait(false);
             await store.TransitionAsync(id, Statuses.Running, Statuses.Paused, automatic ? "inactivity timeout" : null, CancellationToken.None).ConfigureAwait(false);
             await store.SetStoredBytesAsync(id, await hosts.For(record).DiskUsageAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);
             metrics.Observe(operation, success: true, watch.Elapsed);
@@ -169,10 +171,19 @@ internal sealed partial class CapsuleLifecycle(
                 throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
             }
 
-            var outcome = record?.Status == Statuses.Paused
-                ? await store.StartResumeAsync(record, options.Quotas, await placement.RoomOnAsync(record.HostId, CancellationToken.None).ConfigureAwait(false),
-                    CancellationToken.None).ConfigureAwait(false)
-                : ResumeOutcome.WrongState;
+            var outcome = ResumeOutcome.WrongState;
+            if (record?.Status == Statuses.Paused)
+            {
+                foreach (var room in await ResumeRoomsAsync(record).ConfigureAwait(false))
+                {
+                    outcome = await store.StartResumeAsync(record, options.Quotas, room, CancellationToken.None).ConfigureAwait(false);
+                    if (outcome != ResumeOutcome.NoRoom)
+                    {
+                        break;
+                    }
+                }
+            }
+
             switch (outcome)
             {
                 case ResumeOutcome.QuotaExceeded:
@@ -193,7 +204,7 @@ internal sealed partial class CapsuleLifecycle(
         {
             try
             {
-                await RestoreAsync(caller, record!).ConfigureAwait(false);
+                await RestoreAsync(caller, record!, (await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false))!.HostId).ConfigureAwait(false);
             }
             finally
             {
@@ -201,6 +212,22 @@ internal sealed partial class CapsuleLifecycle(
             }
         }, CancellationToken.None);
         return await AnswerAsync(id, work, "capsule could not be resumed; it is still paused").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where a paused capsule may resume, best first: the host holding its snapshot while that host
+    /// takes capsules; when its latest pause is in the snapshot store, any host with room after it.
+    /// </summary>
+    private async Task<IReadOnlyList<HostRoom>> ResumeRoomsAsync(CapsuleRecord record)
+    {
+        var home = await placement.RoomOnAsync(record.HostId, CancellationToken.None).ConfigureAwait(false);
+        if (!record.ResumableAnywhere)
+        {
+            return [home];
+        }
+
+        var candidates = await placement.CandidatesAsync(new TeamId(record.TeamId), record.Vcpus, record.MemoryMb, CancellationToken.None).ConfigureAwait(false);
+        return [.. candidates.Where(room => room.HostId == home.HostId), .. candidates.Where(room => room.HostId != home.HostId)];
     }
 
     /// <summary>
@@ -321,6 +348,23 @@ internal sealed partial class CapsuleLifecycle(
         });
     }
 
+    /// <summary>A host put a capsule's pause in the snapshot store: from now on it can resume on any host.</summary>
+    public void OnSnapshotStored(string hostId, CapsuleId id, int generation) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var recorded = await store.SetStoredGenerationAsync(id.Value, hostId, generation, time.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None)
+                    .ConfigureAwait(false);
+                LogSnapshotStored(logger, id.Value, generation, recorded);
+            }
+            catch (Exception exception) when (exception is System.Data.Common.DbException or InvalidOperationException)
+            {
+                // The host reports it again at its next reconciliation (its inventory says so).
+                LogStoredNotRecorded(logger, id.Value, exception);
+            }
+        });
+
     private async Task StartAsync(Caller caller, CapsuleRecord pending, CapsuleSpec spec)
     {
         var watch = Stopwatch.StartNew();
@@ -351,14 +395,18 @@ internal sealed partial class CapsuleLifecycle(
         }
     }
 
-    private async Task RestoreAsync(Caller caller, CapsuleRecord paused)
+    /// <param name="caller">Who resumes it.</param>
+    /// <param name="paused">The capsule as it was paused.</param>
+    /// <param name="target">The host it resumes on: another one than it paused on fetches its snapshot from the store.</param>
+    private async Task RestoreAsync(Caller caller, CapsuleRecord paused, string? target)
     {
         var id = paused.Id;
-        var host = hosts.For(paused);
+        var host = hosts.For(target);
+        var moved = target != paused.HostId;
         var watch = Stopwatch.StartNew();
         try
         {
-            await host.ResumeAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+            await host.ResumeAsync(ToRuntimeId(id), moved ? (int?)paused.SnapshotGeneration : null, CancellationToken.None).ConfigureAwait(false);
             activity.Touch(id);
             await store.TransitionAsync(id, Statuses.Starting, Statuses.Running, null, CancellationToken.None, started: true).ConfigureAwait(false);
             metrics.Observe("resume", success: true, watch.Elapsed);
@@ -367,11 +415,18 @@ internal sealed partial class CapsuleLifecycle(
         catch (Exception exception)
         {
             LogResumeFailed(logger, id, exception);
-            var unusable = exception is CapsuleException { Failure: CapsuleFailure.SnapshotCorrupt };
+            // A damaged copy in the store leaves the capsule paused where it was; a damaged snapshot
+            // of its own host's is the end of it.
+            var unusable = !moved && exception is CapsuleException { Failure: CapsuleFailure.SnapshotCorrupt };
             if (await store.TransitionAsync(id, Statuses.Starting, unusable ? Statuses.Error : Statuses.Paused, unusable ? "snapshot unusable" : null, CancellationToken.None)
                 .ConfigureAwait(false) && unusable)
             {
                 await host.DeleteAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (moved)
+            {
+                await store.SetHostAsync(id, paused.HostId, CancellationToken.None).ConfigureAwait(false);
             }
 
             metrics.Observe("resume", success: false, watch.Elapsed);
@@ -388,6 +443,16 @@ internal sealed partial class CapsuleLifecycle(
     {
         if (await Task.WhenAny(work, Task.Delay(ReplyWindow, time)).ConfigureAwait(false) == work && work.IsFaulted)
         {
+            if (work.Exception?.InnerException is CapsuleException { Failure: CapsuleFailure.SnapshotCorrupt or CapsuleFailure.StoreUnavailable } typed)
+            {
+                var mapped = ErrorReplies.FromCapsule(typed);
+                throw new ApiException(mapped.Code, mapped.Message, typed)
+                {
+                    RetryAfterSeconds = mapped.RetryAfterSeconds,
+                    Extra = new Dictionary<string, string> { ["capsule_id"] = id },
+                };
+            }
+
             throw new ApiException(ApiErrorCode.AgentError, failure, work.Exception)
             {
                 Extra = new Dictionary<string, string> { ["capsule_id"] = id },
@@ -418,4 +483,10 @@ internal sealed partial class CapsuleLifecycle(
 
     [LoggerMessage(EventId = 4203, Level = LogLevel.Error, Message = "Capsule {CapsuleId} died (recorded as error: {Recorded})")]
     private static partial void LogCrashed(ILogger logger, string capsuleId, bool recorded);
+
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Information, Message = "Capsule {CapsuleId}: pause {Generation} is in the snapshot store (recorded: {Recorded})")]
+    private static partial void LogSnapshotStored(ILogger logger, string capsuleId, int generation, bool recorded);
+
+    [LoggerMessage(EventId = 4205, Level = LogLevel.Warning, Message = "Capsule {CapsuleId}: recording that its pause is in the snapshot store failed")]
+    private static partial void LogStoredNotRecorded(ILogger logger, string capsuleId, Exception exception);
 }

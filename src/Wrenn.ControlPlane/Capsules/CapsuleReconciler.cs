@@ -13,13 +13,15 @@ namespace Wrenn.ControlPlane.Capsules;
 /// the VMs without stopping them.
 /// </summary>
 internal sealed partial class CapsuleReconciler(
-    CapsuleHosts hosts, LocalHost localHost, CapsuleStore store, CapsuleLifecycle lifecycle, Snapshots.TemplateCollector templates, ILogger<CapsuleReconciler> logger) : IHostedService
+    CapsuleHosts hosts, LocalHost localHost, CapsuleStore store, CapsuleLifecycle lifecycle, Snapshots.TemplateCollector templates, ControlPlaneOptions options,
+    TimeProvider time, ILogger<CapsuleReconciler> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (hosts.Local is { } local && localHost.Id is { } id)
         {
             local.Crashed += OnCrashed;
+            local.SnapshotStored += OnStored;
             await ReconcileAsync(id.Value, local, cancellationToken).ConfigureAwait(false);
         }
 
@@ -35,6 +37,11 @@ internal sealed partial class CapsuleReconciler(
     /// </summary>
     public async Task ReconcileAsync(string hostId, ICapsuleHost host, CancellationToken cancellationToken)
     {
+        if (options.SnapshotStore is { } snapshotStore)
+        {
+            await host.UseSnapshotStoreAsync(snapshotStore, cancellationToken).ConfigureAwait(false);
+        }
+
         var inventory = await host.InventoryAsync(cancellationToken).ConfigureAwait(false);
         var isLocal = host == hosts.Local;
         var live = (await store.InStatusAsync([Statuses.Pending, Statuses.Starting, Statuses.Running, Statuses.Paused, Statuses.Missing], cancellationToken)
@@ -59,6 +66,11 @@ internal sealed partial class CapsuleReconciler(
             {
                 known.Remove(record.Id);
             }
+            else if (inventory.Stored.Contains(id) && record.SnapshotGeneration is { } generation && record.StoredGeneration != generation)
+            {
+                // Uploaded while this server did not hear of it (a restart of either side).
+                await store.SetStoredGenerationAsync(record.Id, hostId, (int)generation, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         // Files of capsules that can never run again (error, stopped, unknown): their VMs stop too.
@@ -76,12 +88,15 @@ internal sealed partial class CapsuleReconciler(
         if (hosts.Local is { } local)
         {
             local.Crashed -= OnCrashed;
+            local.SnapshotStored -= OnStored;
         }
 
         return Task.CompletedTask;
     }
 
     private void OnCrashed(CapsuleId id, string reason) => lifecycle.OnCrashed(hosts.Local!, id, "vm exited unexpectedly");
+
+    private void OnStored(CapsuleId id, int generation) => lifecycle.OnSnapshotStored(localHost.Id!.Value.Value, id, generation);
 
     [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "Capsule {CapsuleId} was {Recorded}, is {Actual} ({Reason})")]
     private static partial void LogReconciled(ILogger logger, string capsuleId, string recorded, string actual, string? reason);

@@ -25,6 +25,7 @@ internal static class Statuses
 /// disk its paused snapshot takes (0 while it runs), for the team's snapshot quota. AutoResume: a
 /// paused capsule is resumed by traffic for it (the port proxy, exec and files calls). HostId: the
 /// host it runs on; MissingFrom: while <c>missing</c>, the status it had before its host went silent.
+/// SnapshotGeneration / StoredGeneration: its latest pause, and the latest its host put in the snapshot store.
 /// </summary>
 internal sealed record CapsuleRecord(
     string Id,
@@ -47,4 +48,10 @@ internal sealed record CapsuleRecord(
     string? HostId = null,
     string? MissingFrom = null,
     string? LeaseOwner = null,
-    long? LeaseUntil = null);
+    long? LeaseUntil = null,
+    long? SnapshotGeneration = null,
+    long? StoredGeneration = null)
+{
+    /// <summary>Paused, and its latest pause is in the snapshot store: it can resume on any host.</summary>
+    public bool ResumableAnywhere => Status == Statuses.Paused && SnapshotGeneration is { } generation && StoredGeneration == generation;
+}

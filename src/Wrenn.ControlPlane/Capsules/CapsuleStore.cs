@@ -83,9 +83,12 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
                 return ResumeOutcome.NoRoom;
             }
 
+            // On the host given room: another one than it paused on when its snapshot travels.
+            var parameters = new DynamicParameters(QuotaParameters(record, quotas));
+            parameters.Add("Host", room.HostId);
             started = await connection.ExecuteAsync(
-                $"UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now WHERE id = @Id AND status = 'paused' AND {WithinQuota}",
-                QuotaParameters(record, quotas), transaction).ConfigureAwait(false);
+                $"UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now, host_id = @Host WHERE id = @Id AND status = 'paused' AND {WithinQuota}",
+                parameters, transaction).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -110,6 +113,52 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
             SELECT (SELECT COALESCE(SUM(stored_bytes), 0) FROM capsules WHERE team_id = @Team AND status = 'paused')
                  + (SELECT COALESCE(SUM(size_bytes), 0) FROM templates WHERE team_id = @Team)
             """, new { Team = team.Value }).ConfigureAwait(false);
+    }
+
+    /// <summary>Places the capsule on a host again (a resume elsewhere that failed: its snapshot stays where it was).</summary>
+    public async Task SetHostAsync(string id, string? hostId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("UPDATE capsules SET host_id = @Host WHERE id = @Id", new { Id = id, Host = hostId }).ConfigureAwait(false);
+    }
+
+    /// <summary>The snapshot-store manifests capsules may still resume from: the stored pause of each paused, missing or resuming capsule.</summary>
+    public async Task<IReadOnlyList<(string Id, long Generation)>> StoredSnapshotsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<(string, long)>(
+            "SELECT id, stored_generation FROM capsules WHERE stored_generation IS NOT NULL AND status IN ('paused', 'missing', 'starting')").ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>A pause committed: its generation is the capsule's latest snapshot (not in the store yet).</summary>
+    public async Task SetSnapshotGenerationAsync(string id, int generation, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync("UPDATE capsules SET snapshot_generation = @Generation WHERE id = @Id", new { Id = id, Generation = (long)generation })
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The host holding the capsule put this pause generation in the snapshot store. Only the latest
+    /// pause counts, and only from the host that holds it (a host that lost the capsule to another
+    /// one may still report an older upload).
+    /// </summary>
+    public async Task<bool> SetStoredGenerationAsync(string id, string hostId, int generation, long now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var parameters = new { Id = id, Host = hostId, Generation = (long)generation, Now = now };
+        var stored = await connection.ExecuteAsync(
+            """
+            UPDATE capsules SET stored_generation = @Generation
+            WHERE id = @Id AND host_id = @Host AND snapshot_generation = @Generation AND status IN ('paused', 'missing')
+            """, parameters).ConfigureAwait(false) == 1;
+        // Its host went silent meanwhile: no longer missing, since any host can resume it now.
+        await connection.ExecuteAsync(
+            """
+            UPDATE capsules SET status = 'paused', missing_from = NULL, status_reason = NULL, last_updated = @Now
+            WHERE id = @Id AND status = 'missing' AND missing_from = 'paused' AND stored_generation = snapshot_generation
+            """, parameters).ConfigureAwait(false);
+        return stored;
     }
 
     public async Task SetStoredBytesAsync(string id, long bytes, CancellationToken cancellationToken)

@@ -16,7 +16,9 @@ internal sealed record CapsuleView(
     DateTimeOffset? StartedAt,
     DateTimeOffset? LastActiveAt,
     DateTimeOffset LastUpdated,
-    IReadOnlyDictionary<string, string> Metadata)
+    IReadOnlyDictionary<string, string> Metadata,
+    // Paused and its latest pause is in the snapshot store: it resumes on any host (docs/api-notes.md).
+    bool SnapshotStored)
 {
     public static CapsuleView Of(CapsuleRecord record, long? lastActive = null) => new(
         record.Id,
@@ -31,7 +33,8 @@ internal sealed record CapsuleView(
         record.StartedAt is { } started ? FromMs(started) : null,
         Max(record.LastActiveAt, lastActive) is { } active ? FromMs(active) : null,
         FromMs(record.LastUpdated),
-        JsonSerializer.Deserialize<Dictionary<string, string>>(record.Metadata) ?? []);
+        JsonSerializer.Deserialize<Dictionary<string, string>>(record.Metadata) ?? [],
+        record.ResumableAnywhere);
 
     private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 

@@ -85,11 +85,19 @@ internal sealed class CapsuleHosts(IEnumerable<ICapsuleHost> inProcess, LocalHos
             remove { }
         }
 
+        public event Action<CapsuleId, int>? SnapshotStored
+        {
+            add { }
+            remove { }
+        }
+
+        public Task UseSnapshotStoreAsync(SnapshotStoreSettings settings, CancellationToken cancellationToken) => throw Unavailable();
+
         public Task<HostedCapsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken) => throw Unavailable();
 
-        public Task PauseAsync(CapsuleId id, CancellationToken cancellationToken) => throw Unavailable();
+        public Task<int> PauseAsync(CapsuleId id, CancellationToken cancellationToken) => throw Unavailable();
 
-        public Task<HostedCapsule> ResumeAsync(CapsuleId id, CancellationToken cancellationToken) => throw Unavailable();
+        public Task<HostedCapsule> ResumeAsync(CapsuleId id, int? stored, CancellationToken cancellationToken) => throw Unavailable();
 
         public Task DeleteAsync(CapsuleId id, CancellationToken cancellationToken) => throw Unavailable();
 

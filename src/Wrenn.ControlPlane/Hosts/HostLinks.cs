@@ -11,7 +11,7 @@ namespace Wrenn.ControlPlane.Hosts;
 /// Keeps a connection to every registered remote host (from the hosts table, which several control
 /// planes may share): mutual TLS with the control plane's CA, one HTTP/2 connection per host. Each
 /// time a connection is (re)made the host's capsules are reconciled with what it really has, then
-/// its crash events are followed until the connection breaks.
+/// its crash and upload events are followed until the connection breaks.
 /// </summary>
 internal sealed partial class HostLinks(
     CapsuleHosts hosts, HostStore store, HostCertificates certificates, CapsuleReconciler reconciler, CapsuleLifecycle lifecycle, TimeProvider time,
@@ -55,7 +55,9 @@ internal sealed partial class HostLinks(
     private async Task FollowAsync(string hostId, RemoteCapsuleHost host, CancellationToken stoppingToken)
     {
         void OnCrashed(CapsuleId id, string reason) => lifecycle.OnCrashed(host, id, reason);
+        void OnStored(CapsuleId id, int generation) => lifecycle.OnSnapshotStored(hostId, id, generation);
         host.Crashed += OnCrashed;
+        host.SnapshotStored += OnStored;
         try
         {
             while (!stoppingToken.IsCancellationRequested && hosts.For(hostId) == host)
@@ -85,6 +87,7 @@ internal sealed partial class HostLinks(
         finally
         {
             host.Crashed -= OnCrashed;
+            host.SnapshotStored -= OnStored;
         }
     }
 

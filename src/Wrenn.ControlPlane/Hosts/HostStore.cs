@@ -206,7 +206,11 @@ internal sealed class HostStore(Database database)
             """, new { Id = id.Value, Cutoff = cutoff, Now = now }).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>The host's starting, running and paused capsules become <c>missing</c>, each remembering its status (spec §3.3).</summary>
+    /// <summary>
+    /// The host's starting, running and paused capsules become <c>missing</c>, each remembering its
+    /// status (spec §3.3) — except paused ones whose latest pause is in the snapshot store: they stay
+    /// paused, resumable on any other host.
+    /// </summary>
     public async Task<int> MarkCapsulesMissingAsync(HostId id, long now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -216,6 +220,7 @@ internal sealed class HostStore(Database database)
             $"""
             UPDATE capsules SET missing_from = status, status = 'missing', status_reason = 'host unreachable', last_updated = @Now
             WHERE host_id = @Host AND status IN {live}
+              AND NOT (status = 'paused' AND snapshot_generation IS NOT NULL AND stored_generation = snapshot_generation)
             """, parameters).ConfigureAwait(false);
     }
 

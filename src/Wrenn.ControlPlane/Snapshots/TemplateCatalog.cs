@@ -10,14 +10,18 @@ namespace Wrenn.ControlPlane.Snapshots;
 /// template built from a recipe records its last USER and its ENV (a JSON object); null otherwise.
 /// </summary>
 internal sealed record TemplateRecord(string TeamId, string Name, string RuntimeName, long Vcpus, long MemoryMb, long SizeBytes, long CreatedAt,
-    string? DefaultUser = null, string? DefaultEnv = null, string? HostId = null);
+    string? DefaultUser = null, string? DefaultEnv = null, string? HostId = null, string? BuildId = null, long Stored = 0);
 
 /// <summary>What a template name resolves to for a team.</summary>
 /// <param name="RuntimeName">The host's template to create from.</param>
 /// <param name="Vcpus">Fixed vCPUs (snapshot templates); null for base images.</param>
 /// <param name="MemoryMb">Fixed memory (snapshot templates); null for base images.</param>
-/// <param name="HostId">The host holding a snapshot template (creates go there); null for base images, which every host has.</param>
-internal sealed record ResolvedTemplate(string RuntimeName, int? Vcpus, int? MemoryMb, string? HostId = null);
+/// <param name="HostId">
+/// The host holding a snapshot template that is only there (creates go there); null for base images,
+/// which every host has, and for snapshot templates in the snapshot store.
+/// </param>
+/// <param name="BuildId">A snapshot template in the snapshot store: the build any host fetches.</param>
+internal sealed record ResolvedTemplate(string RuntimeName, int? Vcpus, int? MemoryMb, string? HostId = null, string? BuildId = null);
 
 /// <summary>
 /// The templates a team sees (spec §5): the platform's base images plus its own snapshots. Names
@@ -55,7 +59,12 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
 
         var record = await GetAsync(team, name, cancellationToken).ConfigureAwait(false)
             ?? await GetAsync(PlatformTeam, name, cancellationToken).ConfigureAwait(false);
-        return record is null ? null : new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb, record.HostId);
+        return record switch
+        {
+            null => null,
+            { Stored: not 0, BuildId: { } build } => new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb, BuildId: build),
+            _ => new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb, record.HostId),
+        };
     }
 
     public async Task<TemplateRecord?> GetAsync(TeamId team, string name, CancellationToken cancellationToken)
@@ -79,12 +88,12 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
             ? """
               DO UPDATE SET runtime_name = excluded.runtime_name, vcpus = excluded.vcpus, memory_mb = excluded.memory_mb, size_bytes = excluded.size_bytes,
                             created_at = excluded.created_at, default_user = excluded.default_user, default_env = excluded.default_env,
-                            host_id = excluded.host_id
+                            host_id = excluded.host_id, build_id = excluded.build_id, stored = excluded.stored
               """
             : "DO NOTHING";
         return await connection.ExecuteAsync(
-            "INSERT INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at, default_user, default_env, host_id)"
-            + " VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt, @DefaultUser, @DefaultEnv, @HostId)"
+            "INSERT INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at, default_user, default_env, host_id, build_id, stored)"
+            + " VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt, @DefaultUser, @DefaultEnv, @HostId, @BuildId, @Stored)"
             + " ON CONFLICT (team_id, name) " + onConflict,
             record).ConfigureAwait(false) == 1;
     }
@@ -101,6 +110,14 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.QueryFirstOrDefaultAsync<string?>("SELECT host_id FROM templates WHERE runtime_name = @Name", new { Name = runtimeName })
             .ConfigureAwait(false);
+    }
+
+    /// <summary>The template builds in the snapshot store that some team's template points to (the store's collection keeps them).</summary>
+    public async Task<IReadOnlySet<string>> StoredBuildsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<string>("SELECT build_id FROM templates WHERE stored <> 0 AND build_id IS NOT NULL").ConfigureAwait(false))
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>The host templates some team's template points to.</summary>

@@ -31,6 +31,18 @@ public sealed class RemoteCapsuleHost : ICapsuleHost, IDisposable
 
     public event Action<CapsuleId, string>? Crashed;
 
+    public event Action<CapsuleId, int>? SnapshotStored;
+
+    public Task UseSnapshotStoreAsync(Protocol.SnapshotStoreSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var request = new StoreSettings
+        {
+            Location = settings.Location, Endpoint = settings.Endpoint ?? "", Region = settings.Region ?? "", AccessKey = settings.AccessKey ?? "", SecretKey = settings.SecretKey ?? "",
+        };
+        return CallAsync("snapshot store", async () => await _host.UseSnapshotStoreAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false));
+    }
+
     public Task<HostedCapsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -38,14 +50,27 @@ public sealed class RemoteCapsuleHost : ICapsuleHost, IDisposable
         {
             Id = spec.Id?.Value ?? string.Empty, Template = spec.Template, Vcpus = spec.Vcpus, MemoryMb = spec.MemoryMb, ColdBoot = spec.ColdBoot,
         };
+        if (spec.TemplateBuild is { } build)
+        {
+            request.TemplateBuild = build;
+        }
+
         return CallAsync("create", async () => Messages.FromMessage(await _host.CreateAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false)));
     }
 
-    public Task PauseAsync(CapsuleId id, CancellationToken cancellationToken) =>
-        CallAsync("pause", async () => await _host.PauseAsync(Ref(id), cancellationToken: cancellationToken).ConfigureAwait(false));
+    public Task<int> PauseAsync(CapsuleId id, CancellationToken cancellationToken) =>
+        CallAsync("pause", async () => (await _host.PauseAsync(Ref(id), cancellationToken: cancellationToken).ConfigureAwait(false)).Generation);
 
-    public Task<HostedCapsule> ResumeAsync(CapsuleId id, CancellationToken cancellationToken) =>
-        CallAsync("resume", async () => Messages.FromMessage(await _host.ResumeAsync(Ref(id), cancellationToken: cancellationToken).ConfigureAwait(false)));
+    public Task<HostedCapsule> ResumeAsync(CapsuleId id, int? stored, CancellationToken cancellationToken)
+    {
+        var request = new ResumeRequest { Id = id.Value };
+        if (stored is { } generation)
+        {
+            request.StoredGeneration = generation;
+        }
+
+        return CallAsync("resume", async () => Messages.FromMessage(await _host.ResumeAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false)));
+    }
 
     public Task DeleteAsync(CapsuleId id, CancellationToken cancellationToken) =>
         CallAsync("delete", async () => await _host.DeleteAsync(Ref(id), cancellationToken: cancellationToken).ConfigureAwait(false));
@@ -67,7 +92,7 @@ public sealed class RemoteCapsuleHost : ICapsuleHost, IDisposable
         return CallAsync("snapshot", async () =>
         {
             var reply = await _host.SnapshotToTemplateAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new HostTemplate(reply.Name, reply.Vcpus, reply.MemoryMb, reply.SizeBytes, Messages.FromMessage(reply.Defaults));
+            return new HostTemplate(reply.Name, reply.Vcpus, reply.MemoryMb, reply.SizeBytes, Messages.FromMessage(reply.Defaults), reply.BuildId, reply.Stored);
         });
     }
 
@@ -83,17 +108,26 @@ public sealed class RemoteCapsuleHost : ICapsuleHost, IDisposable
         {
             var reply = await _host.InventoryAsync(new InventoryRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
             return new HostInventory(reply.Running.Select(Messages.Id).ToHashSet(), reply.Paused.Select(Messages.Id).ToHashSet(),
-                reply.Failed.ToDictionary(failed => Messages.Id(failed.Key), failed => failed.Value));
+                reply.Failed.ToDictionary(failed => Messages.Id(failed.Key), failed => failed.Value), reply.Stored.Select(Messages.Id).ToHashSet());
         });
 
-    /// <summary>Raises <see cref="Crashed"/> for the host's crash events until cancelled; returns when the stream breaks.</summary>
+    /// <summary>Raises <see cref="Crashed"/> and <see cref="SnapshotStored"/> for the host's events until cancelled; returns when the stream breaks.</summary>
     public async Task WatchAsync(CancellationToken cancellationToken)
     {
         using var call = _host.Events(new EventsRequest(), cancellationToken: cancellationToken);
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             var message = call.ResponseStream.Current;
-            if (CapsuleId.TryParse(message.CapsuleId, out var id))
+            if (!CapsuleId.TryParse(message.CapsuleId, out var id))
+            {
+                continue;
+            }
+
+            if (message.StoredGeneration > 0)
+            {
+                SnapshotStored?.Invoke(id, message.StoredGeneration);
+            }
+            else
             {
                 Crashed?.Invoke(id, message.CrashReason);
             }

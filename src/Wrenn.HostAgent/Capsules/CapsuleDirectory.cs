@@ -1,4 +1,5 @@
 using Wrenn.Host.Protocol;
+using Wrenn.HostAgent.Snapshots;
 
 namespace Wrenn.HostAgent.Capsules;
 
@@ -18,6 +19,10 @@ public sealed record CapsuleDirectory(string Root)
 
     /// <summary>Snapshots of this capsule, one directory per pause generation (gen-N).</summary>
     public string Snapshots => Path.Combine(Root, "snapshots");
+
+    /// <summary>The snapshot of one pause generation.</summary>
+    public SnapshotFiles Generation(int generation) =>
+        new(Path.Combine(Snapshots, "gen-" + generation.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public string QmpSocket => Path.Combine(Root, "qmp.sock");
 

@@ -17,11 +17,22 @@ public sealed partial class CapsuleRuntime
     /// template's, go to snapshots/gen-N (manifest last), then its VMM process ends. If saving
     /// fails the capsule keeps running, unchanged.
     /// </summary>
-    public async Task PauseAsync(CapsuleId id, CancellationToken cancellationToken)
+    /// <returns>The generation of the snapshot (its upload to the store follows in the background).</returns>
+    public async Task<int> PauseAsync(CapsuleId id, CancellationToken cancellationToken)
     {
         var capsule = Find(id) ?? throw NotRunning(id);
+        try
+        {
+            await Portable.ProbeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SnapshotStore.StoreUnavailableException exception)
+        {
+            // A snapshot that could never leave this host is not what a pause promises with a store.
+            throw new CapsuleException(CapsuleFailure.StoreUnavailable, "the snapshot store cannot be reached; the capsule is still running", exception);
+        }
+
         var generation = capsule.State.Generation + 1;
-        var files = GenerationFiles(capsule.Directory, generation);
+        var files = capsule.Directory.Generation(generation);
         var running = capsule.State;
         try
         {
@@ -73,6 +84,8 @@ public sealed partial class CapsuleRuntime
         await capsule.Vm.StopAsync(cancellationToken).ConfigureAwait(false);
         await capsule.DisposeAsync().ConfigureAwait(false);
         await CommitPauseAsync(capsule.Directory, capsule.State, generation, cancellationToken).ConfigureAwait(false);
+        Uploads.Enqueue(id);
+        return generation;
     }
 
     /// <summary>
@@ -82,21 +95,29 @@ public sealed partial class CapsuleRuntime
     /// <param name="id">The capsule.</param>
     /// <param name="cancellationToken">Cancels the resume.</param>
     /// <param name="eagerMemory">Load all RAM before the guest runs (for comparison in benchmarks).</param>
-    public async Task<Capsule> ResumeAsync(CapsuleId id, CancellationToken cancellationToken, bool eagerMemory = false)
+    /// <param name="stored">The pause generation to bring from the snapshot store when this host does not hold it (it was paused elsewhere).</param>
+    public async Task<Capsule> ResumeAsync(CapsuleId id, CancellationToken cancellationToken, bool eagerMemory = false, int? stored = null)
     {
         if (Find(id) is { } running)
         {
             return running;
         }
 
+        // Its files are about to change: an upload still reading them stops.
+        await Uploads.CancelAsync(id).ConfigureAwait(false);
         var directory = CapsuleDirectory.For(options.DataDirectory, id);
+        if (stored is { } generation && (CapsuleState.Load(directory) is not { Status: CapsuleStatus.Paused } held || held.Generation != generation))
+        {
+            await ImportAsync(id, generation, cancellationToken).ConfigureAwait(false);
+        }
+
         var state = CapsuleState.Load(directory) ?? throw new CapsuleException(CapsuleFailure.NotFound, "no such capsule");
         if (state.Status != CapsuleStatus.Paused)
         {
             throw new CapsuleException(CapsuleFailure.WrongState, "capsule is not paused");
         }
 
-        var files = GenerationFiles(directory, state.Generation);
+        var files = directory.Generation(state.Generation);
         SnapshotManifest manifest;
         try
         {
@@ -137,6 +158,24 @@ public sealed partial class CapsuleRuntime
         }
     }
 
+    /// <summary>Brings a capsule paused on another host from the store; failures are the capsule's typed ones.</summary>
+    private async Task ImportAsync(CapsuleId id, int generation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stats = await Portable.ImportCapsuleAsync(id, generation, cancellationToken).ConfigureAwait(false);
+            LogImported(logger, id.Value, generation, stats.BytesTransferred, stats.RawBytes);
+        }
+        catch (Exception exception) when (exception is SnapshotStore.SnapshotCorruptException or SnapshotException)
+        {
+            throw new CapsuleException(CapsuleFailure.SnapshotCorrupt, "the capsule's snapshot in the store is missing or damaged", exception);
+        }
+        catch (SnapshotStore.StoreUnavailableException exception)
+        {
+            throw new CapsuleException(CapsuleFailure.StoreUnavailable, "the snapshot store cannot be reached", exception);
+        }
+    }
+
     /// <summary>
     /// Makes a new template, <paramref name="name"/>, from a running or paused capsule: its memory,
     /// processes and disk as they are now. A running capsule is stopped only while its state is
@@ -158,6 +197,7 @@ public sealed partial class CapsuleRuntime
         var state = capsule?.State ?? CapsuleState.Load(directory) ?? throw new CapsuleException(CapsuleFailure.NotFound, "no such capsule");
         return await _templates.GetOrBuildAsync(name, async (staging, final, token) =>
         {
+            string? rootImage;
             if (capsule is not null)
             {
                 capsule.Agent.Suspend();
@@ -166,7 +206,7 @@ public sealed partial class CapsuleRuntime
                     await capsule.Vm.SnapshotAsync(staging, keepRunning: false, token).ConfigureAwait(false);
                     try
                     {
-                        await vmm.FreezeTemplateAsync(SpecFor(directory, state), staging, staging, token).ConfigureAwait(false);
+                        rootImage = await vmm.FreezeTemplateAsync(SpecFor(directory, state), staging, staging, token).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -180,15 +220,45 @@ public sealed partial class CapsuleRuntime
             }
             else
             {
-                var source = GenerationFiles(directory, state.Generation);
+                var source = directory.Generation(state.Generation);
                 SnapshotManifest.Load(source);
                 File.Copy(source.DeviceState, staging.DeviceState);
-                await vmm.FreezeTemplateAsync(SpecFor(directory, state), source, staging, token).ConfigureAwait(false);
+                rootImage = await vmm.FreezeTemplateAsync(SpecFor(directory, state), source, staging, token).ConfigureAwait(false);
             }
 
             var frozen = state with { MemoryPath = final.Memory, MemoryShared = false, Defaults = defaults ?? state.Defaults };
-            ManifestFor(frozen, staging, NewBuildId()).Save(staging);
+            (ManifestFor(frozen, staging, NewBuildId()) with { RootImage = rootImage }).Save(staging);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends a template just made from a capsule to the snapshot store, so that creates from it
+    /// work on every host; its build id when it is there, null when there is no store or it cannot
+    /// be reached (the template then serves this host only).
+    /// </summary>
+    public async Task<string?> TryStoreTemplateAsync(TemplateSnapshot template, CancellationToken cancellationToken)
+    {
+        if (!Portable.Configured)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await Portable.ExportTemplateAsync(template, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is SnapshotStore.StoreUnavailableException or IOException)
+        {
+            LogTemplateNotStored(logger, template.Name, exception);
+            return null;
+        }
+    }
+
+    /// <summary>Whether the paused capsule's latest pause is in the snapshot store.</summary>
+    public bool IsStored(CapsuleId id)
+    {
+        var directory = CapsuleDirectory.For(options.DataDirectory, id);
+        return CapsuleState.Load(directory) is { Status: CapsuleStatus.Paused } state && Portable.IsStored(directory, state.Generation);
     }
 
     /// <summary>Whether a template made from a capsule (<see cref="SnapshotToTemplateAsync"/>) exists under <paramref name="name"/>.</summary>
@@ -207,11 +277,22 @@ public sealed partial class CapsuleRuntime
                 return (lease.Snapshot, lease);
             }
 
-            return (_templates.FindNamed(spec.Template) ?? throw new CapsuleException(CapsuleFailure.UnknownTemplate, $"no template {spec.Template}"), null);
+            var named = _templates.FindNamed(spec.Template);
+            if (spec.TemplateBuild is { } build && named?.Manifest.BuildId != build)
+            {
+                // Made on another host (or this name's earlier build is what is here): from the store.
+                return (await Portable.TemplateAsync(build, cancellationToken).ConfigureAwait(false), null);
+            }
+
+            return (named ?? throw new CapsuleException(CapsuleFailure.UnknownTemplate, $"no template {spec.Template}"), null);
         }
-        catch (SnapshotException exception)
+        catch (Exception exception) when (exception is SnapshotException or SnapshotStore.SnapshotCorruptException)
         {
             throw new CapsuleException(CapsuleFailure.SnapshotCorrupt, "the template's snapshot is missing or damaged", exception);
+        }
+        catch (SnapshotStore.StoreUnavailableException exception)
+        {
+            throw new CapsuleException(CapsuleFailure.StoreUnavailable, "the snapshot store cannot be reached", exception);
         }
         catch (Exception exception) when (exception is not CapsuleException and not OperationCanceledException)
         {
@@ -263,7 +344,7 @@ public sealed partial class CapsuleRuntime
             File.Delete(leftover);
         }
 
-        ManifestFor(state with { MemoryPath = final.Memory, MemoryShared = false }, staging, NewBuildId()).Save(staging);
+        (ManifestFor(state with { MemoryPath = final.Memory, MemoryShared = false }, staging, NewBuildId()) with { RootImage = image.Path }).Save(staging);
         LogTemplateBuilt(logger, spec.Template, spec.MemoryMb, stopwatch.Elapsed.TotalSeconds);
     }
 
@@ -351,7 +432,7 @@ public sealed partial class CapsuleRuntime
     private async Task<CapsuleState> RecoverPauseAsync(CapsuleDirectory directory, CapsuleState state, CancellationToken cancellationToken)
     {
         var generation = state.Generation + 1;
-        var complete = IsComplete(GenerationFiles(directory, generation));
+        var complete = IsComplete(directory.Generation(generation));
         var vm = await vmm.AdoptAsync(SpecFor(directory, state), new VmmProcess(state.Pid, state.PidStartTicks), cancellationToken).ConfigureAwait(false);
         if (vm is not null)
         {
@@ -384,7 +465,7 @@ public sealed partial class CapsuleRuntime
         await paused.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
         foreach (var older in Directory.EnumerateDirectories(directory.Snapshots))
         {
-            if (older != GenerationFiles(directory, generation).Root)
+            if (older != directory.Generation(generation).Root)
             {
                 Directory.Delete(older, recursive: true);
             }
@@ -419,9 +500,6 @@ public sealed partial class CapsuleRuntime
         new(directory, state.Vcpus, state.MemoryMb, images.KernelPath, images.InitrdPath, state.RootImage, state.Secret,
             new MemoryImage(state.MemoryPath, state.MemoryShared), state.Network);
 
-    private static SnapshotFiles GenerationFiles(CapsuleDirectory directory, int generation) =>
-        new(Path.Combine(directory.Snapshots, "gen-" + generation.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-
     private static CapsuleException NotRunning(CapsuleId id) =>
         new(CapsuleFailure.WrongState, $"capsule {id.Value} is not running");
 
@@ -440,6 +518,12 @@ public sealed partial class CapsuleRuntime
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         file.SetLength(length);
     }
+
+    [LoggerMessage(EventId = 1044, Level = LogLevel.Warning, Message = "Template {Template} was not sent to the snapshot store: it serves this host only")]
+    private static partial void LogTemplateNotStored(ILogger logger, string template, Exception exception);
+
+    [LoggerMessage(EventId = 1043, Level = LogLevel.Information, Message = "Brought {CapsuleId} generation {Generation} from the snapshot store: {Stored} bytes fetched for {Raw} bytes of data")]
+    private static partial void LogImported(ILogger logger, string capsuleId, int generation, long stored, long raw);
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Cleaning up after a failed pause of {CapsuleId} failed")]
     private static partial void LogPauseCleanupFailed(ILogger logger, string capsuleId, Exception exception);

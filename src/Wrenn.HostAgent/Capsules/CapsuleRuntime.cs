@@ -6,6 +6,7 @@ using Wrenn.Agent.Protocol;
 using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Guest;
 using Wrenn.HostAgent.Images;
+using Wrenn.HostAgent.Portable;
 using Wrenn.HostAgent.Snapshots;
 using Wrenn.HostAgent.Vmm;
 
@@ -20,6 +21,12 @@ public sealed partial class CapsuleRuntime(
 {
     private readonly ConcurrentDictionary<CapsuleId, Capsule> _capsules = new();
     private readonly TemplateStore _templates = new(options.TemplatesDirectory ?? Path.Combine(options.DataDirectory, "templates"), images, time);
+
+    /// <summary>The snapshot store link: paused capsules and team templates that travel between hosts.</summary>
+    public PortableSnapshots Portable => LazyInitializer.EnsureInitialized(ref field, () => new PortableSnapshots(options, vmm, images, _templates, time));
+
+    /// <summary>Sends each pause to the store in the background (<see cref="PortableSnapshots"/>).</summary>
+    public SnapshotUploads Uploads => LazyInitializer.EnsureInitialized(ref field, () => new SnapshotUploads(Portable, options, time, logger));
 
     /// <summary>Raised when a capsule's VM ends without being asked to.</summary>
     public event Action<CapsuleId, VmExit>? Crashed;
@@ -108,6 +115,12 @@ public sealed partial class CapsuleRuntime(
         }
 
         var outcomes = await Task.WhenAll(recoveries).ConfigureAwait(false);
+        foreach (var id in OnDisk().Where(id => StatusOnDisk(id) == CapsuleStatus.Paused))
+        {
+            // A pause whose upload a restart cut short (sent at most once: a stored one is skipped).
+            Uploads.Enqueue(id);
+        }
+
         return outcomes.Where(outcome => outcome.Failure is not null).ToDictionary(outcome => outcome.Id, outcome => outcome.Failure!);
     }
 
@@ -132,6 +145,7 @@ public sealed partial class CapsuleRuntime(
     /// <summary>Stops the capsule's VM if it runs and removes everything it had on disk (snapshots included).</summary>
     public async Task DeleteAsync(CapsuleId id, CancellationToken cancellationToken)
     {
+        await Uploads.CancelAsync(id).ConfigureAwait(false);
         if (_capsules.TryRemove(id, out var capsule))
         {
             await capsule.Vm.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -148,6 +162,7 @@ public sealed partial class CapsuleRuntime(
     /// <summary>Lets go of every capsule without stopping its VM: they are adopted on the next start.</summary>
     public async ValueTask DisposeAsync()
     {
+        await Uploads.DisposeAsync().ConfigureAwait(false);
         foreach (var capsule in _capsules.Values)
         {
             await capsule.DisposeAsync().ConfigureAwait(false);

@@ -15,20 +15,32 @@ public sealed class HostService(LocalCapsuleHost host) : Host.Protocol.Remote.Ho
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var spec = new CapsuleSpec(request.Template, request.Vcpus, request.MemoryMb, request.ColdBoot, Messages.Id(request.Id));
+        var spec = new CapsuleSpec(request.Template, request.Vcpus, request.MemoryMb, request.ColdBoot, Messages.Id(request.Id),
+            request.HasTemplateBuild ? request.TemplateBuild : null);
         return Answer(async () => Messages.ToMessage(await host.CreateAsync(spec, context.CancellationToken).ConfigureAwait(false)));
     }
 
-    public override Task<Done> Pause(CapsuleRef request, ServerCallContext context) =>
-        Answer(async () =>
+    // Not cut short by a control plane that gives up: a pause finishes or fails as a whole.
+    public override Task<PauseReply> Pause(CapsuleRef request, ServerCallContext context) =>
+        Answer(async () => new PauseReply { Generation = await host.PauseAsync(Id(request), CancellationToken.None).ConfigureAwait(false) });
+
+    public override Task<CapsuleReply> Resume(ResumeRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Answer(async () => Messages.ToMessage(await host.ResumeAsync(Messages.Id(request.Id), request.HasStoredGeneration ? request.StoredGeneration : null,
+            CancellationToken.None).ConfigureAwait(false)));
+    }
+
+    public override Task<Done> UseSnapshotStore(StoreSettings request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var settings = new Host.Protocol.SnapshotStoreSettings(request.Location, Blank(request.Endpoint), Blank(request.Region), Blank(request.AccessKey), Blank(request.SecretKey));
+        return Answer(async () =>
         {
-            // Not cut short by a control plane that gives up: a pause finishes or fails as a whole.
-            await host.PauseAsync(Id(request), CancellationToken.None).ConfigureAwait(false);
+            await host.UseSnapshotStoreAsync(settings, context.CancellationToken).ConfigureAwait(false);
             return new Done();
         });
-
-    public override Task<CapsuleReply> Resume(CapsuleRef request, ServerCallContext context) =>
-        Answer(async () => Messages.ToMessage(await host.ResumeAsync(Id(request), CancellationToken.None).ConfigureAwait(false)));
+    }
 
     public override Task<Done> Delete(CapsuleRef request, ServerCallContext context) =>
         Answer(async () =>
@@ -50,7 +62,7 @@ public sealed class HostService(LocalCapsuleHost host) : Host.Protocol.Remote.Ho
             return new TemplateReply
             {
                 Name = template.Name, Vcpus = template.Vcpus, MemoryMb = template.MemoryMb, SizeBytes = template.SizeBytes,
-                Defaults = Messages.ToMessage(template.Defaults),
+                Defaults = Messages.ToMessage(template.Defaults), BuildId = template.BuildId, Stored = template.Stored,
             };
         });
     }
@@ -72,6 +84,7 @@ public sealed class HostService(LocalCapsuleHost host) : Host.Protocol.Remote.Ho
             {
                 Running = { inventory.Running.Select(id => id.Value) },
                 Paused = { inventory.Paused.Select(id => id.Value) },
+                Stored = { inventory.Stored.Select(id => id.Value) },
             };
             foreach (var (id, reason) in inventory.Failed)
             {
@@ -87,7 +100,9 @@ public sealed class HostService(LocalCapsuleHost host) : Host.Protocol.Remote.Ho
         ArgumentNullException.ThrowIfNull(context);
         var events = Channel.CreateBounded<HostEvent>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
         void OnCrashed(CapsuleId id, string reason) => events.Writer.TryWrite(new HostEvent { CapsuleId = id.Value, CrashReason = reason });
+        void OnStored(CapsuleId id, int generation) => events.Writer.TryWrite(new HostEvent { CapsuleId = id.Value, StoredGeneration = generation });
         host.Crashed += OnCrashed;
+        host.SnapshotStored += OnStored;
         try
         {
             await foreach (var message in events.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
@@ -102,10 +117,13 @@ public sealed class HostService(LocalCapsuleHost host) : Host.Protocol.Remote.Ho
         finally
         {
             host.Crashed -= OnCrashed;
+            host.SnapshotStored -= OnStored;
         }
     }
 
     private static CapsuleId Id(CapsuleRef request) => Messages.Id(request.Id);
+
+    private static string? Blank(string text) => text.Length == 0 ? null : text;
 
     private static async Task<T> Answer<T>(Func<Task<T>> operation)
     {
@@ -120,6 +138,10 @@ public sealed class HostService(LocalCapsuleHost host) : Host.Protocol.Remote.Ho
         catch (FormatException)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "malformed capsule id"));
+        }
+        catch (ArgumentException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "malformed request"));
         }
     }
 }

@@ -3,6 +3,7 @@ using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Snapshots;
 using Wrenn.HostAgent.Vmm;
+using Wrenn.SnapshotStore;
 
 namespace Wrenn.HostAgent.Hosting;
 
@@ -21,11 +22,22 @@ public sealed class LocalCapsuleHost : ICapsuleHost, IAsyncDisposable
         _runtime = runtime;
         _options = options;
         _runtime.Crashed += OnCrashed;
+        _runtime.Uploads.Stored += OnStored;
         // Once per process: a second adoption would treat a resume in progress as a leftover.
         _adoption = new(() => _runtime.AdoptAllAsync(CancellationToken.None));
     }
 
     public event Action<CapsuleId, string>? Crashed;
+
+    public event Action<CapsuleId, int>? SnapshotStored;
+
+    public Task UseSnapshotStoreAsync(Host.Protocol.SnapshotStoreSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var location = settings.Parse();
+        _runtime.Portable.Use(ObjectStores.Open(location), location.Describe());
+        return Task.CompletedTask;
+    }
 
     /// <summary>How many capsules run here now (heartbeats).</summary>
     public int RunningCount => _runtime.Running.Count;
@@ -46,10 +58,10 @@ public sealed class LocalCapsuleHost : ICapsuleHost, IAsyncDisposable
     public async Task<HostedCapsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken) =>
         Hosted(await _runtime.CreateAsync(spec, cancellationToken).ConfigureAwait(false));
 
-    public Task PauseAsync(CapsuleId id, CancellationToken cancellationToken) => _runtime.PauseAsync(id, cancellationToken);
+    public Task<int> PauseAsync(CapsuleId id, CancellationToken cancellationToken) => _runtime.PauseAsync(id, cancellationToken);
 
-    public async Task<HostedCapsule> ResumeAsync(CapsuleId id, CancellationToken cancellationToken) =>
-        Hosted(await _runtime.ResumeAsync(id, cancellationToken).ConfigureAwait(false));
+    public async Task<HostedCapsule> ResumeAsync(CapsuleId id, int? stored, CancellationToken cancellationToken) =>
+        Hosted(await _runtime.ResumeAsync(id, cancellationToken, stored: stored).ConfigureAwait(false));
 
     public Task DeleteAsync(CapsuleId id, CancellationToken cancellationToken) => _runtime.DeleteAsync(id, cancellationToken);
 
@@ -60,7 +72,9 @@ public sealed class LocalCapsuleHost : ICapsuleHost, IAsyncDisposable
     public async Task<HostTemplate> SnapshotToTemplateAsync(CapsuleId id, string name, GuestDefaults? defaults, CancellationToken cancellationToken)
     {
         var snapshot = await _runtime.SnapshotToTemplateAsync(id, name, defaults, cancellationToken).ConfigureAwait(false);
-        return new HostTemplate(name, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb, StoredSize.Of(snapshot.Files.Root), snapshot.Manifest.Defaults);
+        var stored = await _runtime.TryStoreTemplateAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        return new HostTemplate(name, snapshot.Manifest.Vcpus, snapshot.Manifest.MemoryMb, StoredSize.Of(snapshot.Files.Root), snapshot.Manifest.Defaults,
+            stored ?? snapshot.Manifest.BuildId!, stored is not null);
     }
 
     public Task<bool> HasTemplateAsync(string name, CancellationToken cancellationToken) => Task.FromResult(_runtime.HasNamedTemplate(name));
@@ -75,18 +89,22 @@ public sealed class LocalCapsuleHost : ICapsuleHost, IAsyncDisposable
         var running = _runtime.Running.Select(capsule => capsule.Id).ToHashSet();
         var onDisk = _runtime.OnDisk();
         var paused = onDisk.Where(id => !running.Contains(id) && _runtime.StatusOnDisk(id) == CapsuleStatus.Paused).ToHashSet();
+        var stored = paused.Where(id => _runtime.IsStored(id)).ToHashSet();
         var failed = adoptionFailures.Where(failure => onDisk.Contains(failure.Key) && !running.Contains(failure.Key) && !paused.Contains(failure.Key))
             .ToDictionary(failure => failure.Key, failure => failure.Value);
-        return new HostInventory(running, paused, failed);
+        return new HostInventory(running, paused, failed, stored);
     }
 
     public async ValueTask DisposeAsync()
     {
         _runtime.Crashed -= OnCrashed;
+        _runtime.Uploads.Stored -= OnStored;
         await _runtime.DisposeAsync().ConfigureAwait(false);
     }
 
     private static HostedCapsule Hosted(Capsule capsule) => new(capsule.Id, capsule.Versions.Agent, capsule.Versions.Kernel);
 
     private void OnCrashed(CapsuleId id, VmExit exit) => Crashed?.Invoke(id, exit.Reason);
+
+    private void OnStored(CapsuleId id, int generation, TransferStats stats) => SnapshotStored?.Invoke(id, generation);
 }

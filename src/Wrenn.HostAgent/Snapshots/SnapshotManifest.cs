@@ -26,7 +26,9 @@ public sealed record SnapshotManifest(
     [property: JsonPropertyName("defaults")] Host.Protocol.GuestDefaults? Defaults = null,
     // Templates: names this build of the template everywhere (the snapshot store keys it by this),
     // since two builds of one template differ byte for byte and a capsule's memory fits only its own.
-    [property: JsonPropertyName("build_id")] string? BuildId = null)
+    [property: JsonPropertyName("build_id")] string? BuildId = null,
+    // Templates: the file their disk is based on (a guest image), null when it stands alone.
+    [property: JsonPropertyName("root_image")] string? RootImage = null)
 {
     public const int CurrentFormat = 2;
 

@@ -47,6 +47,42 @@ public sealed class TemplateStore(string root, GuestImages images, TimeProvider 
 
     public bool IsBuiltIn(string name) => images.Templates.ContainsKey(name);
 
+    /// <summary>This host's snapshot of a template build (<see cref="SnapshotManifest.BuildId"/>), built here or brought from a store; null when there is none.</summary>
+    public TemplateSnapshot? FindBuild(string buildId)
+    {
+        ArgumentNullException.ThrowIfNull(buildId);
+        var imported = FilesFor(ImportedKey(buildId));
+        var candidates = Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root).Where(directory => !Path.GetFileName(directory).StartsWith('.')).Select(directory => new SnapshotFiles(directory))
+            : [];
+        foreach (var files in candidates.Prepend(imported).Where(files => File.Exists(files.Manifest)))
+        {
+            if (SnapshotManifest.Read(files.Manifest).BuildId == buildId)
+            {
+                return new TemplateSnapshot(Path.GetFileName(files.Root), files, SnapshotManifest.Load(files));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Makes a template build brought from a snapshot store with <paramref name="fetch"/> (into a
+    /// staging directory, like a build). It is kept like a built-in snapshot: a cache, evicted when
+    /// unused, and fetched again when needed.
+    /// </summary>
+    public async Task<TemplateSnapshot> ImportAsync(string buildId, Func<SnapshotFiles, SnapshotFiles, CancellationToken, Task> fetch, CancellationToken cancellationToken) =>
+        await GetOrBuildAsync(ImportedKey(buildId), fetch, cancellationToken, whileHeld: files => MarkUsed(files)).ConfigureAwait(false);
+
+    private static string ImportedKey(string buildId) => "import-" + buildId;
+
+    private void MarkUsed(SnapshotFiles files)
+    {
+        var marker = Path.Combine(files.Root, UsedMarker);
+        File.WriteAllBytes(marker, []);
+        File.SetLastWriteTimeUtc(marker, time.GetUtcNow().UtcDateTime);
+    }
+
     /// <summary>
     /// A built-in template's snapshot, built if there is none, marked as used now and kept from
     /// eviction until the lease is disposed (by then the capsule made from it records that it maps it).
@@ -61,9 +97,7 @@ public sealed class TemplateStore(string root, GuestImages images, TimeProvider 
         }, cancellationToken, whileHeld: files =>
         {
             _leases.AddOrUpdate(key, 1, (_, count) => count + 1);
-            var marker = Path.Combine(files.Root, UsedMarker);
-            File.WriteAllBytes(marker, []);
-            File.SetLastWriteTimeUtc(marker, time.GetUtcNow().UtcDateTime);
+            MarkUsed(files);
         }).ConfigureAwait(false);
         return new TemplateLease(snapshot, built, () => _leases.AddOrUpdate(key, 0, (_, count) => count - 1));
     }

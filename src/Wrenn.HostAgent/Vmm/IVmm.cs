@@ -51,9 +51,10 @@ public interface IVmm
     /// <summary>
     /// Makes a template in <paramref name="target"/> out of a stopped capsule (its VM is
     /// <paramref name="spec"/>; <paramref name="changes"/> is the snapshot just taken of it): full
-    /// memory and a disk that no longer depend on the capsule.
+    /// memory and a disk that no longer depend on the capsule. Returns the file the new disk is
+    /// based on (an image), or null when it stands alone.
     /// </summary>
-    Task FreezeTemplateAsync(VmSpec spec, SnapshotFiles changes, SnapshotFiles target, CancellationToken cancellationToken);
+    Task<string?> FreezeTemplateAsync(VmSpec spec, SnapshotFiles changes, SnapshotFiles target, CancellationToken cancellationToken);
 
     /// <summary>
     /// After a snapshot and its disk were copied from another host: points them at this host's

@@ -15,6 +15,15 @@ internal sealed class FakeHost : ICapsuleHost
 
     public event Action<CapsuleId, string>? Crashed;
 
+    // A fake keeps no snapshots anywhere else: nothing is ever stored.
+    public event Action<CapsuleId, int>? SnapshotStored
+    {
+        add { }
+        remove { }
+    }
+
+    public Task UseSnapshotStoreAsync(SnapshotStoreSettings settings, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>The next pause fails as a pause that left the VM running does.</summary>
     public bool FailNextPause { get; set; }
 
@@ -40,7 +49,7 @@ internal sealed class FakeHost : ICapsuleHost
         return Task.FromResult(new HostedCapsule(id, "fake-agent", "fake-kernel"));
     }
 
-    public Task PauseAsync(CapsuleId id, CancellationToken cancellationToken)
+    public Task<int> PauseAsync(CapsuleId id, CancellationToken cancellationToken)
     {
         Pauses++;
         if (FailNextPause)
@@ -50,10 +59,10 @@ internal sealed class FakeHost : ICapsuleHost
         }
 
         _capsules[id] = "paused";
-        return Task.CompletedTask;
+        return Task.FromResult(Pauses);
     }
 
-    public Task<HostedCapsule> ResumeAsync(CapsuleId id, CancellationToken cancellationToken)
+    public Task<HostedCapsule> ResumeAsync(CapsuleId id, int? stored, CancellationToken cancellationToken)
     {
         if (CorruptNextResume)
         {
@@ -76,7 +85,7 @@ internal sealed class FakeHost : ICapsuleHost
     public GuestServices? Guest(CapsuleId id) => null;
 
     public Task<HostTemplate> SnapshotToTemplateAsync(CapsuleId id, string name, GuestDefaults? defaults, CancellationToken cancellationToken) =>
-        Task.FromResult(new HostTemplate(name, 1, 512, 4096, defaults));
+        Task.FromResult(new HostTemplate(name, 1, 512, 4096, defaults, "fake-build", Stored: false));
 
     public Task<bool> HasTemplateAsync(string name, CancellationToken cancellationToken) => Task.FromResult(false);
 
@@ -87,7 +96,7 @@ internal sealed class FakeHost : ICapsuleHost
         Task.FromResult(new HostInventory(
             _capsules.Where(pair => pair.Value == "running").Select(pair => pair.Key).ToHashSet(),
             _capsules.Where(pair => pair.Value == "paused").Select(pair => pair.Key).ToHashSet(),
-            new Dictionary<CapsuleId, string>()));
+            new Dictionary<CapsuleId, string>(), new HashSet<CapsuleId>()));
 
     private static CapsuleId Parse(string id) => CapsuleId.TryParse(id, out var capsule) ? capsule : throw new ArgumentException("not a capsule id", nameof(id));
 }

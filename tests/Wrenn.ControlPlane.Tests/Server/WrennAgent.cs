@@ -45,6 +45,9 @@ public sealed class WrennAgent(WrennServer server, string dataDirectory, int por
         return agent;
     }
 
+    /// <summary>Whether its process runs (not killed by the test).</summary>
+    public bool Running => _process is not null;
+
     /// <summary>Starts the agent again on its data directory: it uses the credentials it stored.</summary>
     public void Restart() => Launch(registrationToken: null);
 

@@ -26,8 +26,9 @@ public sealed class PauseResumeTests : OwnRuntimeTests
             Assert.True(before > last, $"counter did not advance: {before} after {last}");
             await Runtime.PauseAsync(capsule.Id, Timeout());
             Assert.Null(Runtime.Find(capsule.Id));
-            // Known disk use: at least the overlay plus the snapshot (changed pages, device state).
-            var snapshotBytes = Directory.EnumerateFiles(capsule.Directory.Snapshots, "*", SearchOption.AllDirectories).Sum(file => new FileInfo(file).Length);
+            // Known disk use: at least the overlay plus the snapshot (changed pages, device state),
+            // in allocated bytes (the changed pages sit in a sparse file the size of RAM).
+            var snapshotBytes = StoredSize.Of(capsule.Directory.Snapshots);
             Assert.True(snapshotBytes > 0 && Runtime.DiskUsage(capsule.Id) > snapshotBytes);
             capsule = await Runtime.ResumeAsync(capsule.Id, Timeout());
             var after = await CountAsync(capsule);

@@ -94,6 +94,24 @@ internal static class ServeCatalog
         "template_cache_bytes", Storage, "Disk budget of built-in template snapshots; unused ones are evicted least recently used first", ValueParsers.Bytes,
         _ => 20L << 30, "20G");
 
+    public static readonly Setting<string> SnapshotStore = new(
+        "snapshot_store", Storage,
+        "Where paused capsules and team templates go to be resumable on any host: a directory (shared between hosts: a mount) or s3://bucket[/prefix]",
+        ValueParsers.SnapshotStore, settings => System.IO.Path.Combine(settings.Get(DataDirectory), "snapshot-store"), "<data_dir>/snapshot-store");
+
+    public static readonly Setting<Uri?> SnapshotStoreEndpoint = new(
+        "snapshot_store_endpoint", Storage, "S3 store: the service's URL (e.g. a MinIO, Ceph or Swift S3 endpoint)", raw => ValueParsers.HttpUrl(raw), _ => null,
+        "AWS S3");
+
+    public static readonly Setting<string?> SnapshotStoreRegion = new(
+        "snapshot_store_region", Storage, "S3 store: its region", raw => raw.Trim(), _ => null, "us-east-1");
+
+    public static readonly Setting<string?> SnapshotStoreAccessKey = new(
+        "snapshot_store_access_key", Storage, "S3 store: access key id", raw => raw.Trim(), _ => null, "the AWS SDK's own (environment, instance role)");
+
+    public static readonly Setting<string?> SnapshotStoreSecretKey = new(
+        "snapshot_store_secret_key", Storage, "S3 store: secret access key (sent to hosts over their mutual-TLS link only)", raw => raw.Trim(), _ => null, "none");
+
     public static readonly Setting<string?> Firecracker = new(
         "firecracker", Vmm, "Firecracker binary: capsules run as Firecracker microVMs when /dev/kvm is usable (else QEMU)", ValueParsers.Path, _ => null, "QEMU");
 
@@ -143,7 +161,7 @@ internal static class ServeCatalog
         Signup, ProxyDomain, ProxyRequiresKey, MetricsToken,
         MaxVcpus, MaxMemoryMb, MemoryStepMb,
         TeamMaxCapsules, TeamMaxVcpus, TeamMaxMemoryMb, TeamMaxSnapshotBytes, RateLimit, RateBurst,
-        TemplateCacheBytes,
+        TemplateCacheBytes, SnapshotStore, SnapshotStoreEndpoint, SnapshotStoreRegion, SnapshotStoreAccessKey, SnapshotStoreSecretKey,
         Firecracker, Jailer, VmmUnprivileged,
         CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny,
         HostHeartbeatTimeout, HostCheckInterval, InProcessHost, HostCaCertificate, HostCaKey,

@@ -89,6 +89,15 @@ internal static class ValueParsers
         return text.Length > 0 ? text : null;
     }
 
+    /// <summary>A snapshot store: an absolute directory path or s3://bucket[/prefix].</summary>
+    public static string SnapshotStore(string raw)
+    {
+        var value = raw.Trim();
+        return value.StartsWith("s3://", StringComparison.Ordinal) && value.Length > "s3://".Length ? value
+            : value.StartsWith('/') ? Path(value)
+            : throw new FormatException($"'{raw}' is neither an absolute directory nor s3://bucket[/prefix]");
+    }
+
     public static Func<string, string> OneOf(params string[] choices) => raw =>
         choices.FirstOrDefault(choice => choice.Equals(raw.Trim(), StringComparison.OrdinalIgnoreCase))
             ?? throw new FormatException($"'{raw}' is not one of {string.Join(", ", choices)}");

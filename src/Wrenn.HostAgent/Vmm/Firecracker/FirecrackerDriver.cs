@@ -99,7 +99,7 @@ public sealed partial class FirecrackerDriver(
     /// The template keeps the capsule's memory chain, its own layers linked into the template (a
     /// template's layers stay shared in place), and a copy of its raw disk.
     /// </summary>
-    public async Task FreezeTemplateAsync(VmSpec spec, SnapshotFiles changes, SnapshotFiles target, CancellationToken cancellationToken)
+    public async Task<string?> FreezeTemplateAsync(VmSpec spec, SnapshotFiles changes, SnapshotFiles target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(changes);
@@ -107,6 +107,7 @@ public sealed partial class FirecrackerDriver(
         await SparseFiles.CopyAsync(spec.Memory.Path, target.Memory, cancellationToken).ConfigureAwait(false);
         MemoryChain.Load(FirecrackerFiles.MemoryChain(changes)).WithOwnLayersIn(target.Root, spec.Directory.Root).Save(FirecrackerFiles.MemoryChain(target));
         await SparseFiles.CopyAsync(FirecrackerFiles.DiskOf(spec.Directory), Path.Combine(target.Root, FirecrackerFiles.Disk), cancellationToken).ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>A raw disk stands alone; the memory chain names the layers of the template it sits on by path.</summary>

@@ -77,7 +77,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
     /// the capsule's overlay flattened onto the raw image, so chains never grow beyond image ←
     /// template disk ← capsule overlay, however many generations of templates follow.
     /// </summary>
-    public async Task FreezeTemplateAsync(VmSpec spec, SnapshotFiles changes, SnapshotFiles target, CancellationToken cancellationToken)
+    public async Task<string?> FreezeTemplateAsync(VmSpec spec, SnapshotFiles changes, SnapshotFiles target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(changes);
@@ -100,6 +100,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
         var baseImage = chain?[^1]?["filename"]?.GetValue<string>() ?? throw new VmmException("cannot read the disk's backing chain");
         await HostCommand.RunAsync(QemuImgBinary,
             ["convert", "-q", "-U", "-O", "qcow2", "-B", baseImage, "-F", "raw", source, Path.Combine(target.Root, QemuFiles.Disk)], cancellationToken).ConfigureAwait(false);
+        return baseImage;
     }
 
     /// <summary>The memory base is named in the capsule's state; the overlay's backing file is rewritten in place (no data moves).</summary>
