@@ -12,6 +12,10 @@
 #                                    in bookworm the clang and lld packages are the version-14 ones
 #   postgresql                       the control plane's tests on PostgreSQL: each run starts a
 #                                    throwaway cluster with its programs (no service is used)
+#   swift swift-proxy swift-account swift-container swift-object memcached
+#                                    the snapshot store's tests on a real S3 API: each test class
+#                                    starts a throwaway OpenStack Swift cluster (its proxy with the
+#                                    s3api middleware) and the memcached its tempauth needs; no service is used
 set -euo pipefail
 
 readonly PACKAGES=(
@@ -21,6 +25,7 @@ readonly PACKAGES=(
     iproute2 nftables
     clang clang-14 lld lld-14
     postgresql
+    swift swift-proxy swift-account swift-container swift-object memcached
 )
 
 is_installed() {

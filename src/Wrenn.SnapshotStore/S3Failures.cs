@@ -77,9 +77,9 @@ internal sealed class S3Failures(string store)
             switch (current)
             {
                 case HttpRequestException { HttpRequestError: not HttpRequestError.Unknown } http:
-                    return "no connection (" + http.HttpRequestError + ")";
+                    return "the connection failed (" + http.HttpRequestError + ")";
                 case SocketException socket:
-                    return "no connection (" + socket.SocketErrorCode + ")";
+                    return "the connection failed (" + socket.SocketErrorCode + ")";
                 case TimeoutException or OperationCanceledException:
                     return "timed out";
                 case IOException or HttpRequestException:
