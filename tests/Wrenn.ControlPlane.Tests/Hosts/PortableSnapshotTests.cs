@@ -202,7 +202,7 @@ public sealed class PortableHosts : IAsyncLifetime
         Server = await WrennServer.StartAsync(
             "--snapshot-store", $"s3://{Bucket}/test", "--snapshot-store-endpoint", Swift.Endpoint.ToString(),
             "--snapshot-store-access-key", Swift.AccessKey, "--snapshot-store-secret-key", Swift.SecretKey,
-            "--host-heartbeat-timeout", "5", "--host-check-interval", "1");
+            "--host-heartbeat-timeout", "15", "--host-check-interval", "1");
         Client = Server.Client();
         _admin = await Server.NewUserSessionAsync(admin: true);
         Agents =
