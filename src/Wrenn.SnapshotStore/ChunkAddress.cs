@@ -15,4 +15,11 @@ internal static class ChunkAddress
 
     public static bool IsSha256(string? value) =>
         value is { Length: HexLength } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+
+    /// <summary>The hash a chunk key names; null for any other key (never collected: it is not ours).</summary>
+    public static string? HashOf(string key)
+    {
+        var hash = key[(key.LastIndexOf('/') + 1)..];
+        return IsSha256(hash) && key == Key(hash) ? hash : null;
+    }
 }

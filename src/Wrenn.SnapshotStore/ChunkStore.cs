@@ -21,7 +21,7 @@ public sealed class ChunkStore
     /// <param name="store">Where chunks live.</param>
     /// <param name="time">The clock that ages reused chunks.</param>
     /// <param name="collectionGrace">
-    /// The grace the store's collection runs with: an upload refreshes each chunk it reuses that is
+    /// The grace <see cref="StoreCollector"/> runs with: an upload refreshes each chunk it reuses that is
     /// older than half of it, so a collection cannot take a chunk an unfinished snapshot relies on.
     /// </param>
     public ChunkStore(IObjectStore store, TimeProvider time, TimeSpan collectionGrace)

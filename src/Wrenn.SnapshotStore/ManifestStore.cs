@@ -9,7 +9,7 @@ namespace Wrenn.SnapshotStore;
 /// </summary>
 public sealed class ManifestStore(IObjectStore store)
 {
-    /// <summary>Every manifest key starts here, and the store's collection looks nowhere else for what to keep.</summary>
+    /// <summary>Every manifest key starts here, and <see cref="StoreCollector"/> looks nowhere else for what to keep.</summary>
     public const string Prefix = "manifests/";
 
     /// <summary>

@@ -67,7 +67,7 @@ public sealed class ChunkStoreTests : IDisposable
         var source = _directory.File("twice");
         SparseImage.Write(source, 8L * ChunkStore.MinChunkSize, (0, window), (5L * ChunkStore.MinChunkSize, window));
 
-        var store = new SlowStore(_directory.Store);
+        var store = new RemoteStore(_directory.Store);
         var chunks = new ChunkStore(store, TimeProvider.System, Grace);
 
         var (part, sent) = await chunks.UploadFileAsync(source, ChunkStore.MinChunkSize, CancellationToken.None);

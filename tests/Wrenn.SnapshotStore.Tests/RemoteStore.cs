@@ -3,14 +3,17 @@ using System.Collections.Concurrent;
 namespace Wrenn.SnapshotStore.Tests;
 
 /// <summary>
-/// A store whose every call takes a while, as over a network, so concurrent work really overlaps;
-/// it counts the puts of each key.
+/// A store as seen over a network: every call takes a while, so concurrent work really overlaps, and
+/// a listing may be older than the objects (<see cref="ListingLag"/>). It counts the puts of each key.
 /// </summary>
-internal sealed class SlowStore(IObjectStore inner) : IObjectStore
+internal sealed class RemoteStore(IObjectStore inner) : IObjectStore
 {
     private static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(30);
 
     public ConcurrentDictionary<string, int> Puts { get; } = new();
+
+    /// <summary>How much older than it is each listed object looks: the listing was taken before its last write.</summary>
+    public TimeSpan ListingLag { get; init; }
 
     public async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
@@ -37,7 +40,8 @@ internal sealed class SlowStore(IObjectStore inner) : IObjectStore
         await inner.TouchAsync(key, cancellationToken);
     }
 
-    public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
+    public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken) =>
+        inner.ListAsync(prefix, cancellationToken).Select(stored => stored with { LastModified = stored.LastModified - ListingLag });
 
     public async Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
