@@ -26,7 +26,7 @@ public sealed class StoreCollector(IObjectStore store, TimeProvider time)
         var unreadable = manifests.Values.Count(manifest => manifest.Links is null);
         if (unreadable > 0)
         {
-            return new CollectionStats(kept.Count, 0, unreadable, 0, 0);
+            return new CollectionStats(manifests.Count, 0, unreadable, 0, 0);
         }
 
         var freed = 0L;

@@ -78,7 +78,7 @@ public sealed record StoreLocation
 
         if (value.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
         {
-            if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.IsFile && uri.Host is "" or "localhost" && uri.LocalPath.StartsWith('/'))
+            if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.IsFile && uri.Host.Length == 0 && uri.LocalPath.StartsWith('/'))
             {
                 return ForDirectory(uri.LocalPath);
             }
