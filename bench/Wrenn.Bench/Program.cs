@@ -6,7 +6,7 @@ using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Network;
 using Wrenn.HostAgent.Vmm.Qemu;
 
-// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|soak|hardening|interpreter|multihost|uffd]
+// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|soak|hardening|interpreter|multihost|uffd|portable]
 // [--soak-cycles N] [--server-log FILE]. Boots real capsules; prints tables and RESULT lines (the
 // page server's last). --server-log keeps the API servers' output (appended) for diagnosis.
 var imagesDirectory = Argument("--images-dir") ?? Environment.GetEnvironmentVariable("WRENN_IMAGES_DIR") ?? "/var/lib/wrenn/images";
@@ -45,6 +45,12 @@ try
         {
             var coldBoot = await RuntimeBenchmark.RunAsync(runtime, agentBinary, runs, driver.Accelerator);
             runtimeBaseline = await SnapshotBenchmark.RunAsync(runtime, runs, coldBoot);
+        }
+        else if (only is "portable")
+        {
+            // This runtime is host A; the benchmark starts host B beside it.
+            await PortableBenchmark.RunAsync(runtime, driver, imagesDirectory, dataDirectory, runs);
+            runtimeBaseline = (0, 0);
         }
         else
         {

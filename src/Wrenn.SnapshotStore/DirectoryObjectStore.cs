@@ -15,9 +15,6 @@ public sealed class DirectoryObjectStore : IObjectStore
     /// <summary>Marks files that are being written; listings skip them and keys may not contain it.</summary>
     private const string TemporaryMarker = ".tmp-";
 
-    private const UnixFileMode FilePermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode DirectoryPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-
     private readonly string _root;
 
     public DirectoryObjectStore(string root)
@@ -32,7 +29,7 @@ public sealed class DirectoryObjectStore : IObjectStore
         return GuardAsync(async () =>
         {
             var temporary = path + TemporaryMarker + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-            var file = CreateTemporary(temporary);
+            var file = OwnerOnlyFiles.Create(temporary);
             try
             {
                 await using (file)
@@ -114,7 +111,7 @@ public sealed class DirectoryObjectStore : IObjectStore
                 return Task.CompletedTask;
             }
 
-            RemoveEmptyParents(path);
+            OwnerOnlyFiles.RemoveEmptyParents(path, _root);
             return Task.CompletedTask;
         });
     }
@@ -169,54 +166,6 @@ public sealed class DirectoryObjectStore : IObjectStore
         return ObjectKey.IsValid(key) && !key.Contains(TemporaryMarker, StringComparison.Ordinal)
             ? new StoredObject(key, entry.Length, entry.LastWriteTimeUtc)
             : null;
-    }
-
-    /// <summary>
-    /// Opens the temporary file of a put, making its directories first. A delete that empties a
-    /// directory removes it, so one that vanished between the two steps is made again.
-    /// </summary>
-    private static FileStream CreateTemporary(string temporary)
-    {
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0, UnixCreateMode = FilePermissions,
-        };
-        for (var attempt = 1; ; attempt++)
-        {
-            CreateDirectories(Path.GetDirectoryName(temporary)!);
-            try
-            {
-                return new FileStream(temporary, options);
-            }
-            catch (DirectoryNotFoundException) when (attempt < 3)
-            {
-            }
-        }
-    }
-
-    /// <summary>Makes <paramref name="directory"/> and its missing parents (not the root, which exists), each owner-only.</summary>
-    private static void CreateDirectories(string directory)
-    {
-        if (!Directory.Exists(directory))
-        {
-            CreateDirectories(Path.GetDirectoryName(directory)!);
-            Directory.CreateDirectory(directory, DirectoryPermissions);
-        }
-    }
-
-    private void RemoveEmptyParents(string path)
-    {
-        for (var directory = Path.GetDirectoryName(path); directory is not null && directory.Length > _root.Length; directory = Path.GetDirectoryName(directory))
-        {
-            try
-            {
-                Directory.Delete(directory);
-            }
-            catch (IOException)
-            {
-                return; // not empty (or already gone): its parents are not empty either
-            }
-        }
     }
 
     private string PathOf(string key)

@@ -11,7 +11,6 @@ namespace Wrenn.SnapshotStore;
 internal static class PartDownload
 {
     private const int PageSize = 4096;
-    private const UnixFileMode FilePermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public static async Task<TransferStats> RunAsync(IObjectStore store, PartManifest part, string targetPath, CancellationToken cancellationToken)
     {
@@ -19,8 +18,8 @@ internal static class PartDownload
         var fetched = new TransferTally();
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, BufferSize = 0, UnixCreateMode = FilePermissions };
-            using (var stream = new FileStream(temporary, options))
+            File.Delete(temporary); // left by a download cut short
+            using (var stream = OwnerOnlyFiles.Create(temporary))
             {
                 var file = stream.SafeFileHandle;
                 RandomAccess.SetLength(file, part.Size);

@@ -81,13 +81,14 @@ public sealed class ChunkStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task UploadThenDownload_OnlyZeros_NoChunksAndAnEmptySparseFile()
+    public async Task UploadThenDownload_OnlyZeros_NoChunksAndAnEmptySparseFileWhateverWasLeftBefore()
     {
         var source = _directory.File("zeros");
         SparseImage.Write(source, 4 * MiB, (MiB, new byte[2 * MiB]));
 
         var (part, sent) = await _chunks.UploadFileAsync(source, ChunkStore.DefaultChunkSize, CancellationToken.None);
         var target = _directory.File("zeros.restored");
+        File.WriteAllBytes(target + ".tmp", SparseImage.Random(MiB, seed: 1)); // left by a download cut short
         await _chunks.DownloadFileAsync(part, target, CancellationToken.None);
 
         Assert.Empty(part.Chunks);
