@@ -57,6 +57,13 @@ internal static class ServeHost
             SnapshotStore = settings.Store,
         });
 
+        if (settings.SnapshotStore == Path.Combine(settings.DataDirectory, "snapshot-store"))
+        {
+            // The default store lives in the data directory; any other directory must exist already
+            // (a share that is not mounted must not quietly become a local directory).
+            Directory.CreateDirectory(settings.SnapshotStore, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         var app = builder.Build();
         app.UseWrennControlPlane();
         return app;

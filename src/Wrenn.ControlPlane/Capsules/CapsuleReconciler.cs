@@ -73,8 +73,13 @@ internal sealed partial class CapsuleReconciler(
             }
         }
 
-        // Files of capsules that can never run again (error, stopped, unknown): their VMs stop too.
-        foreach (var orphan in inventory.Running.Concat(inventory.Paused).Concat(inventory.Failed.Keys).Where(id => !known.Contains(id.Value)))
+        // Files of capsules that can never run again here (error, stopped, unknown, or living on another
+        // host now): their VMs stop too. A capsule resuming elsewhere keeps its files here until that
+        // resume has succeeded: if it fails, the capsule is this host's again.
+        var resumingElsewhere = (await store.InStatusAsync([Statuses.Starting], cancellationToken).ConfigureAwait(false))
+            .Where(record => record.HostId != hostId).Select(record => record.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var orphan in inventory.Running.Concat(inventory.Paused).Concat(inventory.Failed.Keys)
+            .Where(id => !known.Contains(id.Value) && !resumingElsewhere.Contains(id.Value)))
         {
             await host.DeleteAsync(orphan, cancellationToken).ConfigureAwait(false);
             LogFilesRemoved(logger, orphan.Value);

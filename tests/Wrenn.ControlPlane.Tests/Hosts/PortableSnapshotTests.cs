@@ -152,7 +152,8 @@ public sealed class PortableSnapshotTests(PortableHosts fixture) : IClassFixture
     /// <summary>Pauses and waits until the API shows the capsule resumable on any host; returns its pause generation in the store.</summary>
     private async Task<int> PauseUntilStoredAsync(HttpClient client, string id)
     {
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/v1/capsules/{id}/pause", null)).StatusCode);
+        var pause = await client.PostAsync($"/v1/capsules/{id}/pause", null);
+        Assert.True(pause.StatusCode == HttpStatusCode.OK, await pause.Content.ReadAsStringAsync());
         await WaitAsync(async () => (await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{id}")).GetProperty("snapshot_stored").GetBoolean(),
             "the snapshot never reached the store");
         return await fixture.StoredGenerationAsync(id);
