@@ -50,7 +50,7 @@ public sealed class LifecycleOnAFakeHostTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/v1/capsules/{id}/pause", null)).StatusCode);
         _server.Host.CorruptNextResume = true;
 
-        await (await client.PostAsync($"/v1/capsules/{id}/resume", null)).AssertErrorAsync(HttpStatusCode.BadGateway, "agent_error");
+        await (await client.PostAsync($"/v1/capsules/{id}/resume", null)).AssertErrorAsync(HttpStatusCode.BadGateway, "snapshot_corrupt");
         var capsule = await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{id}");
         Assert.Equal("error", capsule.GetProperty("status").GetString());
         Assert.Equal("snapshot unusable", capsule.GetProperty("status_reason").GetString());
