@@ -59,6 +59,13 @@ public sealed record ControlPlaneOptions
     /// <summary>Where every host sends paused capsules and team templates (docs/portable-snapshots.md); null: they stay on their hosts.</summary>
     public Host.Protocol.SnapshotStoreSettings? SnapshotStore { get; init; }
 
+    /// <summary>
+    /// Whether every host can reach <see cref="SnapshotStore"/>. False for the default store, a
+    /// directory of this machine: only the in-process host uses it, and <c>wrenn agent</c> hosts keep
+    /// their snapshots to themselves until the operator names a shared store.
+    /// </summary>
+    public bool SnapshotStoreShared { get; init; } = true;
+
     /// <summary>How often the snapshot store is swept of what no capsule or template needs any more, and how old an unneeded chunk must be to go.</summary>
     public TimeSpan StoreCollectionInterval { get; init; } = TimeSpan.FromHours(1);
 

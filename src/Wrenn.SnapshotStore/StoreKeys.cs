@@ -5,7 +5,7 @@ namespace Wrenn.SnapshotStore;
 /// <summary>Where each kind of manifest lives in a store (the collector keeps what the control plane names live).</summary>
 public static class StoreKeys
 {
-    public const string Manifests = "manifests/";
+    public const string Manifests = ManifestStore.Prefix;
 
     /// <summary>A paused capsule's snapshot of one pause generation.</summary>
     public static string Capsule(string capsuleId, int generation) =>

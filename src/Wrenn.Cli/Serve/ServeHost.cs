@@ -55,9 +55,10 @@ internal static class ServeHost
             HostCaCertificate = settings.HostCaCertificate,
             HostCaKey = settings.HostCaKey,
             SnapshotStore = settings.Store,
+            SnapshotStoreShared = settings.SnapshotStoreShared,
         });
 
-        if (settings.SnapshotStore == Path.Combine(settings.DataDirectory, "snapshot-store"))
+        if (!settings.SnapshotStoreShared)
         {
             // The default store lives in the data directory; any other directory must exist already
             // (a share that is not mounted must not quietly become a local directory).

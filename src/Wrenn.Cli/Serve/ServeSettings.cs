@@ -67,7 +67,10 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.HostCaKey));
     }
 
-    /// <summary>The snapshot store the control plane gives every host.</summary>
+    /// <summary>Whether the operator named the snapshot store (so every host can reach it), rather than leaving the default directory of this machine.</summary>
+    public bool SnapshotStoreShared => SnapshotStore != ServeCatalog.DefaultSnapshotStore(DataDirectory);
+
+    /// <summary>The snapshot store the control plane gives its hosts.</summary>
     public Host.Protocol.SnapshotStoreSettings Store =>
         new(SnapshotStore, SnapshotStoreEndpoint?.ToString(), SnapshotStoreRegion, SnapshotStoreAccessKey, SnapshotStoreSecretKey);
 

@@ -124,11 +124,13 @@ internal sealed partial class BuildRunner(
             ?? throw new BuildFailure($"base template {build.BaseTemplate} not found");
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var metadata = JsonSerializer.Serialize(new Dictionary<string, string> { ["wrenn.build"] = build.Id });
+        var placed = await catalog.ResolveRuntimeAsync(runtimeName, CancellationToken.None).ConfigureAwait(false);
         var pending = new CapsuleRecord(id.Value, build.TeamId, Statuses.Pending, null, build.BaseTemplate, build.Vcpus, build.MemoryMb, TimeoutSec: 0,
-            now, null, null, now, metadata, null, null, AutoResume: 0, HostId: await catalog.HostOfAsync(runtimeName, CancellationToken.None).ConfigureAwait(false));
+            now, null, null, now, metadata, null, null, AutoResume: 0, HostId: placed.HostId);
         // Recorded first: a server that dies during the create still finds the capsule to delete.
         await store.SetCapsuleAsync(build.Id, id.Value, CancellationToken.None).ConfigureAwait(false);
-        await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(runtimeName, (int)build.Vcpus, (int)build.MemoryMb, Id: id)).ConfigureAwait(false);
+        await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(runtimeName, (int)build.Vcpus, (int)build.MemoryMb, Id: id, TemplateBuild: placed.BuildId))
+            .ConfigureAwait(false);
     }
 
     private async Task WaitRunningAsync(Caller caller, CapsuleId id, CancellationToken cancellationToken)

@@ -213,8 +213,9 @@ internal sealed class TemplateBuilds(
 
         var reused = await collector.WhileSavingAsync(async () =>
         {
-            if (!await hosts.For(await catalog.HostOfAsync(earlier.RuntimeName, cancellationToken).ConfigureAwait(false))
-                    .HasTemplateAsync(earlier.RuntimeName, cancellationToken).ConfigureAwait(false))
+            // In the snapshot store it serves every host; else its host must still have it.
+            var placed = await catalog.ResolveRuntimeAsync(earlier.RuntimeName, cancellationToken).ConfigureAwait(false);
+            if (placed.BuildId is null && !await hosts.For(placed.HostId).HasTemplateAsync(earlier.RuntimeName, cancellationToken).ConfigureAwait(false))
             {
                 return null;
             }
@@ -227,7 +228,8 @@ internal sealed class TemplateBuilds(
             };
             var owner = build.Platform != 0 ? TemplateCatalog.PlatformTeam.Value : build.TeamId;
             await catalog.SaveAsync(new TemplateRecord(owner, build.Name, earlier.RuntimeName, build.Vcpus, build.MemoryMb, earlier.SizeBytes ?? 0, now,
-                earlier.DefaultUser, earlier.DefaultEnv), overwrite: true, cancellationToken).ConfigureAwait(false);
+                earlier.DefaultUser, earlier.DefaultEnv, placed.HostId, placed.BuildId, placed.BuildId is null ? 0 : 1), overwrite: true, cancellationToken)
+                .ConfigureAwait(false);
             await store.InsertAsync(done, cancellationToken).ConfigureAwait(false);
             return done;
         }, cancellationToken).ConfigureAwait(false);

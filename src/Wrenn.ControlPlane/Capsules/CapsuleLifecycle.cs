@@ -171,7 +171,8 @@ internal sealed partial class CapsuleLifecycle(
                 throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
             }
 
-            var outcome = ResumeOutcome.WrongState;
+            // Paused, it resumes where there is room; no such host is a 503, not a wrong state.
+            var outcome = record?.Status == Statuses.Paused ? ResumeOutcome.NoRoom : ResumeOutcome.WrongState;
             if (record?.Status == Statuses.Paused)
             {
                 foreach (var room in await ResumeRoomsAsync(record).ConfigureAwait(false))
@@ -204,6 +205,7 @@ internal sealed partial class CapsuleLifecycle(
         {
             try
             {
+                // Where StartResumeAsync placed it: its own host, or another one that fetches it from the store.
                 await RestoreAsync(caller, record!, (await store.GetAnyAsync(id, CancellationToken.None).ConfigureAwait(false))!.HostId).ConfigureAwait(false);
             }
             finally
@@ -284,7 +286,10 @@ internal sealed partial class CapsuleLifecycle(
             var template = record.Template;
             connections.CloseAll(id, CloseReason.Deleted);
             await FlushActivityAsync(id).ConfigureAwait(false);
-            if (record.Status != Statuses.Missing)
+            // A capsule whose host is gone (missing, or paused with its snapshot in the store) is
+            // stopped at once; the host removes its files when it is back (reconciliation).
+            var hostGone = record.Status == Statuses.Missing || (record.ResumableAnywhere && record.HostId is { } host && !hosts.IsConnected(host));
+            if (!hostGone)
             {
                 await hosts.For(record).DeleteAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
             }

@@ -37,7 +37,7 @@ internal sealed partial class CapsuleReconciler(
     /// </summary>
     public async Task ReconcileAsync(string hostId, ICapsuleHost host, CancellationToken cancellationToken)
     {
-        if (options.SnapshotStore is { } snapshotStore)
+        if (options.SnapshotStore is { } snapshotStore && (options.SnapshotStoreShared || host == hosts.Local))
         {
             await host.UseSnapshotStoreAsync(snapshotStore, cancellationToken).ConfigureAwait(false);
         }

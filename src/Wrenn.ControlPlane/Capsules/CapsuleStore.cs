@@ -87,7 +87,11 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
             var parameters = new DynamicParameters(QuotaParameters(record, quotas));
             parameters.Add("Host", room.HostId);
             started = await connection.ExecuteAsync(
-                $"UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now, host_id = @Host WHERE id = @Id AND status = 'paused' AND {WithinQuota}",
+                // (A capsule placed before hosts were recorded has the room '' and stays where it is.)
+                $"""
+                UPDATE capsules SET status = 'starting', status_reason = NULL, last_updated = @Now, host_id = CASE WHEN @Host = '' THEN host_id ELSE @Host END
+                WHERE id = @Id AND status = 'paused' AND {WithinQuota}
+                """,
                 parameters, transaction).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -139,9 +143,10 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     }
 
     /// <summary>
-    /// The host holding the capsule put this pause generation in the snapshot store. Only the latest
-    /// pause counts, and only from the host that holds it (a host that lost the capsule to another
-    /// one may still report an older upload).
+    /// The host holding the capsule put this pause generation in the snapshot store. Only from the
+    /// host that holds it (a host that lost the capsule to another one may still report an older
+    /// upload), and never older than the latest pause recorded; the report may come before the pause
+    /// itself is recorded (a fast upload), which then finds them equal.
     /// </summary>
     public async Task<bool> SetStoredGenerationAsync(string id, string hostId, int generation, long now, CancellationToken cancellationToken)
     {
@@ -150,7 +155,8 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
         var stored = await connection.ExecuteAsync(
             """
             UPDATE capsules SET stored_generation = @Generation
-            WHERE id = @Id AND host_id = @Host AND snapshot_generation = @Generation AND status IN ('paused', 'missing')
+            WHERE id = @Id AND host_id = @Host AND status IN ('running', 'paused', 'missing')
+              AND (snapshot_generation IS NULL OR snapshot_generation <= @Generation)
             """, parameters).ConfigureAwait(false) == 1;
         // Its host went silent meanwhile: no longer missing, since any host can resume it now.
         await connection.ExecuteAsync(

@@ -59,13 +59,27 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
 
         var record = await GetAsync(team, name, cancellationToken).ConfigureAwait(false)
             ?? await GetAsync(PlatformTeam, name, cancellationToken).ConfigureAwait(false);
-        return record switch
-        {
-            null => null,
-            { Stored: not 0, BuildId: { } build } => new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb, BuildId: build),
-            _ => new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb, record.HostId),
-        };
+        return record is null ? null : Resolved(record);
     }
+
+    /// <summary>
+    /// A host template as its capsules are placed: the base images on any host; a snapshot template
+    /// on any host when it is in the snapshot store, else on the host holding it (one team's row that
+    /// points to it decides).
+    /// </summary>
+    public async Task<ResolvedTemplate> ResolveRuntimeAsync(string runtimeName, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var record = await connection.QueryFirstOrDefaultAsync<TemplateRecord>("SELECT * FROM templates WHERE runtime_name = @Name", new { Name = runtimeName })
+            .ConfigureAwait(false);
+        return record is null ? new ResolvedTemplate(runtimeName, null, null) : Resolved(record);
+    }
+
+    private static ResolvedTemplate Resolved(TemplateRecord record) => record switch
+    {
+        { Stored: not 0, BuildId: { } build } => new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb, BuildId: build),
+        _ => new ResolvedTemplate(record.RuntimeName, (int)record.Vcpus, (int)record.MemoryMb, record.HostId),
+    };
 
     public async Task<TemplateRecord?> GetAsync(TeamId team, string name, CancellationToken cancellationToken)
     {
@@ -102,14 +116,6 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync("DELETE FROM templates WHERE team_id = @Team AND name = @Name", new { Team = team.Value, Name = name }).ConfigureAwait(false) == 1;
-    }
-
-    /// <summary>The host holding the host template <paramref name="runtimeName"/>, as a template row records it; null when none does.</summary>
-    public async Task<string?> HostOfAsync(string runtimeName, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.QueryFirstOrDefaultAsync<string?>("SELECT host_id FROM templates WHERE runtime_name = @Name", new { Name = runtimeName })
-            .ConfigureAwait(false);
     }
 
     /// <summary>The template builds in the snapshot store that some team's template points to (the store's collection keeps them).</summary>

@@ -108,6 +108,7 @@ public sealed partial class CapsuleRuntime(
     public async Task<IReadOnlyDictionary<CapsuleId, string>> AdoptAllAsync(CancellationToken cancellationToken)
     {
         _templates.RemoveUnfinished();
+        Portable.RemoveUnfinished();
         var recoveries = new List<Task<(CapsuleId Id, string? Failure)>>();
         foreach (var id in OnDisk().Where(id => !_capsules.ContainsKey(id)))
         {

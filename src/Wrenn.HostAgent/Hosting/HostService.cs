@@ -37,7 +37,15 @@ public sealed class HostService(LocalCapsuleHost host) : Host.Protocol.Remote.Ho
         var settings = new Host.Protocol.SnapshotStoreSettings(request.Location, Blank(request.Endpoint), Blank(request.Region), Blank(request.AccessKey), Blank(request.SecretKey));
         return Answer(async () =>
         {
-            await host.UseSnapshotStoreAsync(settings, context.CancellationToken).ConfigureAwait(false);
+            try
+            {
+                await host.UseSnapshotStoreAsync(settings, context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is ArgumentException or FormatException)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "malformed snapshot store settings"));
+            }
+
             return new Done();
         });
     }
@@ -138,10 +146,6 @@ public sealed class HostService(LocalCapsuleHost host) : Host.Protocol.Remote.Ho
         catch (FormatException)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "malformed capsule id"));
-        }
-        catch (ArgumentException)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "malformed request"));
         }
     }
 }

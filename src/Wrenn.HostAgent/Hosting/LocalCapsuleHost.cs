@@ -35,7 +35,12 @@ public sealed class LocalCapsuleHost : ICapsuleHost, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var location = settings.Parse();
-        _runtime.Portable.Use(ObjectStores.Open(location), location.Describe());
+        // Every connect sends the settings: the store opened before serves on while they are the same.
+        if (!_runtime.Portable.Uses(location.Describe()))
+        {
+            _runtime.Portable.Use(ObjectStores.Open(location), location.Describe());
+        }
+
         return Task.CompletedTask;
     }
 

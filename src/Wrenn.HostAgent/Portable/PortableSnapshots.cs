@@ -9,7 +9,7 @@ namespace Wrenn.HostAgent.Portable;
 
 /// <summary>
 /// This host's side of the snapshot store (docs/portable-snapshots.md): sends a paused capsule's
-/// snapshot there, with the template build and the image it sits on (each once), and brings
+/// snapshot there, with the template build and the image it sits on (each sent only when the store lacks it), and brings
 /// them back on any host. The files move as opaque parts named by the driver; after a copy the
 /// driver points them at this host's paths (<see cref="IVmm.RebaseAsync"/>).
 /// </summary>
@@ -20,7 +20,7 @@ public sealed class PortableSnapshots(RuntimeOptions options, IVmm vmm, GuestIma
     private const int SnapshotChunk = 256 * 1024;
     private const int BulkChunk = 1024 * 1024;
 
-    // Beside a snapshot or template directory: which store already holds it.
+    // Beside a capsule's snapshot directory: which store already holds it.
     private const string StoredMarker = "stored";
     private const string DiskPart = "disk";
     private const string SnapshotPrefix = "snapshot/";
@@ -29,8 +29,25 @@ public sealed class PortableSnapshots(RuntimeOptions options, IVmm vmm, GuestIma
     private readonly ImageDigests _digests = new();
     private volatile StoreConnection? _store;
 
+    private const string ImportPrefix = ".import-";
+
+    /// <summary>Removes the staging directories of imports a crash cut short (the store still has what they held).</summary>
+    public void RemoveUnfinished()
+    {
+        if (Directory.Exists(options.CapsulesDirectory))
+        {
+            foreach (var directory in Directory.EnumerateDirectories(options.CapsulesDirectory, ImportPrefix + "*"))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
     /// <summary>Whether a store is configured: without one, snapshots stay on this host.</summary>
     public bool Configured => _store is not null;
+
+    /// <summary>Whether the store named <paramref name="identity"/> is the one in use.</summary>
+    public bool Uses(string identity) => _store?.Identity == identity;
 
     /// <summary>Uses <paramref name="store"/> from now on; <paramref name="identity"/> tells stores apart (a different one means uploading again).</summary>
     public void Use(IObjectStore store, string identity) =>
@@ -105,7 +122,7 @@ public sealed class PortableSnapshots(RuntimeOptions options, IVmm vmm, GuestIma
         }
 
         var (template, stats) = await ImportTemplateAsync(store, stored.TemplateBuild, cancellationToken).ConfigureAwait(false);
-        var staging = new CapsuleDirectory(Path.Combine(options.CapsulesDirectory, ".import-" + id.Value));
+        var staging = new CapsuleDirectory(Path.Combine(options.CapsulesDirectory, ImportPrefix + id.Value));
         Recreate(staging.Root);
         try
         {
@@ -169,8 +186,12 @@ public sealed class PortableSnapshots(RuntimeOptions options, IVmm vmm, GuestIma
         }
 
         var build = manifest.BuildId;
-        if (HasMarker(files.Root, store))
+        var key = StoreKeys.Template(build);
+        if (await store.Objects.StatAsync(key, cancellationToken).ConfigureAwait(false) is not null)
         {
+            // Asked of the store, not remembered here: the collector removes a build once nothing
+            // references it. Touched, it stays while the manifest about to reference it is written.
+            await store.Objects.TouchAsync(key, cancellationToken).ConfigureAwait(false);
             return (build, default);
         }
 
@@ -184,8 +205,7 @@ public sealed class PortableSnapshots(RuntimeOptions options, IVmm vmm, GuestIma
         var (parts, partStats) = await UploadPartsAsync(store, files, manifest, Path.Combine(files.Root, vmm.DiskFile), cancellationToken).ConfigureAwait(false);
         var stored = new StoredTemplate(build, name, vmm.Name, manifest.MemoryBase, manifest.RootImage, image, manifest.ToJson(), parts,
             image is null ? [] : [StoreKeys.Image(image)]);
-        await store.Manifests.PutManifestAsync(StoreKeys.Template(build), stored, cancellationToken).ConfigureAwait(false);
-        Mark(files.Root, store);
+        await store.Manifests.PutManifestAsync(key, stored, cancellationToken).ConfigureAwait(false);
         return (build, stats + partStats);
     }
 
@@ -202,7 +222,7 @@ public sealed class PortableSnapshots(RuntimeOptions options, IVmm vmm, GuestIma
         string? image = null;
         if (stored.ImageSha256 is { } sha)
         {
-            (image, stats) = await ImportImageAsync(store, sha, stored.RootImage, cancellationToken).ConfigureAwait(false);
+            (image, stats) = await ImportImageAsync(store, sha, cancellationToken).ConfigureAwait(false);
         }
 
         var snapshot = await templates.ImportAsync(build, async (staging, final, token) =>
@@ -218,7 +238,6 @@ public sealed class PortableSnapshots(RuntimeOptions options, IVmm vmm, GuestIma
             await vmm.RebaseAsync(disk, staging, moved, token).ConfigureAwait(false);
             var manifest = SnapshotManifest.Parse(stored.Snapshot) with { MemoryBase = final.Memory, RootImage = image };
             manifest.Save(staging);
-            Mark(staging.Root, store);
         }, cancellationToken).ConfigureAwait(false);
         return (snapshot, stats);
     }
@@ -227,7 +246,7 @@ public sealed class PortableSnapshots(RuntimeOptions options, IVmm vmm, GuestIma
     {
         var sha = await _digests.OfAsync(path, cancellationToken).ConfigureAwait(false);
         var key = StoreKeys.Image(sha);
-        if (await store.Manifests.GetManifestAsync<StoredImage>(key, cancellationToken).ConfigureAwait(false) is not null)
+        if (await store.Objects.StatAsync(key, cancellationToken).ConfigureAwait(false) is not null)
         {
             return (sha, default);
         }
@@ -237,11 +256,13 @@ public sealed class PortableSnapshots(RuntimeOptions options, IVmm vmm, GuestIma
         return (sha, stats);
     }
 
-    /// <summary>An image with these bytes on this host: the same path or a guest image here when they match, else a copy from the store.</summary>
-    private async Task<(string Path, TransferStats Stats)> ImportImageAsync(StoreConnection store, string sha, string? origin, CancellationToken cancellationToken)
+    /// <summary>
+    /// An image with these bytes on this host: one of its own guest images when the bytes match (never
+    /// a path the store names), else a copy from the store.
+    /// </summary>
+    private async Task<(string Path, TransferStats Stats)> ImportImageAsync(StoreConnection store, string sha, CancellationToken cancellationToken)
     {
-        var candidates = images.Templates.Values.Select(image => image.Path).Prepend(origin).OfType<string>().Distinct().Where(File.Exists);
-        foreach (var candidate in candidates)
+        foreach (var candidate in images.Templates.Values.Select(image => image.Path).Distinct().Where(File.Exists))
         {
             if (await _digests.OfAsync(candidate, cancellationToken).ConfigureAwait(false) == sha)
             {

@@ -131,9 +131,10 @@ public sealed partial class SnapshotUploads : IAsyncDisposable
             {
                 LogUploadRetry(_logger, id.Value, wait.TotalSeconds, exception.Message);
             }
-            catch (Exception exception) when (exception is Snapshots.SnapshotException or SnapshotCorruptException)
+            catch (Exception exception)
             {
-                // Its local snapshot is damaged: it can still be resumed (or fail) here only.
+                // Its local snapshot is damaged, or something unforeseen: it stays resumable here only,
+                // and the worker goes on with the next capsule.
                 LogUploadFailed(_logger, id.Value, exception);
                 return;
             }

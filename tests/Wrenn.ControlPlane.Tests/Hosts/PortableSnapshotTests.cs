@@ -40,6 +40,8 @@ public sealed class PortableSnapshotTests(PortableHosts fixture) : IClassFixture
             await client.WaitForStatusAsync(id, "running");
             var other = fixture.Agents.Single(agent => agent != home);
             Assert.True(other.Holds(id));
+            // Its disk was re-pointed at the new host's own copy of the template build.
+            Assert.StartsWith(fixture.TemplatesOf(other) + "/", await BackingFileAsync(Path.Combine(other.DataDirectory, "capsules", id, "disk.qcow2")));
             await Task.Delay(1000);
             var (countAfter, sumAfter) = Split(await client.ExecAsync(id, "cat /root/count; sha256sum /root/blob"));
             // The same process went on counting from where it was frozen, and the disk came along.
@@ -159,6 +161,15 @@ public sealed class PortableSnapshotTests(PortableHosts fixture) : IClassFixture
         return await fixture.StoredGenerationAsync(id);
     }
 
+    private static async Task<string> BackingFileAsync(string disk)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("qemu-img", ["info", "--output=json", "-U", disk]) { RedirectStandardOutput = true };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var info = JsonDocument.Parse(await process.StandardOutput.ReadToEndAsync());
+        await process.WaitForExitAsync();
+        return info.RootElement.GetProperty("backing-filename").GetString()!;
+    }
+
     private static async Task<string?> StatusAsync(HttpClient client, string id) =>
         (await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{id}")).GetProperty("status").GetString();
 
@@ -194,6 +205,8 @@ public sealed class PortableHosts : IAsyncLifetime
 
     public IReadOnlyList<WrennAgent> Agents { get; private set; } = [];
 
+    private readonly Dictionary<WrennAgent, string> _templates = [];
+
     private HttpClient _admin = null!;
 
     public async Task InitializeAsync()
@@ -206,15 +219,23 @@ public sealed class PortableHosts : IAsyncLifetime
             "--host-heartbeat-timeout", "15", "--host-check-interval", "1");
         Client = Server.Client();
         _admin = await Server.NewUserSessionAsync(admin: true);
-        Agents =
-        [
-            await WrennAgent.EnrollAsync(Server, _admin, "--host-memory-mb", "768", "--templates-dir", Path.Combine(Server.DataDirectory, "agent-a-templates")),
-            await WrennAgent.EnrollAsync(Server, _admin, "--host-memory-mb", "768", "--templates-dir", Path.Combine(Server.DataDirectory, "agent-b-templates")),
-        ];
+        var agents = new List<WrennAgent>();
+        foreach (var name in new[] { "agent-a-templates", "agent-b-templates" })
+        {
+            var templates = Path.Combine(Server.DataDirectory, name);
+            var agent = await WrennAgent.EnrollAsync(Server, _admin, "--host-memory-mb", "768", "--templates-dir", templates);
+            _templates[agent] = templates;
+            agents.Add(agent);
+        }
+
+        Agents = agents;
         var local = (await File.ReadAllTextAsync(Path.Combine(Server.DataDirectory, "host-id"))).Trim();
         Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsJsonAsync($"/v1/hosts/{local}/drain", new { })).StatusCode);
         await Task.Delay(TimeSpan.FromSeconds(3));
     }
+
+    /// <summary>The agent's own template snapshot directory.</summary>
+    public string TemplatesOf(WrennAgent agent) => _templates[agent];
 
     public WrennAgent Holding(string capsuleId) => Agents.Single(agent => agent.Holds(capsuleId));
 

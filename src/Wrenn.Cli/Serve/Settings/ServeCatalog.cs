@@ -97,7 +97,10 @@ internal static class ServeCatalog
     public static readonly Setting<string> SnapshotStore = new(
         "snapshot_store", Storage,
         "Where paused capsules and team templates go to be resumable on any host: a directory (shared between hosts: a mount) or s3://bucket[/prefix]",
-        ValueParsers.SnapshotStore, settings => System.IO.Path.Combine(settings.Get(DataDirectory), "snapshot-store"), "<data_dir>/snapshot-store");
+        ValueParsers.SnapshotStore, settings => DefaultSnapshotStore(settings.Get(DataDirectory)), "<data_dir>/snapshot-store");
+
+    /// <summary>The store when none is named: a directory of this machine, which only its in-process host uses.</summary>
+    public static string DefaultSnapshotStore(string dataDirectory) => System.IO.Path.Combine(dataDirectory, "snapshot-store");
 
     public static readonly Setting<Uri?> SnapshotStoreEndpoint = new(
         "snapshot_store_endpoint", Storage, "S3 store: the service's URL (e.g. a MinIO, Ceph or Swift S3 endpoint)", raw => ValueParsers.HttpUrl(raw), _ => null,

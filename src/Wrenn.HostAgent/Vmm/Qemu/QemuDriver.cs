@@ -107,6 +107,7 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
     public async Task RebaseAsync(string disk, SnapshotFiles files, IReadOnlyDictionary<string, string> moved, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(moved);
+        // The overlay alone: its backing file is a path of the other host, which may not exist here.
         var info = System.Text.Json.Nodes.JsonNode.Parse(await HostCommand.RunAsync(QemuImgBinary,
             ["info", "--output=json", "-U", disk], cancellationToken).ConfigureAwait(false));
         var backing = info?["backing-filename"]?.GetValue<string>();
