@@ -48,8 +48,6 @@ try
         }
         else if (only is "portable")
         {
-            // This runtime is host A; the benchmark starts host B beside it.
-            await PortableBenchmark.RunAsync(runtime, driver, imagesDirectory, dataDirectory, runs);
             runtimeBaseline = (0, 0);
         }
         else
@@ -59,6 +57,12 @@ try
             await runtime.DeleteAsync((await runtime.CreateAsync(spec, CancellationToken.None)).Id, CancellationToken.None);
             var baseline = await SnapshotBenchmark.MeasureSizeAsync(runtime, 512, runs);
             runtimeBaseline = (baseline.Create.Median, baseline.Resume.Median);
+        }
+
+        if (only is null or "portable")
+        {
+            // This runtime is host A; the benchmark starts host B beside it.
+            await PortableBenchmark.RunAsync(runtime, driver, imagesDirectory, dataDirectory, runs);
         }
     }
 
