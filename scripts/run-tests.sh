@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test project (the control plane's twice: on SQLite, then on PostgreSQL) and prints one
-# closing line "tests: N passed, N failed, N skipped".
+# closing line "tests: N passed, N failed, N skipped", after a line per failed test.
 # Real-VM suites run one project at a time: at most two VMs on a 2-core machine.
 set -uo pipefail
 config=${1:-Release}
@@ -38,8 +38,18 @@ python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
-for path in glob.glob(sys.argv[1] + "/*.trx"):
-    counters = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    root = ET.parse(path).getroot()
+    # CI shows only the end of the log: name each failure here, with its message's first lines.
+    for result in root.iterfind("t:Results/t:UnitTestResult", ns):
+        if result.get("outcome") not in ("Failed", "Error", "Timeout"):
+            continue
+        message = result.find("t:Output/t:ErrorInfo/t:Message", ns)
+        text = (message.text or "").strip().splitlines()[:3] if message is not None else []
+        print(f"FAILED {path.rsplit('/', 1)[-1][:-4]}: {result.get('testName')}")
+        for line in text:
+            print(f"    {line[:300]}")
+    counters = root.find("t:ResultSummary/t:Counters", ns)
     if counters is None:
         continue
     passed += int(counters.get("passed", 0))
