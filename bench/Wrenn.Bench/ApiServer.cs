@@ -18,7 +18,7 @@ internal sealed class ApiServer : IAsyncDisposable
     }
 
     /// <summary>The `wrenn` executable built beside the benchmark.</summary>
-    public static string Executable { get; } = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../Wrenn.Cli/release/wrenn"));
+    public static string Executable { get; } = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../Wrenn.Server/release/wrenn-server"));
 
     public Uri Address { get; }
 

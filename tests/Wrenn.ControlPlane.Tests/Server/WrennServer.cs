@@ -261,7 +261,7 @@ public sealed class WrennServer : IAsyncDisposable
     public static string WrennExecutable()
     {
         var configuration = AppContext.BaseDirectory.Contains("/debug", StringComparison.Ordinal) ? "debug" : "release";
-        return Path.Combine(RepositoryRoot, "artifacts", "bin", "Wrenn.Cli", configuration, "wrenn");
+        return Path.Combine(RepositoryRoot, "artifacts", "bin", "Wrenn.Server", configuration, "wrenn-server");
     }
 
     private static string FindRepositoryRoot()
