@@ -7,6 +7,7 @@ IMAGES_DIR  ?= /var/lib/wrenn/images
 IMAGES_CACHE ?= /var/cache/wrenn/images
 DATA_DIR    ?= /var/lib/wrenn
 AGENT_DIR   := artifacts/agent
+BIN_DIR     := artifacts/wrenn
 AGENT       := $(AGENT_DIR)/wrenn-agent
 export WRENN_IMAGES_DIR := $(IMAGES_DIR)
 
@@ -18,8 +19,12 @@ setup: packages build images
 packages:
 	scripts/setup-packages.sh
 
+# Everything (JIT), then the installable directory $(BIN_DIR): the server and, beside it, the
+# NativeAOT `wrenn` command line, which hands `serve`, `agent` and `user` over to `wrenn-server`.
 build:
 	dotnet build Wrenn.slnx -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
+	dotnet publish src/Wrenn.Server -c $(CONFIG) --no-build -o $(BIN_DIR) -nologo -v quiet -clp:ErrorsOnly
+	dotnet publish src/Wrenn.Cli -c $(CONFIG) -r linux-x64 -o $(BIN_DIR) -nologo -v quiet -clp:ErrorsOnly
 
 # NativeAOT guest agent (it lives in every guest image).
 agent:

@@ -13,4 +13,4 @@ namespace Wrenn.Client;
 [JsonSerializable(typeof(Capsule))]
 [JsonSerializable(typeof(List<Capsule>))]
 [JsonSerializable(typeof(CreateCapsuleOptions))]
-internal sealed partial class WrennJson : JsonSerializerContext;
+public sealed partial class WrennJson : JsonSerializerContext;
