@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Wrenn.Cli;
 using Wrenn.Cli.Capsules;
+using Wrenn.Cli.Completion;
 using Wrenn.Cli.Login;
 using Wrenn.Cli.Server;
 
@@ -15,6 +16,7 @@ var root = new RootCommand("""
     """)
 {
     CapsuleCommand.Create(),
+    CompletionCommand.Create(),
 };
 foreach (var command in LoginCommand.Create())
 {
@@ -23,7 +25,7 @@ foreach (var command in LoginCommand.Create())
 
 root.Options.Add(Actions.Json);
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
+if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
 {
     // Usage errors exit 2 (as getopt tools do) with the problem and where help is, not a page of help.
     foreach (var error in parse.Errors)

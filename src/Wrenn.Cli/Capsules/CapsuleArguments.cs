@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Wrenn.Cli.Completion;
 using Wrenn.Client;
 
 namespace Wrenn.Cli.Capsules;
@@ -6,8 +7,15 @@ namespace Wrenn.Cli.Capsules;
 /// <summary>Arguments the capsule commands share.</summary>
 internal static class CapsuleArguments
 {
-    /// <summary>A capsule id argument, checked before anything is sent.</summary>
-    public static Argument<CapsuleId> Id() => new("capsule")
+    /// <summary>A capsule id argument, checked before anything is sent; completion offers the team's capsules.</summary>
+    public static Argument<CapsuleId> Id()
+    {
+        var argument = Parsed();
+        argument.CompletionSources.Add(_ => CapsuleCompletions.Ids());
+        return argument;
+    }
+
+    private static Argument<CapsuleId> Parsed() => new("capsule")
     {
         Description = "The capsule's id (cl-…)",
         CustomParser = result =>
