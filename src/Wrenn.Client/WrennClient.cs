@@ -19,6 +19,17 @@ public sealed class WrennClient : IDisposable
     {
         _api = new ApiConnection(options ?? WrennClientOptions.FromEnvironment());
         Capsules = new CapsulesClient(_api);
+        Commands = new CommandsClient(_api);
+        Processes = new ProcessesClient(_api);
+        Files = new FilesClient(_api);
+        Templates = new TemplatesClient(_api);
+        Builds = new BuildsClient(_api);
+        Metrics = new MetricsClient(_api);
+        Auth = new AuthClient(_api);
+        Teams = new TeamsClient(_api);
+        ApiKeys = new ApiKeysClient(_api);
+        AuditLog = new AuditLogClient(_api);
+        Hosts = new HostsClient(_api);
     }
 
     /// <summary>The options the client was made with.</summary>
@@ -26,6 +37,39 @@ public sealed class WrennClient : IDisposable
 
     /// <summary>Creating, listing, pausing, resuming and deleting capsules.</summary>
     public CapsulesClient Capsules { get; }
+
+    /// <summary>Running commands in a capsule, in the foreground or the background.</summary>
+    public CommandsClient Commands { get; }
+
+    /// <summary>Listing and signalling a capsule's processes.</summary>
+    public ProcessesClient Processes { get; }
+
+    /// <summary>Reading, writing, uploading, downloading and listing a capsule's files.</summary>
+    public FilesClient Files { get; }
+
+    /// <summary>Listing, snapshotting into and deleting templates.</summary>
+    public TemplatesClient Templates { get; }
+
+    /// <summary>Building templates from recipes.</summary>
+    public BuildsClient Builds { get; }
+
+    /// <summary>Capsule metrics, team stats and usage.</summary>
+    public MetricsClient Metrics { get; }
+
+    /// <summary>Sign-up, login and sessions.</summary>
+    public AuthClient Auth { get; }
+
+    /// <summary>Teams and their members (session only).</summary>
+    public TeamsClient Teams { get; }
+
+    /// <summary>The team's API keys (session only).</summary>
+    public ApiKeysClient ApiKeys { get; }
+
+    /// <summary>The team's audit log (session only).</summary>
+    public AuditLogClient AuditLog { get; }
+
+    /// <summary>The machines that run capsules (session only).</summary>
+    public HostsClient Hosts { get; }
 
     /// <inheritdoc />
     public void Dispose() => _api.Dispose();

@@ -28,13 +28,15 @@ internal sealed class ApiConnection : IDisposable
     /// <summary>
     /// Sends <paramref name="request"/> with the credential; an error reply throws its <see cref="WrennApiException"/>.
     /// <paramref name="streamed"/>: return once the headers are in (the caller reads the body as a stream), without the
-    /// per-request time limit.
+    /// per-request time limit. <paramref name="limit"/>: a longer limit than <see cref="WrennClientOptions.Timeout"/> for a
+    /// call the server may legitimately hold that long (a foreground exec).
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken, bool streamed = false)
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken, bool streamed = false, TimeSpan? limit = null)
     {
         Authorize(request);
+        var within = limit is { } longer && longer > Options.Timeout ? longer : Options.Timeout;
         using var timeout = streamed ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout?.CancelAfter(Options.Timeout);
+        timeout?.CancelAfter(within);
         var token = timeout?.Token ?? cancellationToken;
         HttpResponseMessage reply;
         try
@@ -44,7 +46,7 @@ internal sealed class ApiConnection : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"the Wrenn API did not answer {request.Method} {request.RequestUri} within {Options.Timeout.TotalSeconds:0} s");
+            throw new TimeoutException($"the Wrenn API did not answer {request.Method} {request.RequestUri} within {within.TotalSeconds:0} s");
         }
 
         if (reply.IsSuccessStatusCode)
@@ -72,6 +74,14 @@ internal sealed class ApiConnection : IDisposable
         using var request = new HttpRequestMessage(method, path) { Content = content };
         prepare?.Invoke(request);
         using var reply = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(reply, replyType, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a prepared request and reads its JSON reply (see the first overload for <paramref name="streamed"/> and <paramref name="limit"/>).</summary>
+    public async Task<T> SendAsync<T>(HttpRequestMessage request, JsonTypeInfo<T> replyType, CancellationToken cancellationToken, bool streamed = false,
+        TimeSpan? limit = null)
+    {
+        using var reply = await SendAsync(request, cancellationToken, streamed, limit).ConfigureAwait(false);
         return await ReadAsync(reply, replyType, cancellationToken).ConfigureAwait(false);
     }
 
