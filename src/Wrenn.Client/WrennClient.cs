@@ -19,6 +19,8 @@ public sealed class WrennClient : IDisposable
     {
         _api = new ApiConnection(options ?? WrennClientOptions.FromEnvironment());
         Capsules = new CapsulesClient(_api);
+        Streams = new StreamsClient(_api);
+        Terminals = new TerminalsClient(_api);
     }
 
     /// <summary>The options the client was made with.</summary>
@@ -26,6 +28,12 @@ public sealed class WrennClient : IDisposable
 
     /// <summary>Creating, listing, pausing, resuming and deleting capsules.</summary>
     public CapsulesClient Capsules { get; }
+
+    /// <summary>Streaming exec, attaching to running processes and following build logs (WebSockets).</summary>
+    public StreamsClient Streams { get; }
+
+    /// <summary>Terminal (PTY) sessions: start, re-attach, input, resize, kill (WebSockets).</summary>
+    public TerminalsClient Terminals { get; }
 
     /// <inheritdoc />
     public void Dispose() => _api.Dispose();

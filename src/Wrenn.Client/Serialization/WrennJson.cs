@@ -13,4 +13,9 @@ namespace Wrenn.Client;
 [JsonSerializable(typeof(Capsule))]
 [JsonSerializable(typeof(List<Capsule>))]
 [JsonSerializable(typeof(CreateCapsuleOptions))]
+[JsonSerializable(typeof(ExecStartMessage))]
+[JsonSerializable(typeof(BuildLogMessage))]
+[JsonSerializable(typeof(PtyStartMessage))]
+[JsonSerializable(typeof(PtyConnectMessage))]
+[JsonSerializable(typeof(PtyResizeMessage))]
 internal sealed partial class WrennJson : JsonSerializerContext;
