@@ -30,6 +30,8 @@ public sealed class WrennClient : IDisposable
         ApiKeys = new ApiKeysClient(_api);
         AuditLog = new AuditLogClient(_api);
         Hosts = new HostsClient(_api);
+        Streams = new StreamsClient(_api);
+        Terminals = new TerminalsClient(_api);
     }
 
     /// <summary>The options the client was made with.</summary>
@@ -70,6 +72,12 @@ public sealed class WrennClient : IDisposable
 
     /// <summary>The machines that run capsules (session only).</summary>
     public HostsClient Hosts { get; }
+
+    /// <summary>Streaming exec, attaching to running processes and following build logs (WebSockets).</summary>
+    public StreamsClient Streams { get; }
+
+    /// <summary>Terminal (PTY) sessions: start, re-attach, input, resize, kill (WebSockets).</summary>
+    public TerminalsClient Terminals { get; }
 
     /// <inheritdoc />
     public void Dispose() => _api.Dispose();

@@ -35,7 +35,7 @@ internal static class LifecycleCommands
                 return run.Get(noWait) || created.Status == CapsuleStatus.Running
                     ? created : await run.Client.Capsules.WaitForStatusAsync(created.Id, CapsuleStatus.Running, cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
-            run.Out.Write(capsule, WrennJson.Default.Capsule, CapsuleTable.Detail);
+            run.Out.Write(capsule, CliJson.Default.Capsule, CapsuleTable.Detail);
             return ExitCodes.Success;
         });
         return command;
@@ -51,7 +51,7 @@ internal static class LifecycleCommands
         {
             var options = new CapsuleListOptions { All = run.Get(all), Statuses = run.Get(status) ?? [] };
             var capsules = await run.Client.Capsules.ListAsync(options, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
-            run.Out.Write(capsules, WrennJson.Default.ListCapsule, CapsuleTable.Of);
+            run.Out.Write(capsules, CliJson.Default.ListCapsule, CapsuleTable.Of);
             return ExitCodes.Success;
         });
         return command;
@@ -64,7 +64,7 @@ internal static class LifecycleCommands
         command.SetRun(async (run, cancellationToken) =>
         {
             var capsule = await run.Client.Capsules.GetAsync(run.Get(id), cancellationToken).ConfigureAwait(false);
-            run.Out.Write(capsule, WrennJson.Default.Capsule, CapsuleTable.Detail);
+            run.Out.Write(capsule, CliJson.Default.Capsule, CapsuleTable.Detail);
             return ExitCodes.Success;
         });
         return command;
@@ -121,7 +121,7 @@ internal static class LifecycleCommands
                 var reply = await transition(run.Client, run.Get(id), cancellationToken).ConfigureAwait(false);
                 return reply.Status == target ? reply : await run.Client.Capsules.WaitForStatusAsync(reply.Id, target, cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
-            run.Out.Write(capsule, WrennJson.Default.Capsule, CapsuleTable.Detail);
+            run.Out.Write(capsule, CliJson.Default.Capsule, CapsuleTable.Detail);
             return ExitCodes.Success;
         });
         return command;

@@ -1,10 +1,16 @@
 using System.Text.Json.Serialization;
 using Wrenn.Cli.Login;
+using Wrenn.Client;
 
 namespace Wrenn.Cli;
 
-/// <summary>The command line's own JSON (the saved login, <c>--json</c> shapes the API does not have).</summary>
+/// <summary>
+/// The command line's JSON: the saved login, and <c>--json</c> output — the SDK's objects in the
+/// API's own snake_case shape, so scripts read what the API documents.
+/// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(StoredLogin))]
 [JsonSerializable(typeof(CliError))]
+[JsonSerializable(typeof(Capsule))]
+[JsonSerializable(typeof(List<Capsule>))]
 internal sealed partial class CliJson : JsonSerializerContext;

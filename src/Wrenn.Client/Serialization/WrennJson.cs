@@ -55,4 +55,9 @@ namespace Wrenn.Client;
 [JsonSerializable(typeof(CreateHostOptions))]
 [JsonSerializable(typeof(HostRegistration))]
 [JsonSerializable(typeof(DrainBody))]
+[JsonSerializable(typeof(ExecStartMessage))]
+[JsonSerializable(typeof(BuildLogMessage))]
+[JsonSerializable(typeof(PtyStartMessage))]
+[JsonSerializable(typeof(PtyConnectMessage))]
+[JsonSerializable(typeof(PtyResizeMessage))]
 internal sealed partial class WrennJson : JsonSerializerContext;
