@@ -2,8 +2,11 @@ using System.CommandLine;
 using Wrenn.Cli;
 using Wrenn.Cli.Capsules;
 using Wrenn.Cli.Completion;
+using Wrenn.Cli.Hosts;
+using Wrenn.Cli.Keys;
 using Wrenn.Cli.Login;
 using Wrenn.Cli.Server;
+using Wrenn.Cli.Templates;
 
 if (ServerHandOff.Handles(args))
 {
@@ -16,6 +19,9 @@ var root = new RootCommand("""
     """)
 {
     CapsuleCommand.Create(),
+    TemplateCommand.Create(),
+    KeyCommand.Create(),
+    HostCommand.Create(),
     CompletionCommand.Create(),
 };
 foreach (var command in LoginCommand.Create())

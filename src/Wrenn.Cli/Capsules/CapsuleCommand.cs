@@ -14,6 +14,12 @@ internal static class CapsuleCommand
             command.Subcommands.Add(subcommand);
         }
 
+        command.Subcommands.Add(ExecCommand.Create());
+        command.Subcommands.Add(ShellCommand.Create());
+        command.Subcommands.Add(CopyCommand.Create());
+        command.Subcommands.Add(LogsCommand.Create());
+        command.Subcommands.Add(PortsCommand.Create());
+        command.Subcommands.Add(MetricsCommand.Create());
         return command;
     }
 }

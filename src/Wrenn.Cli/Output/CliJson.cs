@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Wrenn.Cli.Capsules;
 using Wrenn.Cli.Login;
 using Wrenn.Client;
 
@@ -13,4 +14,14 @@ namespace Wrenn.Cli;
 [JsonSerializable(typeof(CliError))]
 [JsonSerializable(typeof(Capsule))]
 [JsonSerializable(typeof(List<Capsule>))]
+[JsonSerializable(typeof(ExecJson))]
+[JsonSerializable(typeof(ProcessLogJson))]
+[JsonSerializable(typeof(List<ListeningPort>))]
+[JsonSerializable(typeof(CapsuleMetrics))]
+[JsonSerializable(typeof(IReadOnlyList<Template>))]
+[JsonSerializable(typeof(Build))]
+[JsonSerializable(typeof(IReadOnlyList<ApiKey>))]
+[JsonSerializable(typeof(CreatedApiKey))]
+[JsonSerializable(typeof(IReadOnlyList<HostInfo>))]
+[JsonSerializable(typeof(HostInfo))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -89,14 +89,8 @@ internal sealed class Terminal
             {
                 var task = context.AddTask(Markup.Escape(what), maxValue: total ?? 1);
                 task.IsIndeterminate = total is null;
-                await work(new SyncProgress(bytes => task.Value = bytes)).ConfigureAwait(false);
+                await work(new ProgressReport(bytes => task.Value = bytes)).ConfigureAwait(false);
                 task.Value = task.MaxValue;
             }).ConfigureAwait(false);
-    }
-
-    /// <summary>Reports on the calling thread: the bar reads the value when it redraws.</summary>
-    private sealed class SyncProgress(Action<long> report) : IProgress<long>
-    {
-        public void Report(long value) => report(value);
     }
 }
