@@ -70,7 +70,8 @@ public sealed class CodeInterpreterTests(ServerFixture fixture)
     [Fact]
     public async Task ASecondKernel_KeepsItsOwnState_AndAPortNobodyListensOnIsA502()
     {
-        var id = await Client.CreateRunningAsync(new { template = "code-runner-beta" });
+        // The template's first capsule boots it and warms Jupyter for its snapshot: minutes on a busy TCG machine.
+        var id = await Client.CreateRunningAsync(new { template = "code-runner-beta" }, seconds: 300);
         try
         {
             using var first = new JupyterClient(fixture.Server.BaseAddress, id, fixture.Server.AdminKey);

@@ -30,14 +30,17 @@ public sealed class SharedServer : ICollectionFixture<ServerFixture>;
 /// <summary>Calls the tests make often.</summary>
 public static class Api
 {
-    /// <summary>Creates a capsule and waits until it runs (the reply may come back while it is still starting).</summary>
-    public static async Task<string> CreateRunningAsync(this HttpClient client, object? body = null)
+    /// <summary>
+    /// Creates a capsule and waits until it runs (the reply may come back while it is still starting);
+    /// <paramref name="seconds"/> bounds the wait, longer for a template's first capsule, which builds its snapshot.
+    /// </summary>
+    public static async Task<string> CreateRunningAsync(this HttpClient client, object? body = null, int seconds = 120)
     {
         var reply = await client.PostAsJsonAsync("/v1/capsules", body ?? new { });
         Assert.Equal(HttpStatusCode.Created, reply.StatusCode);
         var capsule = await reply.Content.ReadFromJsonAsync<JsonElement>();
         var id = capsule.GetProperty("id").GetString()!;
-        await client.WaitForStatusAsync(id, "running");
+        await client.WaitForStatusAsync(id, "running", seconds);
         return id;
     }
 
