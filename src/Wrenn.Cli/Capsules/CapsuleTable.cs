@@ -10,8 +10,7 @@ internal static class CapsuleTable
 {
     public static IRenderable Of(IReadOnlyList<Capsule> capsules)
     {
-        var table = new Table().Border(TableBorder.Simple)
-            .AddColumns("ID", "STATUS", "TEMPLATE", "VCPUS", "MEMORY", "TIMEOUT", "CREATED");
+        var table = Tables.Create("ID", "STATUS", "TEMPLATE", "VCPUS", "MEMORY", "TIMEOUT", "CREATED");
         foreach (var capsule in capsules)
         {
             table.AddRow(

@@ -33,7 +33,7 @@ internal static class MetricsCommand
 
     private static Table Render(CapsuleMetrics metrics)
     {
-        var table = new Table().Border(TableBorder.Simple).AddColumns("TIME", "CPU %", "MEMORY MiB", "DISK MiB");
+        var table = Tables.Create("TIME", "CPU %", "MEMORY MiB", "DISK MiB");
         var points = metrics.Points;
         var step = Math.Max(1, (int)Math.Ceiling(points.Count / (double)Rows));
         for (var i = 0; i < points.Count; i += step)

@@ -21,7 +21,7 @@ internal static class PortsCommand
             var ports = ListeningPorts.Parse(tables.Stdout).Select(port => new ListeningPort(port.Port, port.Address, ProxyUrl(run.Client.Options.BaseUrl, capsule, port.Port))).ToList();
             run.Out.Write(ports, CliJson.Default.ListListeningPort, list =>
             {
-                var table = new Table().Border(TableBorder.Simple).AddColumns("PORT", "ADDRESS", "URL");
+                var table = Tables.Create("PORT", "ADDRESS", "URL");
                 foreach (var port in list)
                 {
                     table.AddRow(port.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), port.Address, port.Url);

@@ -24,7 +24,7 @@ internal static class HostCommand
             var hosts = await run.Client.Hosts.ListAsync(cancellationToken).ConfigureAwait(false);
             run.Out.Write(hosts, CliJson.Default.IReadOnlyListHostInfo, list =>
             {
-                var table = new Table().Border(TableBorder.Simple).AddColumns("ID", "STATUS", "TYPE", "ADDRESS", "CPUS", "MEMORY", "LAST HEARTBEAT");
+                var table = Tables.Create("ID", "STATUS", "TYPE", "ADDRESS", "CPUS", "MEMORY", "LAST HEARTBEAT");
                 foreach (var host in list)
                 {
                     table.AddRow(host.Id.Value, WrennEnums.NameOf(host.Status), WrennEnums.NameOf(host.Type), Markup.Escape(host.Address ?? "-"),

@@ -23,7 +23,7 @@ internal static class KeyCommand
             var keys = await run.Client.ApiKeys.ListAsync(cancellationToken).ConfigureAwait(false);
             run.Out.Write(keys, CliJson.Default.IReadOnlyListApiKey, list =>
             {
-                var table = new Table().Border(TableBorder.Simple).AddColumns("ID", "NAME", "PREFIX", "CREATED", "LAST USED");
+                var table = Tables.Create("ID", "NAME", "PREFIX", "CREATED", "LAST USED");
                 foreach (var key in list)
                 {
                     table.AddRow(key.Id.Value, Markup.Escape(key.Name), key.KeyPrefix + "…", Capsules.CapsuleTable.Time(key.CreatedAt),

@@ -24,6 +24,11 @@ internal sealed class Terminal
             ColorSystem = Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = Interactive ? InteractionSupport.Yes : InteractionSupport.No,
         });
+        if (!Interactive)
+        {
+            // Piped into grep or a file: rows stay whole instead of wrapping at a made-up 80 columns.
+            _console.Profile.Width = 4096;
+        }
     }
 
     /// <summary><c>--json</c> was given.</summary>

@@ -24,7 +24,7 @@ internal static class TemplateCommand
             var templates = await run.Client.Templates.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             run.Out.Write(templates, CliJson.Default.IReadOnlyListTemplate, list =>
             {
-                var table = new Table().Border(TableBorder.Simple).AddColumns("NAME", "TYPE", "VCPUS", "MEMORY", "SIZE", "PLATFORM", "CREATED");
+                var table = Tables.Create("NAME", "TYPE", "VCPUS", "MEMORY", "SIZE", "PLATFORM", "CREATED");
                 foreach (var template in list)
                 {
                     table.AddRow(Markup.Escape(template.Name), WrennEnums.NameOf(template.Type),
