@@ -147,6 +147,11 @@ internal sealed class MessageSocket : IAsyncDisposable
         await _sending.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_socket.State != WebSocketState.Open)
+            {
+                throw new WrennStreamException("the stream has ended", CloseStatus);
+            }
+
             _outgoing.ResetWrittenCount();
             write(_outgoing, state);
             await _socket.SendAsync(_outgoing.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
