@@ -27,7 +27,7 @@ public abstract class ExecEvent
 /// </summary>
 public sealed class ExecOutput : ExecEvent
 {
-    private ReadOnlyMemory<byte>? _data;
+    private byte[]? _data;
     private string? _text;
 
     internal ExecOutput(OutputStreamKind stream, byte[]? data, string? text)
@@ -51,7 +51,7 @@ public sealed class ExecOutput : ExecEvent
     /// is never split between chunks). In binary mode it is this chunk's bytes decoded alone, so a
     /// character split between two chunks shows as U+FFFD: use <see cref="Data"/> there.
     /// </summary>
-    public string Text => _text ??= Encoding.UTF8.GetString(_data!.Value.Span);
+    public string Text => _text ??= Encoding.UTF8.GetString(_data!);
 
     /// <inheritdoc />
     public override string ToString() => $"{WrennEnums.NameOf(Stream)}: {Text}";

@@ -27,6 +27,7 @@ internal sealed class MessageSocket : IAsyncDisposable
     private byte[] _incoming = new byte[32 * 1024];
     private int _reading;
     private volatile bool _disposed;
+    private volatile bool _cancelled;
 
     public MessageSocket(ClientWebSocket socket) => _socket = socket;
 
@@ -75,14 +76,22 @@ internal sealed class MessageSocket : IAsyncDisposable
 
     /// <summary>
     /// The next whole message (valid until the next call), or null once the server closed the
-    /// socket or it was disposed. A broken connection throws <see cref="WrennStreamException"/>;
-    /// cancelling aborts the connection (the way <see cref="ClientWebSocket"/> cancels a receive).
+    /// socket or it was disposed. A broken connection throws <see cref="WrennStreamException"/>.
+    /// Cancelling closes the socket normally, then throws: a cancelled <see cref="ClientWebSocket"/>
+    /// receive would abort the connection instead, and the server treats a normal close more
+    /// reliably (an exec's process is killed, a PTY detached after its last input).
     /// </summary>
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _reading, 1) != 0)
         {
             throw new InvalidOperationException("the stream is already being read");
+        }
+
+        if (_cancelled)
+        {
+            Volatile.Write(ref _reading, 0);
+            throw new InvalidOperationException("a cancelled read closed the stream");
         }
 
         try
@@ -100,11 +109,14 @@ internal sealed class MessageSocket : IAsyncDisposable
                     Array.Resize(ref _incoming, count * 2);
                 }
 
-                var result = await _socket.ReceiveAsync(_incoming.AsMemory(count), cancellationToken).ConfigureAwait(false);
+                var pending = _socket.ReceiveAsync(_incoming.AsMemory(count), CancellationToken.None);
+                var result = pending.IsCompleted || !cancellationToken.CanBeCanceled
+                    ? await pending.ConfigureAwait(false)
+                    : await CloseIfCancelledAsync(pending.AsTask(), cancellationToken).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     _closeReceived.TrySetResult();
-                    await AnswerCloseAsync().ConfigureAwait(false);
+                    await SendCloseAsync().ConfigureAwait(false);
                     return null;
                 }
 
@@ -135,6 +147,11 @@ internal sealed class MessageSocket : IAsyncDisposable
         await _sending.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_socket.State != WebSocketState.Open)
+            {
+                throw new WrennStreamException("the stream has ended", CloseStatus);
+            }
+
             _outgoing.ResetWrittenCount();
             write(_outgoing, state);
             await _socket.SendAsync(_outgoing.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
@@ -176,19 +193,10 @@ internal sealed class MessageSocket : IAsyncDisposable
         _disposed = true;
         if (_socket.State == WebSocketState.Open)
         {
+            await SendCloseAsync().ConfigureAwait(false);
             using var deadline = new CancellationTokenSource(CloseHandshake);
             try
             {
-                await _sending.WaitAsync(deadline.Token).ConfigureAwait(false);
-                try
-                {
-                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, deadline.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _sending.Release();
-                }
-
                 if (Volatile.Read(ref _reading) == 0)
                 {
                     // Nobody reads: read (and drop) what is left until the server's close frame.
@@ -201,7 +209,7 @@ internal sealed class MessageSocket : IAsyncDisposable
                     await _closeReceived.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
                 }
             }
-            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or WrennStreamException)
+            catch (Exception exception) when (exception is OperationCanceledException or WrennStreamException)
             {
                 // Broken or too slow: disposing aborts the connection, which the server treats the same way.
             }
@@ -210,7 +218,23 @@ internal sealed class MessageSocket : IAsyncDisposable
         _socket.Dispose();
     }
 
-    private async ValueTask AnswerCloseAsync()
+    private async Task<ValueWebSocketReceiveResult> CloseIfCancelledAsync(Task<ValueWebSocketReceiveResult> receive, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await receive.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The receive is still pending, so the socket cannot be read again: the stream is over.
+            _cancelled = true;
+            await SendCloseAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Sends the close frame after any send in progress, unless one was sent; a broken connection is ignored.</summary>
+    private async Task SendCloseAsync()
     {
         using var deadline = new CancellationTokenSource(CloseHandshake);
         try
@@ -218,7 +242,7 @@ internal sealed class MessageSocket : IAsyncDisposable
             await _sending.WaitAsync(deadline.Token).ConfigureAwait(false);
             try
             {
-                if (_socket.State == WebSocketState.CloseReceived)
+                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
                     await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, deadline.Token).ConfigureAwait(false);
                 }
@@ -230,7 +254,7 @@ internal sealed class MessageSocket : IAsyncDisposable
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
         {
-            // The server closes the connection either way.
+            // The connection ends either way.
         }
     }
 }

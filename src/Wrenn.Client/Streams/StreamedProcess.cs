@@ -11,7 +11,7 @@ namespace Wrenn.Client;
 /// <remarks>
 /// A terminal <c>error</c> from the server is thrown as <see cref="WrennStreamException"/> (a paused
 /// or deleted capsule as <see cref="StreamInterruptedException"/>): the stream then has no exit.
-/// Cancelling a read aborts the connection, as does a lost connection.
+/// Cancelling a read closes the stream as disposing does: a streamed exec's process is killed.
 /// </remarks>
 public abstract class StreamedProcess : IAsyncDisposable
 {

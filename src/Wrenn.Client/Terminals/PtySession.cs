@@ -15,7 +15,7 @@ namespace Wrenn.Client;
 /// <remarks>
 /// A fatal server error is thrown from the read as <see cref="WrennStreamException"/>: another
 /// connection took the session over, or (as <see cref="StreamInterruptedException"/>) the capsule
-/// was paused or deleted. Cancelling a read aborts the connection (the session lives on).
+/// was paused or deleted. Cancelling a read detaches, as disposing does (the session lives on).
 /// </remarks>
 public sealed class PtySession : IAsyncDisposable
 {
