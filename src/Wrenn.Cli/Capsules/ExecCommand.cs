@@ -37,12 +37,7 @@ internal static class ExecCommand
 
     private static async Task<int> StreamAsync(Invocation run, CapsuleId capsule, ExecRequest request, CancellationToken cancellationToken)
     {
-        var streamed = new StreamExecRequest
-        {
-            Cmd = request.Cmd, Args = request.Args, Envs = request.Envs, Cwd = request.Cwd, User = request.User, TimeoutSec = request.TimeoutSec,
-            Binary = true,
-        };
-        await using var session = await run.Client.Streams.ExecAsync(capsule, streamed, cancellationToken).ConfigureAwait(false);
+        await using var session = await run.Client.Streams.ExecAsync(capsule, request, binary: true, cancellationToken).ConfigureAwait(false);
         await using var stdout = Console.OpenStandardOutput();
         await using var stderr = Console.OpenStandardError();
         await foreach (var message in session.ReadAllAsync(cancellationToken).ConfigureAwait(false))

@@ -73,7 +73,7 @@ internal static class BuildCommand
     private static async Task FollowAsync(Invocation run, BuildId build, CancellationToken cancellationToken)
     {
         await using var stdout = Console.OpenStandardOutput();
-        await foreach (var message in run.Client.Streams.FollowBuildLogsAsync(build.Value, cancellationToken).ConfigureAwait(false))
+        await foreach (var message in run.Client.Streams.FollowBuildLogsAsync(build, cancellationToken).ConfigureAwait(false))
         {
             switch (message)
             {
@@ -82,7 +82,7 @@ internal static class BuildCommand
                     await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
                     break;
                 case BuildStepEnded step:
-                    run.Out.Say($"{(step.Ok ? "[green]✓[/]" : "[red]✗[/]")} step {step.Step} [grey]({Markup.Escape(step.Phase)}, {step.Elapsed.TotalSeconds:0.0} s)[/] {Markup.Escape(step.Cmd)}");
+                    run.Out.Say($"{(step.Ok ? "[green]✓[/]" : "[red]✗[/]")} step {step.Step} [grey]({System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(step.Phase.ToString())}, {step.Elapsed.TotalSeconds:0.0} s)[/] {Markup.Escape(step.Cmd)}");
                     break;
                 case BuildStatusChanged status when status.IsFinished:
                     return;

@@ -29,14 +29,14 @@ public sealed class BuildStepOutput : BuildLogEvent
 /// <summary>A finished step with its stored log.</summary>
 public sealed class BuildStepEnded : BuildLogEvent
 {
-    internal BuildStepEnded(int step, string phase, string cmd, string stdout, string stderr, int exitCode, bool ok, TimeSpan elapsed)
+    internal BuildStepEnded(int step, BuildPhase phase, string cmd, string stdout, string stderr, int exitCode, bool ok, TimeSpan elapsed)
         => (Step, Phase, Cmd, Stdout, Stderr, ExitCode, Ok, Elapsed) = (step, phase, cmd, stdout, stderr, exitCode, ok, elapsed);
 
     /// <summary>The step's number (1-based across the phases).</summary>
     public int Step { get; }
 
     /// <summary>Its phase: <c>pre-build</c>, <c>recipe</c> or <c>post-build</c>.</summary>
-    public string Phase { get; }
+    public BuildPhase Phase { get; }
 
     /// <summary>The recipe line as written.</summary>
     public string Cmd { get; }
@@ -60,14 +60,14 @@ public sealed class BuildStepEnded : BuildLogEvent
 /// <summary>The build's status: sent once after the log so far, then at each change.</summary>
 public sealed class BuildStatusChanged : BuildLogEvent
 {
-    internal BuildStatusChanged(string status, string? error) => (Status, Error) = (status, error);
+    internal BuildStatusChanged(BuildStatus status, string? error) => (Status, Error) = (status, error);
 
-    /// <summary><c>pending</c>, <c>running</c>, <c>success</c>, <c>failed</c> or <c>cancelled</c>.</summary>
-    public string Status { get; }
+    /// <summary>The build's new status.</summary>
+    public BuildStatus Status { get; }
 
     /// <summary>Why the build failed, when it did.</summary>
     public string? Error { get; }
 
     /// <summary>The build is over (<c>success</c>, <c>failed</c> or <c>cancelled</c>): this is the log's last event.</summary>
-    public bool IsFinished => Status is "success" or "failed" or "cancelled";
+    public bool IsFinished => Status is BuildStatus.Success or BuildStatus.Failed or BuildStatus.Cancelled;
 }

@@ -9,7 +9,7 @@ internal sealed class BuildLogMessage
 
     public int Step { get; set; }
 
-    public string? Phase { get; set; }
+    public BuildPhase Phase { get; set; }
 
     public string? Cmd { get; set; }
 
@@ -27,7 +27,7 @@ internal sealed class BuildLogMessage
 
     public string? Data { get; set; }
 
-    public string? Status { get; set; }
+    public BuildStatus? Status { get; set; }
 
     public string? Error { get; set; }
 
@@ -47,9 +47,9 @@ internal sealed class BuildLogMessage
     public BuildLogEvent? ToEvent() => Type switch
     {
         "output" => new BuildStepOutput(Step, Stream == "stderr" ? OutputStreamKind.Stderr : OutputStreamKind.Stdout, Data ?? string.Empty),
-        "step" => new BuildStepEnded(Step, Phase ?? string.Empty, Cmd ?? string.Empty, Stdout ?? string.Empty, Stderr ?? string.Empty, Exit, Ok,
+        "step" => new BuildStepEnded(Step, Phase, Cmd ?? string.Empty, Stdout ?? string.Empty, Stderr ?? string.Empty, Exit, Ok,
             TimeSpan.FromMilliseconds(ElapsedMs)),
-        "status" => new BuildStatusChanged(Status ?? string.Empty, Error),
+        "status" when Status is { } status => new BuildStatusChanged(status, Error),
         _ => null,
     };
 }

@@ -22,7 +22,7 @@ public abstract class ExecEvent
 
 /// <summary>
 /// A chunk of a process's output, in the order the process wrote it (per stream). Carries bytes or
-/// text, whichever the stream was asked for (<see cref="StreamExecRequest.Binary"/>); the other form
+/// text, whichever the stream was asked for (<c>binary</c> of <see cref="StreamsClient.ExecAsync"/>); the other form
 /// is converted on first use.
 /// </summary>
 public sealed class ExecOutput : ExecEvent

@@ -20,13 +20,13 @@ public sealed class ExecSession : StreamedProcess
     public ValueTask StopAsync(CancellationToken cancellationToken = default) => Socket.SendAsync(Stop, cancellationToken);
 
     /// <summary>Sends the start message and waits for the server's <c>start</c>.</summary>
-    internal static async Task<ExecSession> StartAsync(MessageSocket socket, StreamExecRequest request, CancellationToken cancellationToken)
+    internal static async Task<ExecSession> StartAsync(MessageSocket socket, ExecRequest request, bool binary, CancellationToken cancellationToken)
     {
         var start = new ExecStartMessage("start", request.Cmd, request.Args, request.Envs, request.Cwd, request.TimeoutSec, request.Tag, request.User,
-            request.Binary ? "base64" : "utf-8");
+            binary ? "base64" : "utf-8");
         await socket.SendJsonAsync(start, WrennJson.Default.ExecStartMessage, cancellationToken).ConfigureAwait(false);
         var (pid, tag) = await ReadStartAsync(socket, cancellationToken).ConfigureAwait(false);
-        return new ExecSession(socket, request.Binary, pid, tag);
+        return new ExecSession(socket, binary, pid, tag);
     }
 }
 

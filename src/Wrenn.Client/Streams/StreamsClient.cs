@@ -19,13 +19,17 @@ public sealed class StreamsClient
     /// </summary>
     /// <exception cref="StreamStartException">The command could not be started (bad cwd, user or command, tag in use).</exception>
     /// <exception cref="WrennApiException">The upgrade was refused: unknown capsule, capsule not running…</exception>
-    public async Task<ExecSession> ExecAsync(CapsuleId capsule, StreamExecRequest request, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// <paramref name="binary"/>: output arrives as the exact bytes (base64 on the wire); otherwise as UTF-8 text,
+    /// decoded by the server as it streams (invalid bytes become U+FFFD).
+    /// </remarks>
+    public async Task<ExecSession> ExecAsync(CapsuleId capsule, ExecRequest request, bool binary = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var socket = await OpenAsync(CapsulesClient.Path(capsule) + "/exec/stream", cancellationToken).ConfigureAwait(false);
         try
         {
-            return await ExecSession.StartAsync(socket, request, cancellationToken).ConfigureAwait(false);
+            return await ExecSession.StartAsync(socket, request, binary, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -69,13 +73,12 @@ public sealed class StreamsClient
     /// status change. Ends after the build's final status (<see cref="BuildStatusChanged.IsFinished"/>),
     /// or at once if the build is deleted meanwhile. Connects when the enumeration starts.
     /// </summary>
-    /// <param name="buildId">The build's id (<c>bld-…</c>).</param>
+    /// <param name="build">The build to follow.</param>
     /// <param name="cancellationToken">Stops following (the build is not affected).</param>
     /// <exception cref="NotFoundException">No such build in the team.</exception>
-    public async IAsyncEnumerable<BuildLogEvent> FollowBuildLogsAsync(string buildId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<BuildLogEvent> FollowBuildLogsAsync(BuildId build, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(buildId);
-        var socket = await OpenAsync($"v1/builds/{Uri.EscapeDataString(buildId)}/logs", cancellationToken).ConfigureAwait(false);
+        var socket = await OpenAsync($"v1/builds/{build.Value}/logs", cancellationToken).ConfigureAwait(false);
         await using (socket.ConfigureAwait(false))
         {
             while (await socket.ReceiveAsync(cancellationToken).ConfigureAwait(false) is { } received)

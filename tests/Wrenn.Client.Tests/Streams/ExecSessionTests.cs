@@ -14,7 +14,7 @@ public sealed class ExecSessionTests(ClientServer server)
     public async Task Output_ArrivesInOrder_StderrApart_WithTheExitCode()
     {
         var capsule = await StreamsCapsule.GetAsync(server);
-        await using var exec = await Wrenn.Streams.ExecAsync(capsule, Shell("i=1; while [ $i -le 2000 ]; do echo line $i; i=$((i+1)); done; echo oops >&2; printf 'h\\303\\251'; exit 7"));
+        await using var exec = await Wrenn.Streams.ExecAsync(capsule, ExecRequest.Shell("i=1; while [ $i -le 2000 ]; do echo line $i; i=$((i+1)); done; echo oops >&2; printf 'h\\303\\251'; exit 7"));
         Assert.True(exec.Pid > 0);
         Assert.StartsWith("proc-", exec.Tag, StringComparison.Ordinal);
 
@@ -31,12 +31,12 @@ public sealed class ExecSessionTests(ClientServer server)
     {
         var capsule = await StreamsCapsule.GetAsync(server);
         // 200 KiB of random bytes: many 16 KiB messages, every byte value, invalid UTF-8 everywhere.
-        await using var exec = await Wrenn.Streams.ExecAsync(capsule, Shell("head -c 204800 /dev/urandom > /tmp/random.bin && cat /tmp/random.bin", binary: true));
+        await using var exec = await Wrenn.Streams.ExecAsync(capsule, ExecRequest.Shell("head -c 204800 /dev/urandom > /tmp/random.bin && cat /tmp/random.bin"), binary: true);
         var (stdout, _, exit) = await CollectAsync(exec);
         Assert.Equal(0, exit.ExitCode);
         Assert.Equal(204800, stdout.Length);
 
-        await using var sum = await Wrenn.Streams.ExecAsync(capsule, new StreamExecRequest { Cmd = "sha256sum", Args = ["/tmp/random.bin"] });
+        await using var sum = await Wrenn.Streams.ExecAsync(capsule, new ExecRequest("sha256sum", "/tmp/random.bin"));
         var (text, _, _) = await CollectAsync(sum);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(stdout)), Encoding.UTF8.GetString(text).Split(' ')[0]);
     }
@@ -45,7 +45,7 @@ public sealed class ExecSessionTests(ClientServer server)
     public async Task ATimeout_KillsTheProcess_AndTheExitSaysSo()
     {
         var capsule = await StreamsCapsule.GetAsync(server);
-        await using var exec = await Wrenn.Streams.ExecAsync(capsule, new StreamExecRequest { Cmd = "sleep", Args = ["30"], TimeoutSec = 1 });
+        await using var exec = await Wrenn.Streams.ExecAsync(capsule, new ExecRequest("sleep", "30") { TimeoutSec = 1 });
         var (_, _, exit) = await CollectAsync(exec);
         Assert.True(exit.TimedOut);
     }
@@ -54,7 +54,7 @@ public sealed class ExecSessionTests(ClientServer server)
     public async Task Stop_TerminatesTheProcess_AndTheStreamEndsWithItsExit()
     {
         var capsule = await StreamsCapsule.GetAsync(server);
-        await using var exec = await Wrenn.Streams.ExecAsync(capsule, Shell("echo ready; exec sleep 100"));
+        await using var exec = await Wrenn.Streams.ExecAsync(capsule, ExecRequest.Shell("echo ready; exec sleep 100"));
         var first = Assert.IsType<ExecOutput>(await exec.ReadAsync());
         Assert.Equal("ready\n", first.Text);
         await exec.StopAsync();
@@ -66,22 +66,22 @@ public sealed class ExecSessionTests(ClientServer server)
     public async Task StartFailures_AreTyped()
     {
         var capsule = await StreamsCapsule.GetAsync(server);
-        await Assert.ThrowsAsync<StreamStartException>(() => Wrenn.Streams.ExecAsync(capsule, new StreamExecRequest { Cmd = "no-such-command-here" }));
-        var badCwd = await Assert.ThrowsAsync<StreamStartException>(() => Wrenn.Streams.ExecAsync(capsule, new StreamExecRequest { Cmd = "true", Cwd = "/no/such/dir" }));
+        await Assert.ThrowsAsync<StreamStartException>(() => Wrenn.Streams.ExecAsync(capsule, new ExecRequest("no-such-command-here")));
+        var badCwd = await Assert.ThrowsAsync<StreamStartException>(() => Wrenn.Streams.ExecAsync(capsule, new ExecRequest("true") { Cwd = "/no/such/dir" }));
         Assert.False(string.IsNullOrEmpty(badCwd.Message));
         var unknown = CapsuleId.Parse("cl-" + new string('0', 25));
-        await Assert.ThrowsAsync<NotFoundException>(() => Wrenn.Streams.ExecAsync(unknown, new StreamExecRequest { Cmd = "true" }));
+        await Assert.ThrowsAsync<NotFoundException>(() => Wrenn.Streams.ExecAsync(unknown, new ExecRequest("true")));
     }
 
     [Fact]
     public async Task DisposingOrCancelling_BeforeTheExit_KillsTheProcess()
     {
         var capsule = await StreamsCapsule.GetAsync(server);
-        var disposed = await Wrenn.Streams.ExecAsync(capsule, new StreamExecRequest { Cmd = "sleep", Args = ["100"], Tag = "disposed-early" });
+        var disposed = await Wrenn.Streams.ExecAsync(capsule, new ExecRequest("sleep", "100") { Tag = "disposed-early" });
         await disposed.DisposeAsync();
         Assert.True(await StreamsCapsule.WaitGoneAsync(server, capsule, "disposed-early", seconds: 5));
 
-        await using var cancelled = await Wrenn.Streams.ExecAsync(capsule, new StreamExecRequest { Cmd = "sleep", Args = ["100"], Tag = "cancelled-early" });
+        await using var cancelled = await Wrenn.Streams.ExecAsync(capsule, new ExecRequest("sleep", "100") { Tag = "cancelled-early" });
         using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cancelled.ReadAsync(soon.Token));
         Assert.True(await StreamsCapsule.WaitGoneAsync(server, capsule, "cancelled-early", seconds: 5));
@@ -91,7 +91,7 @@ public sealed class ExecSessionTests(ClientServer server)
     public async Task APause_EndsTheStream_AsInterrupted_AndTheProcessLivesOn()
     {
         var capsule = await StreamsCapsule.GetAsync(server);
-        await using var exec = await Wrenn.Streams.ExecAsync(capsule, new StreamExecRequest { Cmd = "sleep", Args = ["100"], Tag = "outlives-pause" });
+        await using var exec = await Wrenn.Streams.ExecAsync(capsule, new ExecRequest("sleep", "100") { Tag = "outlives-pause" });
         var read = exec.ReadAsync().AsTask();
         await Wrenn.Capsules.PauseAsync(capsule);
         try
@@ -112,7 +112,7 @@ public sealed class ExecSessionTests(ClientServer server)
         Assert.IsType<ExecExit>(await attached.ReadAsync());
     }
 
-    internal static StreamExecRequest Shell(string script, bool binary = false) => new() { Cmd = "/bin/sh", Args = ["-c", script], Binary = binary };
+
 
     internal static async Task<(byte[] Stdout, byte[] Stderr, ExecExit Exit)> CollectAsync(StreamedProcess process)
     {
