@@ -20,6 +20,18 @@ public sealed class ClientServer : IAsyncLifetime
     public WrennClient Connect(string? apiKey = null, string? accessToken = null)
         => new(new WrennClientOptions { BaseUrl = Server.BaseAddress, ApiKey = apiKey, AccessToken = accessToken });
 
+    /// <summary>
+    /// An SDK client with the session of a new user (a platform admin with <paramref name="admin"/>), added as the
+    /// operator adds one and logged in through the SDK. Dispose the client.
+    /// </summary>
+    public async Task<(WrennClient Wrenn, Session Session)> NewSessionAsync(bool admin = false)
+    {
+        var (email, password) = await Server.AddUserAsync(admin);
+        using var anonymous = Connect();
+        var session = await anonymous.Auth.LoginAsync(email, password);
+        return (Connect(accessToken: session.Token), session);
+    }
+
     /// <summary>Creates a capsule and waits until it runs.</summary>
     public async Task<Capsule> CreateRunningAsync(CreateCapsuleOptions? options = null)
     {

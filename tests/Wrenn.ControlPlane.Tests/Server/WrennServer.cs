@@ -233,6 +233,16 @@ public sealed class WrennServer : IAsyncDisposable
     /// </summary>
     public async Task<HttpClient> NewUserSessionAsync(bool admin)
     {
+        var (email, password) = await AddUserAsync(admin);
+        var client = Anonymous();
+        var session = await (await client.PostAsJsonAsync("/v1/auth/login", new { email, password })).Content.ReadFromJsonAsync<JsonElement>();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", session.GetProperty("token").GetString());
+        return client;
+    }
+
+    /// <summary>Adds a new user as the operator does (<c>wrenn user add</c>), a platform admin with <paramref name="admin"/>; returns its login.</summary>
+    public async Task<(string Email, string Password)> AddUserAsync(bool admin)
+    {
         var email = $"user-{Guid.NewGuid():N}@example.com";
         const string password = "a long enough password";
         var add = new ProcessStartInfo(WrennExecutable()) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -249,10 +259,7 @@ public sealed class WrennServer : IAsyncDisposable
             Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
         }
 
-        var client = Anonymous();
-        var session = await (await client.PostAsJsonAsync("/v1/auth/login", new { email, password })).Content.ReadFromJsonAsync<JsonElement>();
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", session.GetProperty("token").GetString());
-        return client;
+        return (email, password);
     }
 
     /// <summary>The repository this test run was built from.</summary>
