@@ -14,9 +14,10 @@ public sealed class ProcessesClientTests(ClientServer server)
         try
         {
             // A process that records the signals it gets: the signal's name must reach the guest as the right one.
+            // It says when its traps are set: a signal before that would end it (the guest may be slow to start a shell).
             var trapper = await Wrenn.Commands.StartAsync(capsule.Id,
-                ExecRequest.Shell("trap 'echo usr1 >> /tmp/signals' USR1; trap 'echo term >> /tmp/signals; exit 0' TERM; while true; do sleep 0.1; done")
-                    with { Tag = "trapper" });
+                ExecRequest.Shell("trap 'echo usr1 >> /tmp/signals' USR1; trap 'echo term >> /tmp/signals; exit 0' TERM; echo ready > /tmp/signals; " +
+                    "while true; do sleep 0.1; done") with { Tag = "trapper" });
             var sleeper = await Wrenn.Commands.StartAsync(capsule.Id, new ExecRequest("sleep", "300"));
 
             var listed = await Wrenn.Processes.ListAsync(capsule.Id);
@@ -24,11 +25,12 @@ public sealed class ProcessesClientTests(ClientServer server)
             Assert.Equal((trapper.Pid, "/bin/sh", ProcessKind.Background, "-c"), (info.Pid, info.Cmd, info.Kind, info.Args[0]));
             Assert.Contains(listed, process => process.Pid == sleeper.Pid && process.Cmd == "sleep" && process.Args.SequenceEqual(["300"]));
 
+            await WaitForAsync(async () => (await ReadTextAsync(capsule.Id, "/tmp/signals")) == "ready\n");
             await Wrenn.Processes.KillAsync(capsule.Id, "trapper", ProcessSignal.User1);
-            await WaitForAsync(async () => (await ReadTextAsync(capsule.Id, "/tmp/signals")) == "usr1\n");
+            await WaitForAsync(async () => (await ReadTextAsync(capsule.Id, "/tmp/signals")) == "ready\nusr1\n");
             await Wrenn.Processes.KillAsync(capsule.Id, ProcessSelector.Tag("trapper"), ProcessSignal.Terminate);
             await WaitForAsync(async () => !(await Wrenn.Processes.ListAsync(capsule.Id)).Any(process => process.Tag == "trapper"));
-            Assert.Equal("usr1\nterm\n", await ReadTextAsync(capsule.Id, "/tmp/signals"));
+            Assert.Equal("ready\nusr1\nterm\n", await ReadTextAsync(capsule.Id, "/tmp/signals"));
 
             // SIGKILL by pid: the call returns once the process has left the list.
             await Wrenn.Processes.KillAsync(capsule.Id, sleeper.Pid);

@@ -14,6 +14,8 @@ public sealed class ClientServer : IAsyncLifetime
     {
         Server = await WrennServer.StartAsync();
         Wrenn = Connect(Server.AdminKey);
+        // The server's first user becomes a platform admin: it is the operator's, so that no test's user is one by coming first.
+        await Server.AddUserAsync(admin: true);
     }
 
     /// <summary>An SDK client of the server with <paramref name="apiKey"/> or a session <paramref name="accessToken"/>.</summary>
