@@ -23,14 +23,14 @@ public sealed class AuthClientTests(ClientServer server)
         Assert.Equal(WrennErrorCode.Unauthorized, wrong.Code);
         await Assert.ThrowsAsync<UnauthorizedException>(() => anonymous.Auth.ActivateAsync("no-such-token"));
 
-        using var user = new WrennClient(session.ToOptions(server.Server.BaseAddress));
+        using var user = anonymous.WithSession(session);
         var me = await user.Auth.GetCurrentUserAsync();
         Assert.Equal((account.UserId, session.TeamId, TeamRole.Owner, "Ada"), (me.UserId, me.TeamId, me.Role, me.Name));
 
         var second = await user.Teams.CreateAsync("Second team");
         var switched = await user.Auth.SwitchTeamAsync(second.Id);
         Assert.Equal((second.Id, TeamRole.Owner), (switched.TeamId, switched.Role));
-        using var inSecond = server.Connect(accessToken: switched.Token);
+        using var inSecond = user.WithSession(switched);
         Assert.Equal(second.Id, (await inSecond.Auth.GetCurrentUserAsync()).TeamId);
 
         // Management routes want a session: the server's API key alone is refused.

@@ -31,7 +31,7 @@ public sealed class ClientServer : IAsyncLifetime
         var (email, password) = await Server.AddUserAsync(admin);
         using var anonymous = Connect();
         var session = await anonymous.Auth.LoginAsync(email, password);
-        return (Connect(accessToken: session.Token), session);
+        return (anonymous.WithSession(session), session);
     }
 
     /// <summary>Creates a capsule and waits until it runs.</summary>
