@@ -79,6 +79,23 @@ public sealed class WrennClient : IDisposable
     /// <summary>Terminal (PTY) sessions: start, re-attach, input, resize, kill (WebSockets).</summary>
     public TerminalsClient Terminals { get; }
 
+    /// <summary>
+    /// A new client of the same server and settings that acts with <paramref name="session"/> (for example one from
+    /// <see cref="AuthClient.LoginAsync"/>). This client's API key is not carried over: the server would prefer it to
+    /// the session. Dispose the new client too.
+    /// </summary>
+    public WrennClient WithSession(Session session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return new WrennClient(new WrennClientOptions
+        {
+            BaseUrl = Options.BaseUrl,
+            AccessToken = session.Token,
+            Timeout = Options.Timeout,
+            Handler = Options.Handler,
+        });
+    }
+
     /// <inheritdoc />
     public void Dispose() => _api.Dispose();
 }

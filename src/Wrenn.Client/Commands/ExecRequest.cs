@@ -2,9 +2,10 @@ namespace Wrenn.Client;
 
 /// <summary>
 /// A command to run in a capsule. <see cref="Cmd"/> is executed directly, never through a shell
-/// (see <see cref="Shell"/> for a script).
+/// (see <see cref="Shell"/> for a script). Vary one with <c>with</c>:
+/// <c>ExecRequest.Shell("make") with { Cwd = "/src" }</c>.
 /// </summary>
-public sealed class ExecRequest
+public sealed record ExecRequest
 {
     /// <summary>A command: <paramref name="cmd"/> (a path, or a name looked up in <c>PATH</c>) with <paramref name="args"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="cmd"/> is empty.</exception>

@@ -2,7 +2,7 @@ namespace Wrenn.Client;
 
 /// <summary>
 /// Accounts and sessions (<c>/v1/auth</c>, <c>/v1/me</c>). Sign-up, activation and login need no credential;
-/// a returned <see cref="Session"/> authenticates another client (<see cref="Session.ToOptions"/>).
+/// a returned <see cref="Session"/> authenticates another client (<see cref="WrennClient.WithSession"/>).
 /// </summary>
 public sealed class AuthClient
 {

@@ -1,8 +1,8 @@
 namespace Wrenn.Client;
 
 /// <summary>
-/// A user's session in one team. Its <see cref="Token"/> is the <see cref="WrennClientOptions.AccessToken"/> of a
-/// client for the management routes.
+/// A user's session in one team: <see cref="WrennClient.WithSession"/> makes a client that acts with it (its
+/// <see cref="Token"/> is that client's <see cref="WrennClientOptions.AccessToken"/>).
 /// </summary>
 /// <param name="Token">The bearer token.</param>
 /// <param name="ExpiresAt">When it stops working.</param>
@@ -14,9 +14,6 @@ namespace Wrenn.Client;
 /// <param name="IsAdmin">The user is a platform admin (hosts, platform templates).</param>
 public sealed record Session(string Token, DateTimeOffset ExpiresAt, UserId UserId, TeamId TeamId, string Email, string Name, TeamRole Role, bool IsAdmin)
 {
-    /// <summary>Options for a client with this session, against <paramref name="baseUrl"/> (default <see cref="WrennClientOptions.DefaultBaseUrl"/>).</summary>
-    public WrennClientOptions ToOptions(Uri? baseUrl = null) => new() { BaseUrl = baseUrl ?? WrennClientOptions.DefaultBaseUrl, AccessToken = Token };
-
     /// <inheritdoc />
     // The token is a credential: records print every member, and logs must not get it.
     public override string ToString() => $"Session {{ UserId = {UserId}, TeamId = {TeamId}, Email = {Email}, Role = {Role}, ExpiresAt = {ExpiresAt:O} }}";
