@@ -139,13 +139,21 @@ internal static class CopyCommand
         }
     }
 
-    /// <summary>Listing succeeds only for a directory: 404 means missing or not a directory.</summary>
+    /// <summary>Whether <paramref name="path"/> is a directory: its entry in its parent's listing says (a missing one is not).</summary>
     private static async Task<bool> IsRemoteDirectoryAsync(FilesClient files, CapsuleId capsule, string path, CancellationToken cancellationToken)
     {
+        var trimmed = path.TrimEnd('/');
+        if (trimmed.Length == 0)
+        {
+            return true;
+        }
+
+        var slash = trimmed.LastIndexOf('/');
+        var parent = slash switch { < 0 => ".", 0 => "/", _ => trimmed[..slash] };
         try
         {
-            await files.ListAsync(capsule, path, depth: 1, cancellationToken).ConfigureAwait(false);
-            return true;
+            var entries = await files.ListAsync(capsule, parent, depth: 1, cancellationToken).ConfigureAwait(false);
+            return entries.Any(entry => entry.Name == trimmed[(slash + 1)..] && entry.Type == FileType.Directory);
         }
         catch (NotFoundException)
         {

@@ -42,6 +42,9 @@ internal static class Actions
     {
         WrennApiException api => (WrennEnums.NameOf(api.Code), api.Message, ExitCodeOf(api)),
         CliException cli => ("cli", cli.Message, cli.ExitCode),
+        StreamStartException start => ("invalid_request", start.Message, ExitCodes.Usage),
+        StreamInterruptedException interrupted => ("interrupted", interrupted.Message, ExitCodes.Conflict),
+        WrennStreamException stream => ("stream_failed", stream.Message, ExitCodes.Failure),
         HttpRequestException http => ("connection_failed", $"cannot reach the Wrenn API: {http.Message}", ExitCodes.Unavailable),
         TimeoutException timeout => ("timeout", timeout.Message, ExitCodes.Unavailable),
         IOException io => ("io", io.Message, ExitCodes.Failure),

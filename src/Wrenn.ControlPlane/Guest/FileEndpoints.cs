@@ -60,9 +60,22 @@ internal static class FileEndpoints
         var depth = body.Depth is null or 0 ? 1 : body.Depth.Value;
         Require(depth is >= 1 and <= 10, "depth must be between 0 and 10");
         using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
-        var reply = await session.CallAsync(
-            () => session.Agent.Files.ListAsync(new ListRequest { Path = path, Depth = (uint)depth, MaxEntries = ListLimit }, cancellationToken: session.Token).ResponseAsync,
-            path).ConfigureAwait(false);
+        ListReply reply;
+        try
+        {
+            reply = await session.Agent.Files.ListAsync(new ListRequest { Path = path, Depth = (uint)depth, MaxEntries = ListLimit }, cancellationToken: session.Token)
+                .ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException exception) when (AgentErrors.CodeOf(exception) == AgentErrorCode.NotADirectory)
+        {
+            // Spec §4.11: a listing of something that is not a directory is a 404, like a missing one.
+            throw new ApiException(ApiErrorCode.NotFound, "not a directory: " + path);
+        }
+        catch (RpcException exception)
+        {
+            throw session.Fail(exception, path);
+        }
+
         return ApiJson.Reply(new FileList(reply.Entries.Select(FileEntryView.Of).OrderBy(entry => entry.Path, StringComparer.Ordinal).ToList()));
     }
 

@@ -10,7 +10,8 @@ public static unsafe partial class LocalTerminal
 {
     // asm-generic/ioctls.h
     private const nuint TIOCGWINSZ = 0x5413;
-    private const int TCSAFLUSH = 2;
+    // TCSADRAIN, not TCSAFLUSH: what was typed ahead before the switch is kept, not discarded.
+    private const int TCSADRAIN = 1;
     // struct termios is 60 bytes on every glibc Linux ABI .NET runs on; the buffer leaves room.
     private const int TermiosBytes = 128;
 
@@ -44,7 +45,7 @@ public static unsafe partial class LocalTerminal
 
             new Span<byte>(original, TermiosBytes).CopyTo(new Span<byte>(changed, TermiosBytes));
             CfMakeRaw(changed);
-            if (TcSetAttr(fd, TCSAFLUSH, changed) != 0)
+            if (TcSetAttr(fd, TCSADRAIN, changed) != 0)
             {
                 throw Failure("tcsetattr");
             }
@@ -65,7 +66,7 @@ public static unsafe partial class LocalTerminal
                 {
                     // SAFETY: the pinned buffer tcgetattr filled; tcsetattr only reads it. A failure
                     // leaves nothing to undo.
-                    _ = TcSetAttr(fd, TCSAFLUSH, original);
+                    _ = TcSetAttr(fd, TCSADRAIN, original);
                 }
             }
         }

@@ -14,8 +14,9 @@ public sealed class ShellCommandTests(CliServer server)
         try
         {
             await using var terminal = PtyHarness.Start(WrennCli.Executable, ["capsule", "shell", id], server.Cli.Variables(), columns: 91, rows: 27);
+            var at = await terminal.WaitForAsync("# ");
             await terminal.TypeAsync("stty size; echo $((6*7))\r");
-            var at = await terminal.WaitForAsync("42");
+            at = await terminal.WaitForAsync("42", at);
             Assert.Contains("27 91", terminal.Screen);
 
             terminal.Resize(120, 40);

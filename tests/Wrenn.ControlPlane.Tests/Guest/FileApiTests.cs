@@ -69,6 +69,8 @@ public sealed class FileApiTests(ServerFixture fixture) : IAsyncLifetime
         await (await Client.PostAsJsonAsync($"{C}/files/remove", new { path = "/" })).AssertErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
         await (await Client.PostAsJsonAsync($"{C}/files/list", new { path = "/srv", depth = 11 })).AssertErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
         await (await Client.PostAsJsonAsync($"{C}/files/list", new { path = "/nowhere" })).AssertErrorAsync(HttpStatusCode.NotFound, "not_found");
+        // A listing of a file is a 404 like a missing path (spec §4.11), not a 400.
+        await (await Client.PostAsJsonAsync($"{C}/files/list", new { path = "/etc/hostname" })).AssertErrorAsync(HttpStatusCode.NotFound, "not_found");
     }
 
     [Fact]
