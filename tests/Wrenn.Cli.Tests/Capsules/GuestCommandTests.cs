@@ -89,7 +89,7 @@ public sealed class GuestCommandTests(CliServer server) : IAsyncLifetime
         using var wrenn = new WrennClient(new WrennClientOptions { BaseUrl = server.Server.BaseAddress, ApiKey = server.Server.AdminKey });
         // perl-base is part of every Debian system, so the minimal template can listen without extra packages.
         await wrenn.Commands.StartAsync(CapsuleId.Parse(_id), new ExecRequest("perl", "-MIO::Socket::INET", "-e",
-            "IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 8123, Listen => 5, ReuseAddr => 1) or die; sleep 600"));
+            "my $socket = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 8123, Listen => 5, ReuseAddr => 1) or die; sleep 600"));
         var ports = await WaitForPortAsync(8123);
         var url = ports.EnumerateArray().Single(port => port.GetProperty("port").GetInt32() == 8123).GetProperty("url").GetString();
         Assert.Equal($"http://8123-{_id}.127.0.0.1:{server.Server.Port}/", url);
