@@ -281,9 +281,37 @@ internal sealed class HostStore(Database database)
         return rows.ToDictionary(row => Enum.Parse<HostStatus>(row.Status, ignoreCase: true), row => row.Count);
     }
 
-    private sealed record PlaceableRow(
-        string Id, HostType Type, string? TeamId, string? Address, long? CpuCores, long? MemoryMb, long? DiskGb,
-        long CapsulesRunning, long MemoryMbUsed, long DiskGbUsed, long ReservedVcpus, long ReservedMemoryMb);
+    /// <summary>
+    /// A row of <see cref="PlaceableAsync"/>. Settable properties, not a positional record: with no
+    /// online host, SQLite cannot type the computed columns of the empty result (it reports BLOB),
+    /// and Dapper, which picks a constructor by column types before reading, then finds none.
+    /// </summary>
+    private sealed class PlaceableRow
+    {
+        public string Id { get; init; } = string.Empty;
+
+        public HostType Type { get; init; }
+
+        public string? TeamId { get; init; }
+
+        public string? Address { get; init; }
+
+        public long? CpuCores { get; init; }
+
+        public long? MemoryMb { get; init; }
+
+        public long? DiskGb { get; init; }
+
+        public long CapsulesRunning { get; init; }
+
+        public long MemoryMbUsed { get; init; }
+
+        public long DiskGbUsed { get; init; }
+
+        public long ReservedVcpus { get; init; }
+
+        public long ReservedMemoryMb { get; init; }
+    }
 }
 
 /// <summary>The hashes of a host's new credentials and when its host token expires.</summary>

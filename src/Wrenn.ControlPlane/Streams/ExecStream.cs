@@ -57,7 +57,8 @@ internal static class ExecStream
         using var call = session.Agent.Processes.Start(start, cancellationToken: stop.Token);
         var relay = ProcessRelay.RunAsync(socket, call.ResponseStream, base64, stop.Token);
         var client = ReadClientAsync(socket, session, start.Tag, stop.Token);
-        if (await Task.WhenAny(relay, client).ConfigureAwait(false) == client && !relay.IsCompleted && session.Scope.Reason == CloseReason.None)
+        await Task.WhenAny(relay, client).ConfigureAwait(false);
+        if (!relay.IsCompletedSuccessfully && ClientLeft(http, relay, client) && session.Scope.Reason == CloseReason.None)
         {
             // The client left before the exit: its process goes with it (a pause keeps it).
             await session.KillAsync(start.Tag).ConfigureAwait(false);
@@ -83,6 +84,14 @@ internal static class ExecStream
         await stop.CancelAsync().ConfigureAwait(false);
         await client.ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Whether the client is gone: it closed (its reader ended), or the connection broke. A broken
+    /// connection aborts the request, which cancels the relay as well, so the relay often ends
+    /// first: which task ends first tells nothing about why.
+    /// </summary>
+    private static bool ClientLeft(HttpContext http, Task relay, Task client) =>
+        client.IsCompleted || http.RequestAborted.IsCancellationRequested || relay.Exception?.InnerException is WebSocketException;
 
     private static async Task<(StartRequest Start, bool Base64)> ReadStartAsync(StreamSocket socket, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Tests.Server;
 
 namespace Wrenn.ControlPlane.Tests.Capsules;
@@ -72,6 +73,23 @@ public sealed class LifecycleOnAFakeHostTests : IAsyncLifetime
         }
 
         Assert.Null(_server.Host.StatusOf(id));
+    }
+
+    [Fact]
+    public async Task Create_WhileTheOnlyHostDrains_IsNoHostsAvailable()
+    {
+        using var client = _server.Client();
+        // Draining through the store: the drain route needs a platform admin's session, which API keys are not.
+        var hosts = _server.Service<HostStore>();
+        var host = Assert.Single(await hosts.ListAsync(null, CancellationToken.None)).HostId;
+        Assert.True(await hosts.TransitionAsync(host, [HostStatus.Online], HostStatus.Draining, 0, CancellationToken.None));
+
+        var refused = await client.PostAsJsonAsync("/v1/capsules", new { template = "minimal" });
+        Assert.Equal("10", Assert.Single(refused.Headers.GetValues("Retry-After")));
+        await refused.AssertErrorAsync(HttpStatusCode.ServiceUnavailable, "no_hosts_available");
+
+        Assert.True(await hosts.TransitionAsync(host, [HostStatus.Draining], HostStatus.Online, 0, CancellationToken.None));
+        await client.CreateRunningAsync(new { template = "minimal" });
     }
 
     [Fact]

@@ -48,6 +48,9 @@ internal sealed class InProcessServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>One of the server's services, for a state the API cannot reach with an API key.</summary>
+    public T Service<T>() where T : notnull => _app.Services.GetRequiredService<T>();
+
     public HttpClient Client()
     {
         var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };

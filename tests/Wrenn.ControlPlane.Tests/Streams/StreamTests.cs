@@ -57,6 +57,39 @@ public sealed class StreamTests(ServerFixture fixture) : IAsyncLifetime
         await WaitGoneAsync("left-behind");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecStream_ConnectionLost_KillsTheProcess(bool reset)
+    {
+        // No close frame: the connection just ends (RST, or FIN), as when a client's network goes.
+        var tag = reset ? "lost-reset" : "lost-fin";
+        using (var socket = await RawSocket.ConnectAsync(fixture.Server, $"/v1/capsules/{_id}/exec/stream"))
+        {
+            await socket.SendAsync(new { type = "start", cmd = "sleep", args = new[] { "100" }, tag });
+            Assert.Equal("start", (await socket.ReceiveAsync()).GetProperty("type").GetString());
+            socket.Drop(reset);
+        }
+
+        await WaitGoneAsync(tag);
+    }
+
+    [Fact]
+    public async Task ProcessStream_ConnectionLost_LeavesTheProcess()
+    {
+        var started = await Client.PostAsJsonAsync($"/v1/capsules/{_id}/exec",
+            new { cmd = "sleep", args = new[] { "100" }, background = true, tag = "observed-lost" });
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        using (var socket = await RawSocket.ConnectAsync(fixture.Server, $"/v1/capsules/{_id}/processes/observed-lost/stream"))
+        {
+            Assert.Equal("start", (await socket.ReceiveAsync()).GetProperty("type").GetString());
+            socket.Drop(reset: true);
+        }
+
+        await Task.Delay(2000);
+        Assert.True(await IsListedAsync("observed-lost"));
+    }
+
     [Fact]
     public async Task ProcessStream_ReplaysThenFollowsToExit()
     {
@@ -102,6 +135,22 @@ public sealed class StreamTests(ServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pty_ConnectionLost_Detaches()
+    {
+        using (var socket = await RawSocket.ConnectAsync(fixture.Server, $"/v1/capsules/{_id}/pty"))
+        {
+            await socket.SendAsync(new { type = "start", tag = "pty-lost", cols = 80, rows = 24 });
+            Assert.Equal("started", (await socket.ReceiveAsync()).GetProperty("type").GetString());
+            socket.Drop(reset: true);
+        }
+
+        await Task.Delay(2000);
+        using var again = await TestSocket.ConnectAsync(fixture.Server, $"/v1/capsules/{_id}/pty");
+        await again.SendAsync(new { type = "connect", tag = "pty-lost" });
+        Assert.Equal("started", (await again.ReceiveAsync())!.Value.GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task FirstMessageAuth_AcceptsAKey_AndRefusesGarbage()
     {
         using (var socket = await TestSocket.ConnectAsync(fixture.Server, $"/v1/capsules/{_id}/exec/stream", key: null))
@@ -138,8 +187,7 @@ public sealed class StreamTests(ServerFixture fixture) : IAsyncLifetime
     {
         for (var i = 0; i < 50; i++)
         {
-            var list = await Client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{_id}/processes");
-            if (!list.GetProperty("processes").EnumerateArray().Any(p => p.GetProperty("tag").GetString() == tag))
+            if (!await IsListedAsync(tag))
             {
                 return;
             }
@@ -148,5 +196,11 @@ public sealed class StreamTests(ServerFixture fixture) : IAsyncLifetime
         }
 
         Assert.Fail($"process {tag} still runs");
+    }
+
+    private async Task<bool> IsListedAsync(string tag)
+    {
+        var list = await Client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{_id}/processes");
+        return list.GetProperty("processes").EnumerateArray().Any(p => p.GetProperty("tag").GetString() == tag);
     }
 }
