@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Wrenn.Client;
 
 /// <summary>
@@ -16,13 +14,12 @@ namespace Wrenn.Client;
 public abstract class StreamedProcess : IAsyncDisposable
 {
     private readonly MessageSocket _socket;
-    private readonly bool _binary;
-    private bool _ended;
+    private readonly EventReader<ExecEvent> _events;
 
     private protected StreamedProcess(MessageSocket socket, bool binary, int pid, string tag)
     {
         _socket = socket;
-        _binary = binary;
+        _events = new EventReader<ExecEvent>(socket, binary, Translate, "before the process exited");
         Pid = pid;
         Tag = tag;
     }
@@ -37,46 +34,10 @@ public abstract class StreamedProcess : IAsyncDisposable
 
     /// <summary>The next event; null after the <see cref="ExecExit"/> (or once disposed).</summary>
     /// <exception cref="WrennStreamException">The stream ended without an exit.</exception>
-    public async ValueTask<ExecEvent?> ReadAsync(CancellationToken cancellationToken = default)
-    {
-        while (!_ended)
-        {
-            if (await _socket.ReceiveAsync(cancellationToken).ConfigureAwait(false) is not { } received)
-            {
-                _ended = true;
-                return _socket.ClosedByClient ? null : throw _socket.ClosedEarly("before the process exited");
-            }
-
-            var message = StreamMessage.Parse(received.Span, _binary);
-            switch (message.Type)
-            {
-                case StreamMessageType.Stdout:
-                    return new ExecOutput(OutputStreamKind.Stdout, message.Bytes, message.Text);
-                case StreamMessageType.Stderr:
-                    return new ExecOutput(OutputStreamKind.Stderr, message.Bytes, message.Text);
-                case StreamMessageType.Exit:
-                    _ended = true;
-                    return new ExecExit(message.ExitCode, message.TimedOut);
-                case StreamMessageType.Error:
-                    _ended = true;
-                    throw await _socket.FailAsync(message.Text, started: true).ConfigureAwait(false);
-                default:
-                    // Messages of a newer server this SDK does not know.
-                    continue;
-            }
-        }
-
-        return null;
-    }
+    public ValueTask<ExecEvent?> ReadAsync(CancellationToken cancellationToken = default) => _events.ReadAsync(cancellationToken);
 
     /// <summary>Every event to the <see cref="ExecExit"/>.</summary>
-    public async IAsyncEnumerable<ExecEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        while (await ReadAsync(cancellationToken).ConfigureAwait(false) is { } next)
-        {
-            yield return next;
-        }
-    }
+    public IAsyncEnumerable<ExecEvent> ReadAllAsync(CancellationToken cancellationToken = default) => _events.ReadAllAsync(cancellationToken);
 
     /// <summary>
     /// Closes the connection. Before the exit, a streamed exec's process is killed; an attached
@@ -110,4 +71,12 @@ public abstract class StreamedProcess : IAsyncDisposable
             }
         }
     }
+
+    private static ExecEvent? Translate(StreamMessage message) => message.Type switch
+    {
+        StreamMessageType.Stdout => new ExecOutput(OutputStreamKind.Stdout, message.Bytes, message.Text),
+        StreamMessageType.Stderr => new ExecOutput(OutputStreamKind.Stderr, message.Bytes, message.Text),
+        StreamMessageType.Exit => new ExecExit(message.ExitCode, message.TimedOut),
+        _ => null,
+    };
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Wrenn.Client;
@@ -25,11 +24,12 @@ public sealed class PtySession : IAsyncDisposable
     private static readonly ReadOnlyMemory<byte> Kill = "{\"type\":\"kill\"}"u8.ToArray();
 
     private readonly MessageSocket _socket;
-    private bool _ended;
+    private readonly EventReader<PtyEvent> _events;
 
     private PtySession(MessageSocket socket, string tag, int pid)
     {
         _socket = socket;
+        _events = new EventReader<PtyEvent>(socket, base64Output: true, Translate, "without an exit");
         Tag = tag;
         Pid = pid;
     }
@@ -79,49 +79,22 @@ public sealed class PtySession : IAsyncDisposable
 
     /// <summary>The next event; null after the <see cref="PtyExit"/>, or once detached.</summary>
     /// <exception cref="WrennStreamException">The session's connection ended: taken over, capsule paused or deleted, connection lost.</exception>
-    public async ValueTask<PtyEvent?> ReadAsync(CancellationToken cancellationToken = default)
-    {
-        while (!_ended)
-        {
-            if (await _socket.ReceiveAsync(cancellationToken).ConfigureAwait(false) is not { } received)
-            {
-                _ended = true;
-                return _socket.ClosedByClient ? null : throw _socket.ClosedEarly("without an exit");
-            }
-
-            var message = StreamMessage.Parse(received.Span, base64Output: true);
-            switch (message.Type)
-            {
-                case StreamMessageType.Output:
-                    return new PtyOutput(message.Bytes ?? []);
-                case StreamMessageType.Exit:
-                    _ended = true;
-                    return new PtyExit(message.ExitCode);
-                case StreamMessageType.Error when !message.Fatal:
-                    return new PtyError(message.Text ?? string.Empty);
-                case StreamMessageType.Error:
-                    _ended = true;
-                    throw await _socket.FailAsync(message.Text, started: true).ConfigureAwait(false);
-                default:
-                    // The application keep-alive (ping), or a type of a newer server.
-                    continue;
-            }
-        }
-
-        return null;
-    }
+    public ValueTask<PtyEvent?> ReadAsync(CancellationToken cancellationToken = default) => _events.ReadAsync(cancellationToken);
 
     /// <summary>Every event to the <see cref="PtyExit"/> (or the detach).</summary>
-    public async IAsyncEnumerable<PtyEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        while (await ReadAsync(cancellationToken).ConfigureAwait(false) is { } next)
-        {
-            yield return next;
-        }
-    }
+    public IAsyncEnumerable<PtyEvent> ReadAllAsync(CancellationToken cancellationToken = default) => _events.ReadAllAsync(cancellationToken);
 
     /// <summary>Detaches: the connection closes after the input already sent; the session keeps running.</summary>
     public ValueTask DisposeAsync() => _socket.DisposeAsync();
+
+    /// <summary>Output, the exit, and non-fatal errors are events; a fatal error ends the reading (thrown).</summary>
+    private static PtyEvent? Translate(StreamMessage message) => message.Type switch
+    {
+        StreamMessageType.Output => new PtyOutput(message.Bytes ?? []),
+        StreamMessageType.Exit => new PtyExit(message.ExitCode),
+        StreamMessageType.Error when !message.Fatal => new PtyError(message.Text ?? string.Empty),
+        _ => null,
+    };
 
     /// <summary>Waits for the server's <c>started</c> after <c>start</c> or <c>connect</c>.</summary>
     internal static async Task<PtySession> AttachAsync(MessageSocket socket, CancellationToken cancellationToken)
