@@ -23,7 +23,7 @@ public static unsafe partial class LocalTerminal
     {
         var size = default(WinSize);
         // SAFETY: a stack struct winsize (four shorts), which TIOCGWINSZ fills and nothing keeps.
-        return Ioctl(fd, TIOCGWINSZ, &size) == 0 && size.Columns > 0 ? (size.Columns, size.Rows) : null;
+        return WinSize.Ioctl(fd, TIOCGWINSZ, &size) == 0 && size.Columns > 0 ? (size.Columns, size.Rows) : null;
     }
 
     /// <summary>
@@ -40,14 +40,14 @@ public static unsafe partial class LocalTerminal
             // cfmakeraw edits in place and tcsetattr only reads.
             if (TcGetAttr(fd, original) != 0)
             {
-                throw Failure("tcgetattr");
+                throw WinSize.Failure("tcgetattr");
             }
 
             new Span<byte>(original, TermiosBytes).CopyTo(new Span<byte>(changed, TermiosBytes));
             CfMakeRaw(changed);
             if (TcSetAttr(fd, TCSADRAIN, changed) != 0)
             {
-                throw Failure("tcsetattr");
+                throw WinSize.Failure("tcsetattr");
             }
         }
 
@@ -72,26 +72,8 @@ public static unsafe partial class LocalTerminal
         }
     }
 
-    private static IOException Failure(string call)
-    {
-        var errno = Marshal.GetLastPInvokeError();
-        return new IOException($"{call} failed (errno {errno})", errno);
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct WinSize
-    {
-        public ushort Rows;
-        public ushort Columns;
-        public ushort XPixels;
-        public ushort YPixels;
-    }
-
     [LibraryImport("libc", EntryPoint = "isatty")]
     private static partial int IsATty(int fd);
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int Ioctl(int fd, nuint request, WinSize* size);
 
     [LibraryImport("libc", EntryPoint = "tcgetattr", SetLastError = true)]
     private static partial int TcGetAttr(int fd, byte* termios);

@@ -22,7 +22,7 @@ public static unsafe partial class PseudoTerminal
         var fd = PosixOpenPt(O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
         {
-            throw Failure("posix_openpt");
+            throw WinSize.Failure("posix_openpt");
         }
 
         var master = new SafeFileHandle(fd, ownsHandle: true);
@@ -31,7 +31,7 @@ public static unsafe partial class PseudoTerminal
         // NUL-terminates within it.
         if (GrantPt(fd) != 0 || UnlockPt(fd) != 0 || PtsNameR(fd, name, 128) != 0)
         {
-            var failure = Failure("grantpt/unlockpt/ptsname_r");
+            var failure = WinSize.Failure("grantpt/unlockpt/ptsname_r");
             master.Dispose();
             throw failure;
         }
@@ -52,9 +52,9 @@ public static unsafe partial class PseudoTerminal
         {
             // SAFETY: a stack struct winsize (four shorts), which TIOCSWINSZ only reads; the fd stays
             // open because of the AddRef above.
-            if (Ioctl((int)master.DangerousGetHandle(), TIOCSWINSZ, &size) != 0)
+            if (WinSize.Ioctl((int)master.DangerousGetHandle(), TIOCSWINSZ, &size) != 0)
             {
-                throw Failure("TIOCSWINSZ");
+                throw WinSize.Failure("TIOCSWINSZ");
             }
         }
         finally
@@ -64,21 +64,6 @@ public static unsafe partial class PseudoTerminal
                 master.DangerousRelease();
             }
         }
-    }
-
-    private static IOException Failure(string call)
-    {
-        var errno = Marshal.GetLastPInvokeError();
-        return new IOException($"{call} failed (errno {errno})", errno);
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct WinSize
-    {
-        public ushort Rows;
-        public ushort Columns;
-        public ushort XPixels;
-        public ushort YPixels;
     }
 
     [LibraryImport("libc", EntryPoint = "posix_openpt", SetLastError = true)]
@@ -92,7 +77,4 @@ public static unsafe partial class PseudoTerminal
 
     [LibraryImport("libc", EntryPoint = "ptsname_r", SetLastError = true)]
     private static partial int PtsNameR(int fd, byte* buffer, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int Ioctl(int fd, nuint request, WinSize* size);
 }
