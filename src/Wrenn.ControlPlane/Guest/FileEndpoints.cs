@@ -38,16 +38,17 @@ internal static class FileEndpoints
     private const uint ListLimit = 10_000;
     private const int ChunkBytes = 64 * 1024;
 
+    // Lambda routes are tagged by hand: OpenAPI would name them after the executable.
     public static void Map(IEndpointRouteBuilder routes)
     {
         routes.MapPost("/v1/capsules/{id}/files/read", (Caller caller, string id, HttpContext http, GuestAccess access) => ReadAsync(caller, id, http, access, ReadLimit))
-            .Body<PathBody>().Produces(200, contentType: "application/octet-stream");
+            .Body<PathBody>().Produces(200, contentType: "application/octet-stream").WithTags(nameof(FileEndpoints));
         routes.MapPost("/v1/capsules/{id}/files/stream/read", (Caller caller, string id, HttpContext http, GuestAccess access) => ReadAsync(caller, id, http, access, 0))
-            .Body<PathBody>().Produces(200, contentType: "application/octet-stream");
+            .Body<PathBody>().Produces(200, contentType: "application/octet-stream").WithTags(nameof(FileEndpoints));
         routes.MapPost("/v1/capsules/{id}/files/write", (Caller caller, string id, HttpContext http, GuestAccess access) => WriteAsync(caller, id, http, access, streamed: false))
-            .Body<FileUpload>("multipart/form-data").Produces(204);
+            .Body<FileUpload>("multipart/form-data").Produces(204).WithTags(nameof(FileEndpoints));
         routes.MapPost("/v1/capsules/{id}/files/stream/write", (Caller caller, string id, HttpContext http, GuestAccess access) => WriteAsync(caller, id, http, access, streamed: true))
-            .Body<FileUpload>("multipart/form-data").Produces(204);
+            .Body<FileUpload>("multipart/form-data").Produces(204).WithTags(nameof(FileEndpoints));
         routes.MapPost("/v1/capsules/{id}/files/list", ListAsync).Body<PathBody>().Produces<FileList>();
         routes.MapPost("/v1/capsules/{id}/files/mkdir", MkdirAsync).Body<PathBody>().Produces<MkdirReply>();
         routes.MapPost("/v1/capsules/{id}/files/remove", RemoveAsync).Body<PathBody>().Produces(204);

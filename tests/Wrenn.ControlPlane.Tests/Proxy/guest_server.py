@@ -1,6 +1,10 @@
 # A small HTTP + WebSocket server for the port proxy tests, run inside a capsule (stdlib only).
-import base64, hashlib, json, socketserver, struct, sys, time
+import base64, hashlib, json, socketserver, struct, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# /stream holds its later chunks until /release: a client that reads the first chunk before releasing
+# proves it was streamed, whatever the timing of an emulated guest.
+released = threading.Event()
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -27,8 +31,12 @@ class Handler(BaseHTTPRequestHandler):
                 chunk = f"data: tick {i}\n\n".encode()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self.wfile.flush()
-                time.sleep(1)
+                if i == 0:
+                    released.wait(60)
             self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/release":
+            released.set()
+            self.reply(200, b"{}")
         elif self.path == "/ws" and self.headers.get("Upgrade", "").lower() == "websocket":
             self.websocket()
         elif self.path == "/teapot":
