@@ -54,13 +54,21 @@ internal sealed record StoredLogin(
             Access = FileAccess.Write,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         };
-        using (var file = new FileStream(temporary, options))
+        try
         {
-            JsonSerializer.Serialize(file, this, CliJson.Default.StoredLogin);
-            file.Flush(flushToDisk: true);
-        }
+            using (var file = new FileStream(temporary, options))
+            {
+                JsonSerializer.Serialize(file, this, CliJson.Default.StoredLogin);
+                file.Flush(flushToDisk: true);
+            }
 
-        File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            // A failed save leaves the old login, and no half-written copy of a secret.
+            File.Delete(temporary);
+        }
     }
 
     public static bool Remove()

@@ -80,12 +80,27 @@ internal static class ErrorReplies
                 ? ParseCode(name.GetString()) : WrennErrorCode.Unknown;
             var message = error.TryGetProperty("message", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null;
             var capsules = error.TryGetProperty("capsule_ids", out var list) && list.ValueKind == JsonValueKind.Array
-                ? list.EnumerateArray().Select(id => CapsuleId.Parse(id.GetString() ?? string.Empty)).ToArray() : [];
+                ? ParseIds(list) : [];
             return (code, message, capsules);
         }
-        catch (Exception exception) when (exception is JsonException or FormatException or InvalidOperationException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
             return (WrennErrorCode.Unknown, null, []);
         }
+    }
+
+    /// <summary>The well-formed ids of <c>capsule_ids</c>: one odd entry must not cost the reply its error code.</summary>
+    private static CapsuleId[] ParseIds(JsonElement list)
+    {
+        var ids = new List<CapsuleId>();
+        foreach (var entry in list.EnumerateArray())
+        {
+            if (entry.ValueKind == JsonValueKind.String && CapsuleId.TryParse(entry.GetString(), out var id))
+            {
+                ids.Add(id);
+            }
+        }
+
+        return [.. ids];
     }
 }
