@@ -61,22 +61,10 @@ internal static class FileEndpoints
         var depth = body.Depth is null or 0 ? 1 : body.Depth.Value;
         Require(depth is >= 1 and <= 10, "depth must be between 0 and 10");
         using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
-        ListReply reply;
-        try
-        {
-            reply = await session.Agent.Files.ListAsync(new ListRequest { Path = path, Depth = (uint)depth, MaxEntries = ListLimit }, cancellationToken: session.Token)
-                .ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException exception) when (AgentErrors.CodeOf(exception) == AgentErrorCode.NotADirectory)
-        {
-            // Spec §4.11: a listing of something that is not a directory is a 404, like a missing one.
-            throw new ApiException(ApiErrorCode.NotFound, "not a directory: " + path);
-        }
-        catch (RpcException exception)
-        {
-            throw session.Fail(exception, path);
-        }
-
+        // A listing is a lookup: a path that is not a directory is a 404 like a missing one (spec §4.11).
+        var reply = await session.CallAsync(
+            () => session.Agent.Files.ListAsync(new ListRequest { Path = path, Depth = (uint)depth, MaxEntries = ListLimit }, cancellationToken: session.Token).ResponseAsync,
+            path, lookup: true).ConfigureAwait(false);
         return ApiJson.Reply(new FileList(reply.Entries.Select(FileEntryView.Of).OrderBy(entry => entry.Path, StringComparer.Ordinal).ToList()));
     }
 
@@ -94,7 +82,7 @@ internal static class FileEndpoints
         var path = RequirePath((await ApiJson.ReadAsync<PathBody>(http.Request).ConfigureAwait(false)).Path);
         Require(path.Trim('/').Length > 0, "the root directory cannot be removed");
         using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
-        await session.CallAsync(() => session.Agent.Files.RemoveAsync(new PathRequest { Path = path }, cancellationToken: session.Token).ResponseAsync, path)
+        await session.CallAsync(() => session.Agent.Files.RemoveAsync(new PathRequest { Path = path }, cancellationToken: session.Token).ResponseAsync, path, lookup: true)
             .ConfigureAwait(false);
         return Results.NoContent();
     }
@@ -109,7 +97,7 @@ internal static class FileEndpoints
         var path = RequirePath((await ApiJson.ReadAsync<PathBody>(http.Request).ConfigureAwait(false)).Path);
         using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
         using var call = session.Agent.Files.Read(new ReadRequest { Path = path, MaxBytes = maxBytes }, cancellationToken: session.Token);
-        var first = await session.CallAsync(async () => await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false) ? call.ResponseStream.Current : null, path)
+        var first = await session.CallAsync(async () => await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false) ? call.ResponseStream.Current : null, path, lookup: true)
             .ConfigureAwait(false) ?? throw new ApiException(ApiErrorCode.AgentError, "the guest agent sent no data");
         var response = http.Response;
         response.ContentType = "application/octet-stream";

@@ -28,18 +28,19 @@ internal sealed class GuestSession(CapsuleRecord record, GuestServices agent, Ca
 
     /// <summary>
     /// The API error for a failed agent call: a call cut by pause or delete is a 409 (the capsule
-    /// is no longer running), anything else as the agent's failure says.
+    /// is no longer running), anything else as the agent's failure says. <paramref name="lookup"/>:
+    /// the call only looks a path up (read, list, remove), where a non-directory component means missing.
     /// </summary>
-    public ApiException Fail(RpcException exception, string? subject = null) =>
+    public ApiException Fail(RpcException exception, string? subject = null, bool lookup = false) =>
         Scope.Reason switch
         {
             CloseReason.Paused => ApiException.State("the capsule was paused"),
             CloseReason.Deleted => ApiException.State("the capsule was deleted"),
-            _ => GuestFailures.Translate(exception, subject),
+            _ => GuestFailures.Translate(exception, subject, lookup),
         };
 
     /// <summary>Runs an agent call, turning its failure into the API error (see <see cref="Fail"/>).</summary>
-    public async Task<T> CallAsync<T>(Func<Task<T>> call, string? subject = null)
+    public async Task<T> CallAsync<T>(Func<Task<T>> call, string? subject = null, bool lookup = false)
     {
         try
         {
@@ -47,7 +48,7 @@ internal sealed class GuestSession(CapsuleRecord record, GuestServices agent, Ca
         }
         catch (RpcException exception)
         {
-            throw Fail(exception, subject);
+            throw Fail(exception, subject, lookup);
         }
     }
 

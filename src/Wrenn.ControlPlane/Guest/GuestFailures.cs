@@ -12,13 +12,18 @@ internal static class GuestFailures
 {
     /// <param name="exception">The failed agent call.</param>
     /// <param name="subject">What the client asked about (a guest path, a command), for the message.</param>
-    public static ApiException Translate(RpcException exception, string? subject = null)
+    /// <param name="lookup">
+    /// The call only looked a path up: a component that is not a directory means the path is missing
+    /// (404, spec §4.11); creating below one (write, mkdir) is a bad request (400).
+    /// </param>
+    public static ApiException Translate(RpcException exception, string? subject = null, bool lookup = false)
     {
         var about = subject is null ? string.Empty : $": {subject}";
         return AgentErrors.CodeOf(exception) switch
         {
             AgentErrorCode.InvalidArgument => ApiException.Invalid("the request was refused by the capsule" + about),
             AgentErrorCode.NotFound => new ApiException(ApiErrorCode.NotFound, "not found" + about),
+            AgentErrorCode.NotADirectory when lookup => new ApiException(ApiErrorCode.NotFound, "not found (not a directory)" + about),
             AgentErrorCode.NotADirectory => ApiException.Invalid("a parent path component is not a directory" + about),
             AgentErrorCode.IsADirectory => ApiException.Invalid("the path is a directory" + about),
             AgentErrorCode.Conflict => new ApiException(ApiErrorCode.Conflict, "already exists or in use" + about),

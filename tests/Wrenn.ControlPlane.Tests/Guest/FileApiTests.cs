@@ -71,6 +71,9 @@ public sealed class FileApiTests(ServerFixture fixture) : IAsyncLifetime
         await (await Client.PostAsJsonAsync($"{C}/files/list", new { path = "/nowhere" })).AssertErrorAsync(HttpStatusCode.NotFound, "not_found");
         // A listing of a file is a 404 like a missing path (spec §4.11), not a 400.
         await (await Client.PostAsJsonAsync($"{C}/files/list", new { path = "/etc/hostname" })).AssertErrorAsync(HttpStatusCode.NotFound, "not_found");
+        // So is a lookup through a file.
+        await (await Client.PostAsJsonAsync($"{C}/files/read", new { path = "/etc/hostname/inside" })).AssertErrorAsync(HttpStatusCode.NotFound, "not_found");
+        await (await Client.PostAsJsonAsync($"{C}/files/remove", new { path = "/etc/hostname/inside" })).AssertErrorAsync(HttpStatusCode.NotFound, "not_found");
     }
 
     [Fact]
