@@ -1,0 +1,18 @@
+// WebSockets of the stream protocols (spec §4.10). Browsers cannot set headers on an upgrade, so
+// the token goes in the first message (spec §2.3, browser fallback), never in the URL.
+import { session } from "../session/session";
+
+export type StreamMessage = { type: string; [key: string]: unknown };
+
+export function openStream(path: string, onMessage: (message: StreamMessage) => void, onClose: (event: CloseEvent) => void): WebSocket {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(`${scheme}//${location.host}${path}`);
+  socket.onopen = () => socket.send(JSON.stringify({ type: "auth", token: session.value?.token ?? "" }));
+  socket.onmessage = (event) => onMessage(JSON.parse(event.data as string) as StreamMessage);
+  socket.onclose = onClose;
+  return socket;
+}
+
+export function sendMessage(socket: WebSocket, message: StreamMessage): void {
+  if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}

@@ -1,0 +1,59 @@
+import type { ComponentChildren } from "preact";
+import { useLocation } from "preact-iso";
+import { get, post, messageOf } from "../api/http";
+import type { Team } from "../api/types";
+import { session, type Session } from "../session/session";
+import { usePolled } from "../ui/hooks";
+
+const sections = [
+  { path: "/capsules", label: "Capsules" },
+  { path: "/templates", label: "Templates" },
+  { path: "/keys", label: "API keys" },
+  { path: "/team", label: "Team" },
+  { path: "/audit", label: "Audit log" },
+];
+
+/** The frame of every signed-in page: navigation, the team switcher and sign-out. */
+export function Layout({ children }: { children: ComponentChildren }) {
+  const { path } = useLocation();
+  const current = session.value!;
+  const links = current.is_admin ? [...sections, { path: "/hosts", label: "Hosts" }] : sections;
+  return (
+    <div class="frame">
+      <a class="skip" href="#main">Skip to content</a>
+      <header>
+        <a class="brand" href="/capsules">Wrenn</a>
+        <nav aria-label="Sections">
+          {links.map((link) => (
+            <a href={link.path} aria-current={path.startsWith(link.path) ? "page" : undefined}>{link.label}</a>
+          ))}
+        </nav>
+        <TeamSwitcher current={current} />
+        <span class="who" title={current.email}>{current.name}</span>
+        <button type="button" onClick={() => session.end()}>Sign out</button>
+      </header>
+      <main id="main" tabIndex={-1}>{children}</main>
+    </div>
+  );
+}
+
+function TeamSwitcher({ current }: { current: Session }) {
+  const teams = usePolled(() => get<Team[]>("/v1/teams"), [current.token]);
+  async function pick(teamId: string) {
+    try {
+      session.start(await post<Session>("/v1/auth/switch-team", { team_id: teamId }));
+    } catch (e) {
+      alert(messageOf(e));
+    }
+  }
+  return (
+    <label class="team">
+      <span class="visually-hidden">Team</span>
+      <select value={current.team_id} onChange={(e) => pick((e.currentTarget as HTMLSelectElement).value)}>
+        {(teams.data ?? []).map((team) => (
+          <option value={team.id}>{team.name}</option>
+        ))}
+      </select>
+    </label>
+  );
+}

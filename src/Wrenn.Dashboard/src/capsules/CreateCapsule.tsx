@@ -1,0 +1,71 @@
+import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { get, post } from "../api/http";
+import type { Capsule, Template } from "../api/types";
+import { Dialog } from "../ui/Dialog";
+import { ErrorNote } from "../ui/ErrorNote";
+import { useAction, usePolled } from "../ui/hooks";
+
+/** The create form (spec §4.1): template, size (base templates only) and inactivity timeout. */
+export function CreateCapsule({ created }: { created: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [template, setTemplate] = useState("minimal");
+  const templates = usePolled(() => get<Template[]>("/v1/snapshots"), [open]);
+  const action = useAction();
+  const { route } = useLocation();
+  const chosen = templates.data?.find((t) => t.name === template);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const number = (name: string) => Number(form.get(name) ?? 0);
+    let capsule: Capsule | undefined;
+    const ok = await action.run(async () => {
+      capsule = await post<Capsule>("/v1/capsules", {
+        template,
+        vcpus: number("vcpus"),
+        memory_mb: number("memory_mb"),
+        timeout_sec: number("timeout_sec"),
+      });
+    });
+    if (ok && capsule) {
+      setOpen(false);
+      created();
+      route(`/capsules/${capsule.id}`);
+    }
+  }
+
+  const fixed = chosen?.type === "snapshot";
+  return (
+    <>
+      <button type="button" class="primary" onClick={() => setOpen(true)}>New capsule</button>
+      <Dialog title="New capsule" open={open} onClose={() => setOpen(false)}>
+        <form onSubmit={submit}>
+          <ErrorNote message={templates.error ?? action.error} />
+          <label>
+            Template
+            <select name="template" value={template} onChange={(e) => setTemplate((e.currentTarget as HTMLSelectElement).value)}>
+              {(templates.data ?? [{ name: "minimal" } as Template]).map((t) => (
+                <option value={t.name}>{t.name}{t.platform ? "" : " (team)"}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            vCPUs <input name="vcpus" type="number" min={1} max={64} value={fixed ? chosen?.vcpus ?? 1 : 1} disabled={fixed} />
+          </label>
+          <label>
+            Memory (MiB) <input name="memory_mb" type="number" min={128} step={128} value={fixed ? chosen?.memory_mb ?? 512 : 512} disabled={fixed} />
+          </label>
+          {fixed && <p class="hint">A snapshot template fixes its size.</p>}
+          <label>
+            Pause after idle (seconds, 0 = never) <input name="timeout_sec" type="number" min={0} max={86400} value={300} />
+          </label>
+          <div class="buttons">
+            <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+            <button type="submit" class="primary" disabled={action.busy}>{action.busy ? "Creating…" : "Create"}</button>
+          </div>
+        </form>
+      </Dialog>
+    </>
+  );
+}
