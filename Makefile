@@ -11,6 +11,9 @@ BIN_DIR     := artifacts/wrenn
 AGENT       := $(AGENT_DIR)/wrenn-agent
 export WRENN_IMAGES_DIR := $(IMAGES_DIR)
 
+DASHBOARD   := artifacts/dashboard/index.html
+DASHBOARD_SOURCES := $(shell find src/Wrenn.Dashboard -path '*/node_modules' -prune -o -type f -print)
+
 .PHONY: setup packages build agent images run test bench clean
 
 ## setup: everything `run`, `test` and `bench` need; idempotent and cached.
@@ -21,10 +24,14 @@ packages:
 
 # Everything (JIT), then the installable directory $(BIN_DIR): the server and, beside it, the
 # NativeAOT `wrenn` command line, which hands `serve`, `agent` and `user` over to `wrenn-server`.
-build:
+build: $(DASHBOARD)
 	dotnet build Wrenn.slnx -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
 	dotnet publish src/Wrenn.Server -c $(CONFIG) --no-build -o $(BIN_DIR) -nologo -v quiet -clp:ErrorsOnly
 	dotnet publish src/Wrenn.Cli -c $(CONFIG) -r linux-x64 -o $(BIN_DIR) -nologo -v quiet -clp:ErrorsOnly
+
+# The web dashboard wrenn-server serves at / (its project copies the build beside the server).
+$(DASHBOARD): $(DASHBOARD_SOURCES)
+	scripts/build-dashboard.sh
 
 # NativeAOT guest agent (it lives in every guest image).
 agent:

@@ -16,6 +16,8 @@
 #                                    the snapshot store's tests on a real S3 API: each test class
 #                                    starts a throwaway OpenStack Swift cluster (its proxy with the
 #                                    s3api middleware) and the memcached its tempauth needs; no service is used
+#   chromium fonts-dejavu-core       the dashboard's browser tests and benchmark drive headless Chromium
+#                                    (no browser is downloaded); the fonts make its screenshots legible
 set -euo pipefail
 
 readonly PACKAGES=(
@@ -26,6 +28,7 @@ readonly PACKAGES=(
     clang clang-14 lld lld-14
     postgresql
     swift swift-proxy swift-account swift-container swift-object memcached
+    chromium fonts-dejavu-core
 )
 
 is_installed() {

@@ -38,6 +38,9 @@ public sealed record ControlPlaneOptions
     /// <summary>Whether users may sign up (the very first user always may).</summary>
     public bool SignupEnabled { get; init; } = true;
 
+    /// <summary>The built web dashboard served at <c>/</c> (docs/dashboard.md); null: the API only.</summary>
+    public string? DashboardDirectory { get; init; }
+
     /// <summary>Limits on what one team may run and store (spec §2.4); unlimited by default.</summary>
     public TeamQuotas Quotas { get; init; } = TeamQuotas.Unlimited;
 

@@ -70,6 +70,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<UserStore>();
         services.AddSingleton<Memberships>();
         services.AddSingleton<LoginLimiter>();
+        services.AddSingleton<Dashboard.DashboardFiles>();
         services.AddHttpForwarder();
         services.AddSingleton<CapsuleMetricsStore>();
         services.AddSingleton<TeamSamples>();
@@ -115,6 +116,7 @@ public static class ControlPlaneSetup
         app.UseMiddleware<ErrorReplies>();
         app.UseMiddleware<RequestSizes>();
         app.UseMiddleware<PortProxy>();
+        app.UseMiddleware<Dashboard.DashboardAssets>();
         app.UsePathBase("/api");
         app.Use((context, next) =>
         {

@@ -44,6 +44,7 @@ internal static class ServeHost
             ProxyRequiresKey = settings.ProxyRequiresKey,
             MetricsToken = settings.MetricsToken,
             SignupEnabled = settings.Signup,
+            DashboardDirectory = settings.DashboardDirectory,
             MaxVcpus = settings.MaxVcpus,
             MaxMemoryMb = settings.MaxMemoryMb,
             MemoryStepMb = settings.MemoryStepMb,

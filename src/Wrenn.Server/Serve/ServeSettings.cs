@@ -14,6 +14,7 @@ internal sealed record ServeSettings(
     string TemplatesDirectory,
     string? TlsCertificate,
     string? TlsKey,
+    string? DashboardDirectory,
     string LogFormat,
     string LogLevel,
     bool Signup,
@@ -53,7 +54,7 @@ internal sealed record ServeSettings(
         ArgumentNullException.ThrowIfNull(values);
         return new ServeSettings(
             values.Get(ServeCatalog.Listen), values.Get(ServeCatalog.DataDirectory), values.Get(ServeCatalog.Database), values.Get(ServeCatalog.ImagesDirectory),
-            values.Get(ServeCatalog.TemplatesDirectory), values.Get(ServeCatalog.TlsCertificate), values.Get(ServeCatalog.TlsKey),
+            values.Get(ServeCatalog.TemplatesDirectory), values.Get(ServeCatalog.TlsCertificate), values.Get(ServeCatalog.TlsKey), values.Get(ServeCatalog.DashboardDirectory),
             values.Get(ServeCatalog.LogFormat), values.Get(ServeCatalog.LogLevel), values.Get(ServeCatalog.Signup), values.Get(ServeCatalog.ProxyDomain),
             values.Get(ServeCatalog.ProxyRequiresKey), values.Get(ServeCatalog.MetricsToken), values.Get(ServeCatalog.MaxVcpus),
             values.Get(ServeCatalog.MaxMemoryMb), values.Get(ServeCatalog.MemoryStepMb), values.Get(ServeCatalog.TeamMaxCapsules),

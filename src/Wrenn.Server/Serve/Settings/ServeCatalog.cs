@@ -41,6 +41,10 @@ internal static class ServeCatalog
     public static readonly Setting<string?> TlsKey = new(
         "tls_key", Server, "PEM private key of tls_cert", ValueParsers.Path, _ => null, "none");
 
+    public static readonly Setting<string?> DashboardDirectory = new(
+        "dashboard_dir", Server, "The built web dashboard to serve at / (`make setup` builds it); `none` serves the API only", ValueParsers.PathOrNone,
+        _ => System.IO.Path.Combine(AppContext.BaseDirectory, "dashboard"), "the dashboard installed beside the server");
+
     public static readonly Setting<string> LogFormat = new(
         "log_format", Server, "Log lines as text or JSON (one object per line)", ValueParsers.OneOf("text", "json"), _ => "text", "text");
 
@@ -160,7 +164,7 @@ internal static class ServeCatalog
 
     public static IReadOnlyList<Setting> All { get; } =
     [
-        Listen, DataDirectory, Database, ImagesDirectory, TemplatesDirectory, TlsCertificate, TlsKey, LogFormat, LogLevel,
+        Listen, DataDirectory, Database, ImagesDirectory, TemplatesDirectory, TlsCertificate, TlsKey, DashboardDirectory, LogFormat, LogLevel,
         Signup, ProxyDomain, ProxyRequiresKey, MetricsToken,
         MaxVcpus, MaxMemoryMb, MemoryStepMb,
         TeamMaxCapsules, TeamMaxVcpus, TeamMaxMemoryMb, TeamMaxSnapshotBytes, RateLimit, RateBurst,

@@ -37,6 +37,10 @@ internal static class ValueParsers
     public static string Path(string raw) =>
         raw.Trim().Length > 0 ? System.IO.Path.GetFullPath(raw.Trim()) : throw new FormatException("the path is empty");
 
+    /// <summary>A path, or <c>none</c> for a feature the operator turns off.</summary>
+    public static string? PathOrNone(string raw) =>
+        raw.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? null : Path(raw);
+
     /// <summary>Where to listen: <c>host:port</c> with an IP address or <c>localhost</c>, IPv6 in brackets.</summary>
     public static IPEndPoint ListenAddress(string raw)
     {
