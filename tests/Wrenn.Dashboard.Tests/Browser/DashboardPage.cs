@@ -1,0 +1,114 @@
+using PuppeteerSharp;
+
+namespace Wrenn.Dashboard.Tests.Browser;
+
+/// <summary>
+/// One page of the dashboard in a fresh browser context (its own storage, so its own session),
+/// with the user's steps as methods. Disposing saves a screenshot when given a path (the tests
+/// name one for each test, so that a failed test leaves its picture too).
+/// </summary>
+public sealed class DashboardPage : IAsyncDisposable
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly IBrowserContext _context;
+    private readonly string? _screenshot;
+    private readonly List<string> _errors = [];
+
+    private DashboardPage(IBrowserContext context, IPage page, Uri baseAddress, string? screenshot)
+    {
+        _context = context;
+        Page = page;
+        BaseAddress = baseAddress;
+        _screenshot = screenshot;
+        page.DefaultTimeout = (int)Patience.TotalMilliseconds;
+        // Confirmations (delete, revoke) are answered yes, as the user would.
+        page.Dialog += async (_, e) => await e.Dialog.Accept();
+        page.Console += (_, e) =>
+        {
+            if (e.Message.Type == ConsoleType.Error)
+            {
+                lock (_errors)
+                {
+                    _errors.Add(e.Message.Text);
+                }
+            }
+        };
+        page.PageError += (_, e) =>
+        {
+            lock (_errors)
+            {
+                _errors.Add(e.Message);
+            }
+        };
+    }
+
+    public IPage Page { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>What the browser reported as errors: script exceptions, refused requests, policy violations.</summary>
+    public IReadOnlyList<string> Errors
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return [.. _errors];
+            }
+        }
+    }
+
+    public static async Task<DashboardPage> OpenAsync(IBrowser browser, Uri baseAddress, string? screenshot = null)
+    {
+        var context = await browser.CreateBrowserContextAsync();
+        var page = await context.NewPageAsync();
+        return new DashboardPage(context, page, baseAddress, screenshot);
+    }
+
+    public async Task GoToAsync(string path) => await Page.GoToAsync(new Uri(BaseAddress, path).ToString(), WaitUntilNavigation.Load);
+
+    public async Task SignInAsync(string email, string password)
+    {
+        await GoToAsync("/");
+        await Page.TypeAsync("input[name=email]", email);
+        await Page.TypeAsync("input[name=password]", password);
+        await Page.ClickAsync("button[type=submit]");
+        await WaitForHeadingAsync("Capsules");
+    }
+
+    public Task WaitForHeadingAsync(string text) => Page.WaitForSelectorAsync($"h1::-p-text({text})");
+
+    public Task ClickButtonAsync(string text, string within = "") => Page.ClickAsync($"{within} button::-p-text({text})".Trim());
+
+    public Task ClickLinkAsync(string text) => Page.ClickAsync($"a::-p-text({text})");
+
+    /// <summary>Waits until <paramref name="predicate"/> (a JavaScript expression) is true in the page.</summary>
+    public Task WaitForAsync(string predicate) => Page.WaitForFunctionAsync($"() => {{ return {predicate}; }}", new WaitForFunctionOptions { Timeout = (int)Patience.TotalMilliseconds, PollingInterval = 50 });
+
+    public Task<T> EvaluateAsync<T>(string expression) => Page.EvaluateExpressionAsync<T>(expression);
+
+    /// <summary>The capsule's status as the page shows it (list row or capsule page).</summary>
+    public Task WaitForStatusAsync(string status, string within = "") =>
+        WaitForAsync($"document.querySelector({Js(within + " [data-status]")})?.dataset.status === {Js(status)}");
+
+    public static string Js(string value) => System.Text.Json.JsonSerializer.Serialize(value.Trim());
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_screenshot is not null)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(_screenshot)!);
+                await Page.ScreenshotAsync(_screenshot, new ScreenshotOptions { FullPage = true });
+            }
+            catch (PuppeteerException)
+            {
+                // A page that crashed has no picture to give; the test's own failure says why.
+            }
+        }
+
+        await _context.CloseAsync();
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net.Http.Json;
+using Wrenn.Dashboard.Tests.Server;
+
+namespace Wrenn.Dashboard.Tests.Capsules;
+
+/// <summary>The terminal and the file browser of a capsule's page, on a real VM.</summary>
+[Collection("dashboard")]
+public sealed class CapsuleGuestTests(DashboardServer dashboard)
+{
+    [Fact]
+    public async Task TheTerminal_RunsWhatIsTyped_AndTheTokenNeverTravelsInAUrl()
+    {
+        var user = await dashboard.NewUserAsync();
+        var id = await DashboardServer.CreateCapsuleAsync(user);
+        try
+        {
+            await using var page = await dashboard.OpenAsync(user);
+            var urls = new List<string>();
+            page.Page.Request += (_, e) =>
+            {
+                lock (urls)
+                {
+                    urls.Add(e.Request.Url);
+                }
+            };
+            await page.GoToAsync($"/capsules/{id}");
+            await page.Page.ClickAsync("[role=tab]::-p-text(Terminal)");
+            await page.Page.WaitForSelectorAsync("[data-testid=terminal] .xterm-rows");
+            await page.Page.ClickAsync("[data-testid=terminal]");
+            await page.Page.Keyboard.TypeAsync("echo hi\n");
+            // The command's output, on a line of its own (the typed command shows as "… echo hi").
+            await page.WaitForAsync("[...document.querySelectorAll('[data-testid=terminal] .xterm-rows > div')].some(row => row.textContent.trim() === 'hi')");
+
+            var session = user.Api.DefaultRequestHeaders.Authorization!.Parameter!;
+            lock (urls)
+            {
+                Assert.Contains(urls, url => url.Contains($"/v1/capsules/{id}/pty", StringComparison.Ordinal));
+                Assert.DoesNotContain(urls, url => url.Contains(session[..20], StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            await user.Api.DeleteAsync($"/v1/capsules/{id}");
+        }
+    }
+
+    [Fact]
+    public async Task AnUploadedFile_IsListed_AndStoredInTheCapsule()
+    {
+        var user = await dashboard.NewUserAsync();
+        var id = await DashboardServer.CreateCapsuleAsync(user);
+        var local = Path.Combine(Directory.CreateTempSubdirectory("wrenn-upload-").FullName, "greeting.txt");
+        await File.WriteAllTextAsync(local, "hello from the browser\n");
+        try
+        {
+            await using var page = await dashboard.OpenAsync(user);
+            await page.GoToAsync($"/capsules/{id}");
+            await page.Page.ClickAsync("[role=tab]::-p-text(Files)");
+            var input = await page.Page.WaitForSelectorAsync("input[type=file]");
+            await input.UploadFileAsync(local);
+            await page.WaitForAsync("[...document.querySelectorAll('tr[data-path]')].some(row => row.dataset.path.endsWith('/greeting.txt'))");
+
+            using var read = await user.Api.PostAsJsonAsync($"/v1/capsules/{id}/files/read", new { path = "/root/greeting.txt" });
+            Assert.Equal("hello from the browser\n", await read.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await user.Api.DeleteAsync($"/v1/capsules/{id}");
+            Directory.Delete(Path.GetDirectoryName(local)!, recursive: true);
+        }
+    }
+}

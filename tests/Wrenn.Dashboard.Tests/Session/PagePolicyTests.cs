@@ -1,0 +1,53 @@
+using System.Text.RegularExpressions;
+using Wrenn.Dashboard.Tests.Server;
+
+namespace Wrenn.Dashboard.Tests.Session;
+
+/// <summary>What the browser is told to enforce, and that the dashboard lives within it.</summary>
+[Collection("dashboard")]
+public sealed partial class PagePolicyTests(DashboardServer dashboard)
+{
+    [Fact]
+    public async Task ThePage_ForbidsInlineScripts_AndCarriesNone()
+    {
+        using var client = dashboard.Server.Anonymous();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/capsules");
+        request.Headers.Accept.ParseAdd("text/html");
+        using var reply = await client.SendAsync(request);
+        reply.EnsureSuccessStatusCode();
+        var policy = string.Join(' ', reply.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self';", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-eval", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+        var html = await reply.Content.ReadAsStringAsync();
+        Assert.All(ScriptTags().Matches(html), tag => Assert.Contains(" src=", tag.Value, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ApiRoutes_StayJson_WhenABrowserAsks()
+    {
+        using var client = dashboard.Server.Anonymous();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/no-such-route");
+        request.Headers.Accept.ParseAdd("text/html");
+        using var reply = await client.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, reply.StatusCode);
+        Assert.Contains("\"not_found\"", await reply.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EveryPage_Renders_WithoutABrowserError()
+    {
+        var user = await dashboard.NewUserAsync();
+        await using var page = await dashboard.OpenAsync(user);
+        foreach (var (link, heading) in new[] { ("Templates", "Templates"), ("API keys", "API keys"), ("Team", "Team"), ("Audit log", "Audit log"), ("Capsules", "Capsules") })
+        {
+            await page.ClickLinkAsync(link);
+            await page.WaitForAsync($"[...document.querySelectorAll('h1')].some(h => h.textContent.startsWith({Browser.DashboardPage.Js(heading)}))");
+        }
+
+        Assert.Empty(page.Errors);
+    }
+
+    [GeneratedRegex("<script[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex ScriptTags();
+}

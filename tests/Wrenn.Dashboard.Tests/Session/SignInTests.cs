@@ -1,0 +1,40 @@
+using Wrenn.Dashboard.Tests.Server;
+
+namespace Wrenn.Dashboard.Tests.Session;
+
+[Collection("dashboard")]
+public sealed class SignInTests(DashboardServer dashboard)
+{
+    [Fact]
+    public async Task AWrongPassword_ShowsTheServersMessage_ThenTheRightOneSignsIn()
+    {
+        var user = await dashboard.NewUserAsync();
+        await using var page = await dashboard.OpenAsync();
+        await page.GoToAsync("/");
+        await page.Page.TypeAsync("input[name=email]", user.Email);
+        await page.Page.TypeAsync("input[name=password]", "not the password");
+        await page.Page.ClickAsync("button[type=submit]");
+        await page.WaitForAsync("document.querySelector('[role=alert]')?.textContent === 'wrong email or password'");
+
+        await page.SignInAsync(user.Email, user.Password);
+        // A reload keeps the session; signing out ends it.
+        await page.Page.ReloadAsync();
+        await page.WaitForHeadingAsync("Capsules");
+        await page.ClickButtonAsync("Sign out");
+        await page.WaitForHeadingAsync("Sign in to Wrenn");
+    }
+
+    [Fact]
+    public async Task SignUp_MakesAnAccount_AndSignsIn()
+    {
+        await using var page = await dashboard.OpenAsync();
+        await page.GoToAsync("/");
+        await page.Page.ClickAsync("button::-p-text(No account? Sign up)");
+        await page.Page.TypeAsync("input[name=name]", "Ada");
+        await page.Page.TypeAsync("input[name=email]", $"ada-{Guid.NewGuid():N}@example.com");
+        await page.Page.TypeAsync("input[name=password]", "a long enough password");
+        await page.Page.ClickAsync("button[type=submit]");
+        await page.WaitForHeadingAsync("Capsules");
+        await page.WaitForAsync("document.querySelector('.team select')?.selectedOptions[0]?.textContent === \"Ada's Team\"");
+    }
+}
