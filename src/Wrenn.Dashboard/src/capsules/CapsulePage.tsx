@@ -69,7 +69,7 @@ function CapsuleView({ id }: { id: string }) {
     <section aria-labelledby="capsule-title" data-capsule={current.id}>
       <p class="back"><a href="/capsules">← Capsules</a></p>
       <div class="title-row">
-        <h1 id="capsule-title" class="mono">{current.id}</h1>
+        <h1 id="capsule-title"><span class="mono">{current.id}</span></h1>
         <span class="actions">
           <StatusBadge status={current.status} reason={current.status_reason} />
           <LifecycleButtons capsule={current} changed={capsule.reload} deleted={() => route("/capsules")} />

@@ -32,7 +32,8 @@ export function Files({ capsuleId }: { capsuleId: string }) {
 
   const go = (event: Event) => {
     event.preventDefault();
-    const target = draft.trim();
+    // The field itself, not `draft`: a submit right after typing may precede the re-render.
+    const target = String(new FormData(event.currentTarget as HTMLFormElement).get("path") ?? "").trim();
     if (target) open(target);
   };
 
@@ -94,7 +95,7 @@ export function Files({ capsuleId }: { capsuleId: string }) {
     >
       <form class="path-form" onSubmit={go}>
         <label>
-          Path <input class="mono" value={draft} onInput={(e) => setDraft((e.currentTarget as HTMLInputElement).value)} spellcheck={false} />
+          Path <input name="path" class="mono" value={draft} onInput={(e) => setDraft((e.currentTarget as HTMLInputElement).value)} spellcheck={false} />
         </label>
         <button type="submit">Go</button>
         <button type="button" onClick={() => void listing.reload()}>Refresh</button>

@@ -15,7 +15,7 @@ function describe(state: PtyState): string {
     case "reconnecting":
       return `Disconnected — reconnecting (next try in ${state.seconds} s)…`;
     case "waiting":
-      return "Disconnected — the session continues when the capsule runs again.";
+      return "Disconnected — waiting for the capsule to run again.";
     case "exited":
       return `The process exited with code ${state.code}.`;
     case "ended":
@@ -65,9 +65,11 @@ export function Terminal({ capsuleId, running }: { capsuleId: string; running: b
         setState(next);
         if (next.kind === "connected") {
           setNotice(null);
-          // Take the keyboard only if nothing else has it (a page just opened, a button pressed).
+          // Take the keyboard only if nothing else has it (the page just opened) or one of this
+          // terminal's own buttons does: xterm keeps Tab for the shell, so taking it from the tab
+          // list or a form would strand a keyboard user.
           const active = document.activeElement;
-          if (!active || active === document.body || active instanceof HTMLButtonElement) xterm.focus();
+          if (!active || active === document.body || element.parentElement?.contains(active)) xterm.focus();
         }
       },
       setNotice,
@@ -101,7 +103,7 @@ export function Terminal({ capsuleId, running }: { capsuleId: string; running: b
         </span>
       </div>
       <ErrorNote message={notice} />
-      <div class="terminal" data-testid="terminal" ref={container} />
+      <div class="terminal terminal-screen" data-testid="terminal" ref={container} />
       <p class="hint">Ctrl+Shift+C copies the selection and Ctrl+Shift+V pastes. Clicking outside the terminal gives the keyboard back to the page.</p>
     </div>
   );
