@@ -15,13 +15,17 @@ export class ApiError extends Error {
 type Body = object | FormData | Blob | undefined;
 
 async function failure(response: Response): Promise<ApiError> {
+  return failureOf(response.status, response.statusText, await response.text().catch(() => ""));
+}
+
+function failureOf(status: number, statusText: string, text: string): ApiError {
   try {
-    const body = await response.json();
-    if (body?.error?.message) return new ApiError(response.status, body.error.code, body.error.message);
+    const body = JSON.parse(text);
+    if (body?.error?.message) return new ApiError(status, body.error.code, body.error.message);
   } catch {
     // Not the API's JSON error shape (a proxy in front of the server, say): report the status.
   }
-  return new ApiError(response.status, "http_" + response.status, `the server answered ${response.status} ${response.statusText}`);
+  return new ApiError(status, "http_" + status, `the server answered ${status} ${statusText}`);
 }
 
 export async function send(method: string, path: string, body?: Body, init: RequestInit = {}): Promise<Response> {
@@ -48,6 +52,30 @@ export async function send(method: string, path: string, body?: Body, init: Requ
 export async function call<T>(method: string, path: string, body?: Body): Promise<T> {
   const response = await send(method, path, body);
   return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+/**
+ * Sends a multipart body reporting upload progress (0–1). XMLHttpRequest, because fetch cannot
+ * report how much of a request body has gone out; the token and errors are handled as in send.
+ */
+export function upload(path: string, form: FormData, onProgress: (fraction: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    const token = session.value?.token;
+    request.open("POST", path);
+    if (token) request.setRequestHeader("Authorization", "Bearer " + token);
+    request.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    request.onerror = () => reject(new ApiError(0, "network", "the server cannot be reached"));
+    request.onabort = () => reject(new ApiError(0, "aborted", "the upload was cancelled"));
+    request.onload = () => {
+      if (request.status === 401 && token) session.expire();
+      if (request.status >= 200 && request.status < 300) resolve();
+      else reject(failureOf(request.status, request.statusText, request.responseText));
+    };
+    request.send(form);
+  });
 }
 
 export const get = <T>(path: string) => call<T>("GET", path);

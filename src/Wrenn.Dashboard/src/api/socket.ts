@@ -4,10 +4,22 @@ import { session } from "../session/session";
 
 export type StreamMessage = { type: string; [key: string]: unknown };
 
-export function openStream(path: string, onMessage: (message: StreamMessage) => void, onClose: (event: CloseEvent) => void): WebSocket {
+/**
+ * Opens a stream socket and authenticates it. `onOpen` runs right after the auth message, so a
+ * protocol's own first message (a PTY's start, say) follows it in order.
+ */
+export function openStream(
+  path: string,
+  onMessage: (message: StreamMessage) => void,
+  onClose: (event: CloseEvent) => void,
+  onOpen?: (socket: WebSocket) => void,
+): WebSocket {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(`${scheme}//${location.host}${path}`);
-  socket.onopen = () => socket.send(JSON.stringify({ type: "auth", token: session.value?.token ?? "" }));
+  socket.onopen = () => {
+    socket.send(JSON.stringify({ type: "auth", token: session.value?.token ?? "" }));
+    onOpen?.(socket);
+  };
   socket.onmessage = (event) => onMessage(JSON.parse(event.data as string) as StreamMessage);
   socket.onclose = onClose;
   return socket;

@@ -3,12 +3,16 @@ import { canDelete, canPause, canResume, deleteCapsule, pauseCapsule, resumeCaps
 import { useAction } from "../ui/hooks";
 import { ErrorNote } from "../ui/ErrorNote";
 
-/** Pause, resume and delete for one capsule; `changed` reloads whatever shows it. */
-export function LifecycleButtons({ capsule, changed }: { capsule: Capsule; changed: () => void }) {
+/**
+ * Pause, resume and delete for one capsule; `changed` reloads whatever shows it, and `deleted`
+ * (if given) runs after a successful delete instead.
+ */
+export function LifecycleButtons({ capsule, changed, deleted }: { capsule: Capsule; changed: () => void; deleted?: () => void }) {
   const action = useAction();
   const act = async (operation: (id: string) => Promise<unknown>) => {
-    await action.run(() => operation(capsule.id));
-    changed();
+    const ok = await action.run(() => operation(capsule.id));
+    if (ok && operation === deleteCapsule && deleted) deleted();
+    else changed();
   };
   const remove = () => {
     if (confirm(`Delete capsule ${capsule.id}? Its disk and memory are discarded.`)) void act(deleteCapsule);
