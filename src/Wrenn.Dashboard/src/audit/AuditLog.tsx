@@ -60,7 +60,7 @@ export function AuditLog() {
         </thead>
         <tbody>
           {log.entries.map((entry) => (
-            <tr data-entry-id={entry.id}>
+            <tr key={entry.id} data-entry-id={entry.id}>
               <td title={fullTime(entry.created_at)}>{ago(entry.created_at)}</td>
               <td title={entry.actor_id ?? undefined}><span class="hint">{entry.actor_type.replace("_", " ")}</span> {entry.actor_name ?? ""}</td>
               <td class="mono">{entry.action}</td>

@@ -30,7 +30,7 @@ export function Keys() {
         </thead>
         <tbody>
           {(keys.data ?? []).map((key) => (
-            <tr data-key-id={key.id}>
+            <tr key={key.id} data-key-id={key.id}>
               <td>{key.name}</td>
               <td class="mono">{key.key_prefix}…</td>
               <td>{key.created_by ? names.get(key.created_by) ?? <span class="mono">{key.created_by}</span> : "the server"}</td>

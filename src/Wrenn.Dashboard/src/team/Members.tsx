@@ -17,7 +17,7 @@ export function Members({ team, members, changed }: { team: Team; members: Membe
           <tr><th>Email</th><th>Name</th><th>Role</th><th>Joined</th><th><span class="visually-hidden">Actions</span></th></tr>
         </thead>
         <tbody>
-          {members.map((member) => <MemberRow teamId={team.id} member={member} manages={manages} changed={changed} />)}
+          {members.map((member) => <MemberRow key={member.user_id} teamId={team.id} member={member} manages={manages} changed={changed} />)}
         </tbody>
       </table>
       {manages && <AddMember teamId={team.id} added={changed} />}
