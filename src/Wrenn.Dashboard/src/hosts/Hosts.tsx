@@ -47,9 +47,9 @@ export function Hosts() {
               <td class="mono">{host.address ?? "—"}</td>
               <td>{host.arch ?? "—"}</td>
               <td>{host.cpu_cores ?? "—"}</td>
-              <td>{host.memory_mb === null ? "—" : bytes(host.memory_mb * 1024 * 1024)}</td>
-              <td>{host.disk_gb === null ? "—" : `${host.disk_gb} GB`}</td>
-              <td title={fullTime(host.last_heartbeat_at)}>{host.last_heartbeat_at ? ago(host.last_heartbeat_at) : "never"}</td>
+              <td class="nowrap">{host.memory_mb === null ? "—" : bytes(host.memory_mb * 1024 * 1024)}</td>
+              <td class="nowrap">{host.disk_gb === null ? "—" : `${host.disk_gb} GB`}</td>
+              <td class="nowrap" title={fullTime(host.last_heartbeat_at)}>{host.last_heartbeat_at ? ago(host.last_heartbeat_at) : "never"}</td>
               <td><HostActions host={host} changed={changed} issued={tokenIssued} /></td>
             </tr>
           ))}
