@@ -1,0 +1,60 @@
+import { useState } from "preact/hooks";
+import { post } from "../api/http";
+import type { CreatedApiKey } from "../api/types";
+import { Dialog } from "../ui/Dialog";
+import { ErrorNote } from "../ui/ErrorNote";
+import { ShownOnce } from "../ui/ShownOnce";
+import { useAction } from "../ui/hooks";
+
+/** Creates a key, then shows its plaintext: the create reply is the only place it ever appears. */
+export function NewKeyDialog({ created }: { created: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState("");
+  const [key, setKey] = useState<CreatedApiKey | null>(null);
+  const action = useAction();
+
+  function close() {
+    // Forget the plaintext as soon as the dialog goes away.
+    setKey(null);
+    setName("");
+    action.setError(null);
+    setOpen(false);
+  }
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    await action.run(async () => {
+      setKey(await post<CreatedApiKey>("/v1/api-keys", name.trim() ? { name: name.trim() } : {}));
+      created();
+    });
+  }
+
+  return (
+    <>
+      <button type="button" class="primary" onClick={() => setOpen(true)}>New API key</button>
+      <Dialog title={key ? `API key ${key.name}` : "New API key"} open={open} onClose={close}>
+        {key ? (
+          <div>
+            <ShownOnce value={key.key} what="API key" testId="new-key" />
+            <p class="hint">Send it in the <code>X-API-Key</code> header; it acts for this team.</p>
+            <div class="buttons">
+              <button type="button" class="primary" onClick={close}>Done</button>
+            </div>
+          </div>
+        ) : (
+          <form onSubmit={submit}>
+            <ErrorNote message={action.error} />
+            <label>
+              Name
+              <input value={name} maxLength={100} placeholder="Unnamed API Key" onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
+            </label>
+            <div class="buttons">
+              <button type="button" onClick={close}>Cancel</button>
+              <button type="submit" class="primary" disabled={action.busy}>{action.busy ? "Creating…" : "Create"}</button>
+            </div>
+          </form>
+        )}
+      </Dialog>
+    </>
+  );
+}
