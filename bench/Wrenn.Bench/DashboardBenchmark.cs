@@ -121,7 +121,7 @@ internal static class DashboardBenchmark
     {
         var echo = new Samples("terminal keystroke echo", "ms", target: 100);
         await page.GoToAsync($"/capsules/{id}");
-        await page.Page.ClickAsync("[role=tab]::-p-text(Terminal)");
+        await page.OpenTabAsync("Terminal");
         await page.Page.WaitForSelectorAsync("[data-testid=terminal] .xterm-rows");
         await page.Page.ClickAsync("[data-testid=terminal]");
         const string rows = "document.querySelector('[data-testid=terminal] .xterm-rows').textContent";

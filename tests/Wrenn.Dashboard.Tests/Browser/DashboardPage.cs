@@ -81,6 +81,9 @@ public sealed class DashboardPage : IAsyncDisposable
 
     public Task ClickButtonAsync(string text, string within = "") => Page.ClickAsync($"{within} button::-p-text({text})".Trim());
 
+    /// <summary>Opens a tab of the capsule page once the page shows it.</summary>
+    public async Task OpenTabAsync(string name) => await (await Page.WaitForSelectorAsync($"[role=tab]::-p-text({name})")).ClickAsync();
+
     public Task ClickLinkAsync(string text) => Page.ClickAsync($"a::-p-text({text})");
 
     /// <summary>Waits until <paramref name="predicate"/> (a JavaScript expression) is true in the page.</summary>

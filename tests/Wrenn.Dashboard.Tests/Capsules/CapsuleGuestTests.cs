@@ -15,18 +15,31 @@ public sealed class CapsuleGuestTests(DashboardServer dashboard)
         try
         {
             await using var page = await dashboard.OpenAsync(user);
+            // Every address the page asks for, WebSocket upgrades included (DevTools reports those apart).
             var urls = new List<string>();
-            page.Page.Request += (_, e) =>
+            void Add(string? url)
             {
                 lock (urls)
                 {
-                    urls.Add(e.Request.Url);
+                    urls.Add(url ?? string.Empty);
+                }
+            }
+
+            page.Page.Request += (_, e) => Add(e.Request.Url);
+            var devTools = await page.Page.CreateCDPSessionAsync();
+            devTools.MessageReceived += (_, e) =>
+            {
+                if (e.MessageID == "Network.webSocketCreated")
+                {
+                    Add(e.MessageData.GetProperty("url").GetString());
                 }
             };
+            await devTools.SendAsync("Network.enable");
             await page.GoToAsync($"/capsules/{id}");
-            await page.Page.ClickAsync("[role=tab]::-p-text(Terminal)");
+            await page.OpenTabAsync("Terminal");
             await page.Page.WaitForSelectorAsync("[data-testid=terminal] .xterm-rows");
             await page.Page.ClickAsync("[data-testid=terminal]");
+            // Typed at once, before the session is reached: the page holds the keys until it is.
             await page.Page.Keyboard.TypeAsync("echo hi\n");
             // The command's output, on a line of its own (the typed command shows as "… echo hi").
             await page.WaitForAsync("[...document.querySelectorAll('[data-testid=terminal] .xterm-rows > div')].some(row => row.textContent.trim() === 'hi')");
@@ -55,7 +68,7 @@ public sealed class CapsuleGuestTests(DashboardServer dashboard)
         {
             await using var page = await dashboard.OpenAsync(user);
             await page.GoToAsync($"/capsules/{id}");
-            await page.Page.ClickAsync("[role=tab]::-p-text(Files)");
+            await page.OpenTabAsync("Files");
             var input = await page.Page.WaitForSelectorAsync("input[type=file]");
             await input.UploadFileAsync(local);
             await page.WaitForAsync("[...document.querySelectorAll('tr[data-path]')].some(row => row.dataset.path.endsWith('/greeting.txt'))");

@@ -68,7 +68,7 @@ public sealed class CapsuleLifecycleTests(DashboardServer dashboard)
             await Task.Delay(TimeSpan.FromSeconds(1));
             Assert.Null(await page.Page.QuerySelectorAsync($"tr[data-capsule={id}]"));
             await page.GoToAsync($"/capsules/{id}");
-            await page.WaitForAsync("document.querySelector('[role=alert]')?.textContent === 'capsule not found'");
+            await page.WaitForHeadingAsync("Capsule not found");
             using var direct = await stranger.Api.GetAsync($"/v1/capsules/{id}");
             Assert.Equal(HttpStatusCode.NotFound, direct.StatusCode);
         }

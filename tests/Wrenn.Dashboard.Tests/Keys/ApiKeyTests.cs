@@ -13,8 +13,8 @@ public sealed class ApiKeyTests(DashboardServer dashboard)
         await using var page = await dashboard.OpenAsync(user);
         await page.ClickLinkAsync("API keys");
         await page.WaitForHeadingAsync("API keys");
-        await page.ClickButtonAsync("Create key");
-        await page.Page.TypeAsync("dialog input[name=name]", "from the browser");
+        await page.ClickButtonAsync("New API key");
+        await page.Page.TypeAsync("dialog form input", "from the browser");
         await page.ClickButtonAsync("Create", "dialog form");
         var shown = await page.Page.WaitForSelectorAsync("[data-testid=new-key]");
         var key = (await shown.EvaluateFunctionAsync<string>("e => e.textContent")).Trim();
@@ -23,8 +23,8 @@ public sealed class ApiKeyTests(DashboardServer dashboard)
         using var client = dashboard.Server.Client(key);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/capsules")).StatusCode);
 
-        await page.Page.Keyboard.PressAsync("Escape");
-        await page.WaitForAsync("document.querySelector('[data-testid=new-key]') === null || document.querySelector('dialog[open]') === null");
+        await page.ClickButtonAsync("Done", "dialog");
+        await page.WaitForAsync("document.querySelector('dialog[open]') === null");
         await page.ClickButtonAsync("Revoke", "tr[data-key-id]");
         await page.WaitForAsync("document.querySelector('tr[data-key-id]') === null");
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/v1/capsules")).StatusCode);

@@ -54,8 +54,16 @@ public sealed class DashboardServer : IAsyncLifetime
         var reply = await user.Api.PostAsJsonAsync("/v1/capsules", new { template = "minimal", timeout_sec = 0 });
         var capsule = await reply.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(reply.IsSuccessStatusCode, capsule.ToString());
+        var id = capsule.GetProperty("id").GetString()!;
+        // The first capsule of a run may still be starting (its template snapshot is being made).
+        for (var waited = 0; capsule.GetProperty("status").GetString() is "pending" or "starting" && waited < 120; waited++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            capsule = await user.Api.GetFromJsonAsync<JsonElement>($"/v1/capsules/{id}");
+        }
+
         Assert.Equal("running", capsule.GetProperty("status").GetString());
-        return capsule.GetProperty("id").GetString()!;
+        return id;
     }
 
     public async Task DisposeAsync()

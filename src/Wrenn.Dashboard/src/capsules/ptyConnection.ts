@@ -31,6 +31,10 @@ export class PtyConnection {
   private running = true;
   private disposed = false;
   private state: PtyState = { kind: "connecting" };
+  // Keys typed while the session is being reached are sent once it is: a user who types at once
+  // after opening the page loses nothing. Bounded, so a long outage does not replay a novel.
+  private pending: string[] = [];
+  private pendingBytes = 0;
 
   constructor(
     private readonly capsuleId: string,
@@ -39,8 +43,8 @@ export class PtyConnection {
     private readonly onNotice: (message: string) => void,
   ) {
     this.tag = readTag(capsuleId);
-    term.onData((data) => this.send({ type: "input", data: textToBase64(data) }));
-    term.onBinary((data) => this.send({ type: "input", data: binaryToBase64(data) }));
+    term.onData((data) => this.input(textToBase64(data)));
+    term.onBinary((data) => this.input(binaryToBase64(data)));
     term.onResize(({ cols, rows }) => this.send({ type: "resize", cols, rows }));
   }
 
@@ -82,6 +86,20 @@ export class PtyConnection {
     socket?.close(1000);
   }
 
+  private input(data: string): void {
+    if (this.state.kind === "connected") this.send({ type: "input", data });
+    else if (this.state.kind === "connecting" && this.pendingBytes + data.length <= 16384) {
+      this.pending.push(data);
+      this.pendingBytes += data.length;
+    }
+  }
+
+  private flushPending(): void {
+    for (const data of this.pending) this.send({ type: "input", data });
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
   private send(message: StreamMessage): void {
     if (this.socket && this.state.kind === "connected") sendMessage(this.socket, message);
   }
@@ -115,6 +133,7 @@ export class PtyConnection {
             this.setState({ kind: "connected", tag: String(message.tag) });
             // A re-attached session may have another size than this terminal now has.
             if (mode === "connect") this.send({ type: "resize", cols: this.term.cols, rows: this.term.rows });
+            this.flushPending();
             break;
           case "output":
             this.term.write(base64ToBytes(String(message.data)));
