@@ -96,9 +96,13 @@ public static class ControlPlaneSetup
         // After FirstStart, which brings the schema up to date.
         services.AddHostedService(provider => provider.GetRequiredService<BuildQueue>());
         // Replies are written with ApiJson's options; these only describe them in the OpenAPI
-        // document, where enums must show as the strings sent.
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(
-            new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
+        // document, where members and enums must show as sent: snake_case names, enums as strings.
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.Converters.Add(
+                new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        });
         services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Wrenn API";
