@@ -5,6 +5,7 @@ import type { Capsule, Template } from "../api/types";
 import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
 import { useAction, usePolled } from "../ui/hooks";
+import { FormButtons } from "../ui/FormButtons";
 
 /** The create form (spec §4.1): template, size (base templates only) and inactivity timeout. */
 export function CreateCapsule({ created }: { created: () => void }) {
@@ -60,10 +61,7 @@ export function CreateCapsule({ created }: { created: () => void }) {
           <label>
             Pause after idle (seconds, 0 = never) <input name="timeout_sec" type="number" min={0} max={86400} value={300} />
           </label>
-          <div class="buttons">
-            <button type="button" onClick={() => setOpen(false)}>Cancel</button>
-            <button type="submit" class="primary" disabled={action.busy}>{action.busy ? "Creating…" : "Create"}</button>
-          </div>
+          <FormButtons label="Create" busyLabel="Creating…" busy={action.busy} onCancel={() => setOpen(false)} />
         </form>
       </Dialog>
     </>

@@ -4,6 +4,7 @@ import type { Host, HostToken } from "../api/types";
 import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
 import { useAction } from "../ui/hooks";
+import { FormButtons } from "../ui/FormButtons";
 
 /** A host's actions: a new registration token while pending, drain or undrain, delete. */
 export function HostActions({ host, changed, issued }: { host: Host; changed: () => void; issued: (token: HostToken) => void }) {
@@ -77,10 +78,7 @@ function DrainDialog({ host, open, close, drained }: { host: Host; open: boolean
           <input type="checkbox" checked={pause} onChange={(e) => setPause((e.currentTarget as HTMLInputElement).checked)} />
           Pause its running capsules
         </label>
-        <div class="buttons">
-          <button type="button" onClick={close}>Cancel</button>
-          <button type="submit" class="primary" disabled={action.busy}>{action.busy ? "Draining…" : "Drain"}</button>
-        </div>
+        <FormButtons label="Drain" busyLabel="Draining…" busy={action.busy} onCancel={close} />
       </form>
     </Dialog>
   );

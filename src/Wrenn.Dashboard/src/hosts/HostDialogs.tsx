@@ -6,6 +6,7 @@ import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
 import { ShownOnce } from "../ui/ShownOnce";
 import { useAction } from "../ui/hooks";
+import { FormButtons } from "../ui/FormButtons";
 
 /**
  * Creates a pending host; its registration token goes to `issued`. Regular hosts are a platform
@@ -56,10 +57,7 @@ export function AddHostDialog({ issued }: { issued: (token: HostToken) => void }
           <label>Provider (optional) <input name="provider" maxLength={64} /></label>
           <label>Availability zone (optional) <input name="availability_zone" maxLength={64} /></label>
           <p class="hint">The host is pending until its agent registers with the one-time token shown next.</p>
-          <div class="buttons">
-            <button type="button" onClick={close}>Cancel</button>
-            <button type="submit" class="primary" disabled={action.busy}>{action.busy ? "Adding…" : "Add"}</button>
-          </div>
+          <FormButtons label="Add" busyLabel="Adding…" busy={action.busy} onCancel={close} />
         </form>
       </Dialog>
     </>

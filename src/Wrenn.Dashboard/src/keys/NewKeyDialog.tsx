@@ -5,6 +5,7 @@ import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
 import { ShownOnce } from "../ui/ShownOnce";
 import { useAction } from "../ui/hooks";
+import { FormButtons } from "../ui/FormButtons";
 
 /** Creates a key, then shows its plaintext: the create reply is the only place it ever appears. */
 export function NewKeyDialog({ created }: { created: () => void }) {
@@ -48,10 +49,7 @@ export function NewKeyDialog({ created }: { created: () => void }) {
               Name
               <input value={name} maxLength={100} placeholder="Unnamed API Key" onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
             </label>
-            <div class="buttons">
-              <button type="button" onClick={close}>Cancel</button>
-              <button type="submit" class="primary" disabled={action.busy}>{action.busy ? "Creating…" : "Create"}</button>
-            </div>
+            <FormButtons label="Create" busyLabel="Creating…" busy={action.busy} onCancel={close} />
           </form>
         )}
       </Dialog>

@@ -6,6 +6,7 @@ import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
 import { useAction } from "../ui/hooks";
 import { exitTeam, switchTeam } from "./switch";
+import { FormButtons } from "../ui/FormButtons";
 
 /** Any user may create a team; they own it, and the session moves to it. */
 export function NewTeamDialog() {
@@ -35,10 +36,7 @@ export function NewTeamDialog() {
             Name <input required maxLength={128} value={name} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
           </label>
           <p class="hint">You become its owner, and the dashboard switches to it.</p>
-          <div class="buttons">
-            <button type="button" onClick={close}>Cancel</button>
-            <button type="submit" class="primary" disabled={action.busy}>{action.busy ? "Creating…" : "Create"}</button>
-          </div>
+          <FormButtons label="Create" busyLabel="Creating…" busy={action.busy} onCancel={close} />
         </form>
       </Dialog>
     </>

@@ -6,6 +6,7 @@ import { session } from "../session/session";
 import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
 import { useAction, usePolled } from "../ui/hooks";
+import { FormButtons } from "../ui/FormButtons";
 
 const example = "RUN pip install flask\nWORKDIR app\nCOPY app.py .\nSTART python app.py";
 
@@ -98,10 +99,7 @@ export function NewBuildDialog() {
           {me.is_admin && (
             <label class="check"><input name="platform" type="checkbox" /> Platform template (every team sees it; admins only)</label>
           )}
-          <div class="buttons">
-            <button type="button" onClick={close}>Cancel</button>
-            <button type="submit" class="primary" disabled={action.busy}>{action.busy ? "Starting…" : "Start build"}</button>
-          </div>
+          <FormButtons label="Start build" busyLabel="Starting…" busy={action.busy} onCancel={close} />
         </form>
       </Dialog>
     </>

@@ -4,6 +4,7 @@ import type { Capsule, Template } from "../api/types";
 import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
 import { useAction, usePolled } from "../ui/hooks";
+import { FormButtons } from "../ui/FormButtons";
 
 /**
  * Saves a running or paused capsule as a team template (spec §5.3). The server may take up to
@@ -66,10 +67,7 @@ export function SnapshotDialog({ created }: { created: () => void }) {
               <progress aria-label="Saving the snapshot" /> Saving the snapshot… {elapsed} s (this can take up to a minute)
             </p>
           )}
-          <div class="buttons">
-            <button type="button" onClick={close} disabled={action.busy}>Cancel</button>
-            <button type="submit" class="primary" disabled={action.busy || !chosen}>{action.busy ? "Saving…" : "Create template"}</button>
-          </div>
+          <FormButtons label="Create template" busyLabel="Saving…" busy={action.busy} disabled={!chosen} onCancel={close} />
         </form>
       </Dialog>
     </>
