@@ -6,6 +6,8 @@ import { ErrorNote } from "../ui/ErrorNote";
 import { PtyConnection, type PtyState } from "./ptyConnection";
 import { installClipboardKeys } from "./terminalClipboard";
 
+const detachAfterHiddenMs = 5 * 60_000;
+
 function describe(state: PtyState): string {
   switch (state.kind) {
     case "connecting":
@@ -16,6 +18,8 @@ function describe(state: PtyState): string {
       return `Disconnected — reconnecting (next try in ${state.seconds} s)…`;
     case "waiting":
       return "Disconnected — waiting for the capsule to run again.";
+    case "detached":
+      return "Detached while the page was in the background, so that the capsule can pause when idle.";
     case "exited":
       return `The process exited with code ${state.code}.`;
     case "ended":
@@ -87,11 +91,27 @@ export function Terminal({ capsuleId, running }: { capsuleId: string; running: b
 
   useEffect(() => connection.current?.setRunning(running), [running]);
 
+  // Hidden for a while (another browser tab, a minimised window): let the session go until the
+  // page is seen again, when it re-attaches to the same shell.
+  useEffect(() => {
+    let timer = 0;
+    const changed = () => {
+      window.clearTimeout(timer);
+      if (document.hidden) timer = window.setTimeout(() => connection.current?.detach(), detachAfterHiddenMs);
+      else if (connection.current?.detached) connection.current.reconnect();
+    };
+    document.addEventListener("visibilitychange", changed);
+    return () => {
+      window.clearTimeout(timer);
+      document.removeEventListener("visibilitychange", changed);
+    };
+  }, []);
+
   const end = () => {
     if (confirm("End this terminal session? Its processes are killed.")) connection.current?.kill();
   };
   const live = state.kind === "connected";
-  const canReconnect = state.kind === "reconnecting" || state.kind === "waiting" || (state.kind === "ended" && state.canReconnect);
+  const canReconnect = state.kind === "reconnecting" || state.kind === "waiting" || state.kind === "detached" || (state.kind === "ended" && state.canReconnect);
   return (
     <div class="terminal-box">
       <div class="terminal-bar">

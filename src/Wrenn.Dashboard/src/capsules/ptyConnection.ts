@@ -12,6 +12,7 @@ export type PtyState =
   | { kind: "connected"; tag: string }
   | { kind: "reconnecting"; seconds: number }
   | { kind: "waiting" }
+  | { kind: "detached" }
   | { kind: "exited"; code: number }
   | { kind: "ended"; message: string; canReconnect: boolean };
 
@@ -64,6 +65,22 @@ export class PtyConnection {
   reconnect(): void {
     this.attempt = 0;
     this.open(this.tag ? "connect" : "start");
+  }
+
+  /**
+   * Lets go of the session without ending it. An attached terminal keeps the capsule busy (spec
+   * §3.4), so a page left open in a background tab would keep it from ever pausing on its own.
+   */
+  detach(): void {
+    window.clearTimeout(this.timer);
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000);
+    this.setState({ kind: "detached" });
+  }
+
+  get detached(): boolean {
+    return this.state.kind === "detached";
   }
 
   /** SIGKILL to the session's process group; the server then reports the exit. */
