@@ -35,10 +35,11 @@ public sealed partial class PagePolicyTests(DashboardServer dashboard)
     }
 
     [Fact]
-    public async Task EveryPage_Renders_WithoutABrowserError()
+    public async Task EveryPage_Renders_WithoutABrowserError_InDarkMode()
     {
         var user = await dashboard.NewUserAsync();
         await using var page = await dashboard.OpenAsync(user);
+        await page.Page.EmulateMediaFeaturesAsync([new PuppeteerSharp.MediaFeatureValue { MediaFeature = PuppeteerSharp.MediaFeature.PrefersColorScheme, Value = "dark" }]);
         foreach (var (link, path) in new[] { ("Templates", "/templates"), ("API keys", "/keys"), ("Team", "/team"), ("Audit log", "/audit"), ("Capsules", "/capsules") })
         {
             await page.ClickLinkAsync(link);
@@ -47,6 +48,9 @@ public sealed partial class PagePolicyTests(DashboardServer dashboard)
         }
 
         Assert.Empty(page.Errors);
+        // The system's dark preference turns the page dark (its screenshot shows the rest).
+        var background = await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
+        Assert.Equal("rgb(20, 23, 27)", background);
     }
 
     [GeneratedRegex("<script[^>]*>", RegexOptions.IgnoreCase)]

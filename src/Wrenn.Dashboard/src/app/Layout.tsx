@@ -25,7 +25,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
         <a class="brand" href="/capsules">Wrenn</a>
         <nav aria-label="Sections">
           {links.map((link) => (
-            <a href={link.path} aria-current={path.startsWith(link.path) ? "page" : undefined}>{link.label}</a>
+            <a href={link.path} aria-current={(path === "/" ? "/capsules" : path).startsWith(link.path) ? "page" : undefined}>{link.label}</a>
           ))}
         </nav>
         <TeamSwitcher current={current} />
