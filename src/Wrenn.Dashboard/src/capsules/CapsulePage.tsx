@@ -25,10 +25,13 @@ const tabs: TabItem<TabName>[] = [
   { id: "metrics", label: "Metrics" },
 ];
 
-/** A capsule that is absent (or another team's) reads as null rather than as a failure. */
+/**
+ * A capsule that is absent (or another team's) reads as null rather than as a failure. The ID
+ * comes decoded from the page's URL: encoded, a link's "..%2F" cannot aim the request elsewhere.
+ */
 async function loadCapsule(id: string): Promise<Capsule | null> {
   try {
-    return await get<Capsule>(`/v1/capsules/${id}`);
+    return await get<Capsule>(`/v1/capsules/${encodeURIComponent(id)}`);
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return null;
     throw e;

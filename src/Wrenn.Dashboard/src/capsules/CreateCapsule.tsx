@@ -51,15 +51,21 @@ export function CreateCapsule({ created }: { created: () => void }) {
               ))}
             </select>
           </label>
+          {/* defaultValue, not value: the list behind re-renders this twice a second, and a value
+              would undo what was typed. A snapshot's fixed size shows in separate disabled inputs. */}
           <label>
-            vCPUs <input name="vcpus" type="number" min={1} max={64} value={fixed ? chosen?.vcpus ?? 1 : 1} disabled={fixed} />
+            vCPUs {fixed
+              ? <input key="fixed" type="number" value={chosen?.vcpus ?? ""} disabled />
+              : <input key="typed" name="vcpus" type="number" min={1} max={64} defaultValue={1} />}
           </label>
           <label>
-            Memory (MiB) <input name="memory_mb" type="number" min={128} step={128} value={fixed ? chosen?.memory_mb ?? 512 : 512} disabled={fixed} />
+            Memory (MiB) {fixed
+              ? <input key="fixed" type="number" value={chosen?.memory_mb ?? ""} disabled />
+              : <input key="typed" name="memory_mb" type="number" min={128} step={128} defaultValue={512} />}
           </label>
           {fixed && <p class="hint">A snapshot template fixes its size.</p>}
           <label>
-            Pause after idle (seconds, 0 = never) <input name="timeout_sec" type="number" min={0} max={86400} value={300} />
+            Pause after idle (seconds, 0 = never) <input name="timeout_sec" type="number" min={0} max={86400} defaultValue={300} />
           </label>
           <FormButtons label="Create" busyLabel="Creating…" busy={action.busy} onCancel={() => setOpen(false)} />
         </form>

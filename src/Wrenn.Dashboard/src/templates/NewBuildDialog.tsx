@@ -87,8 +87,8 @@ export function NewBuildDialog() {
             <input name="healthcheck" class="mono" placeholder="--interval=3s --retries=10 curl -fs localhost:5000" />
           </label>
           <div class="row">
-            <label>vCPUs <input name="vcpus" type="number" min={1} max={64} value={1} disabled={fixed} /></label>
-            <label>Memory (MiB) <input name="memory_mb" type="number" min={128} step={128} value={512} disabled={fixed} /></label>
+            <label>vCPUs <input name="vcpus" type="number" min={1} max={64} defaultValue={1} disabled={fixed} /></label>
+            <label>Memory (MiB) <input name="memory_mb" type="number" min={128} step={128} defaultValue={512} disabled={fixed} /></label>
           </div>
           {fixed && <p class="hint">A snapshot base fixes the size.</p>}
           <label>

@@ -37,12 +37,18 @@ export function usePolled<T>(load: () => Promise<T>, deps: unknown[], intervalMs
     void reload();
     if (intervalMs <= 0) return undefined;
     let timer = 0;
+    // A cleanup that runs while a tick awaits its load finds no timer to clear: the flag keeps
+    // that tick from scheduling another, which would poll on after unmount or beside the new deps.
+    let stopped = false;
     const tick = async () => {
       if (!document.hidden) await reload();
-      timer = window.setTimeout(tick, intervalMs);
+      if (!stopped) timer = window.setTimeout(tick, intervalMs);
     };
     timer = window.setTimeout(tick, intervalMs);
-    return () => window.clearTimeout(timer);
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
   }, deps);
 
   return { data, error, reload };
