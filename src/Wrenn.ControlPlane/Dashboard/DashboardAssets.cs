@@ -29,10 +29,11 @@ internal sealed class DashboardAssets(RequestDelegate next, DashboardFiles files
 
         if (path.StartsWith(AssetsPrefix, StringComparison.Ordinal))
         {
-            return SendAsync(context, path, DashboardHeaders.Immutable);
+            return SendAsync(context, path, DashboardHeaders.Immutable, HeaderNames.AcceptEncoding);
         }
 
-        return AcceptsHtml(request) ? SendAsync(context, "/index.html", DashboardHeaders.Revalidate) : next(context);
+        // The same path is the page for a browser and the API's JSON 404 for anyone else.
+        return AcceptsHtml(request) ? SendAsync(context, "/index.html", DashboardHeaders.Revalidate, $"{HeaderNames.Accept}, {HeaderNames.AcceptEncoding}") : next(context);
     }
 
     private static bool IsApi(string path) =>
@@ -40,9 +41,9 @@ internal sealed class DashboardAssets(RequestDelegate next, DashboardFiles files
             && (path.Length == prefix.Length || path[prefix.Length] == '/'));
 
     private static bool AcceptsHtml(HttpRequest request) =>
-        request.GetTypedHeaders().Accept.Any(type => type.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
+        request.GetTypedHeaders().Accept.Any(type => type.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase) && type.Quality is not 0);
 
-    private async Task SendAsync(HttpContext context, string path, string cacheControl)
+    private async Task SendAsync(HttpContext context, string path, string cacheControl, string vary)
     {
         var file = _files!.GetFileInfo(path);
         if (!file.Exists || file.IsDirectory || !ContentTypes.TryGetContentType(file.Name, out var contentType))
@@ -56,7 +57,7 @@ internal sealed class DashboardAssets(RequestDelegate next, DashboardFiles files
         response.ContentType = contentType;
         response.ContentLength = sent.Length;
         response.Headers.CacheControl = cacheControl;
-        response.Headers.Vary = HeaderNames.AcceptEncoding;
+        response.Headers.Vary = vary;
         if (encoding is not null)
         {
             response.Headers.ContentEncoding = encoding;

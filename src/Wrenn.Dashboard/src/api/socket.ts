@@ -20,7 +20,17 @@ export function openStream(
     socket.send(JSON.stringify({ type: "auth", token: session.value?.token ?? "" }));
     onOpen?.(socket);
   };
-  socket.onmessage = (event) => onMessage(JSON.parse(event.data as string) as StreamMessage);
+  socket.onmessage = (event) => {
+    let message: StreamMessage;
+    try {
+      message = JSON.parse(event.data as string) as StreamMessage;
+    } catch {
+      // Not the protocol (every message is one JSON object): end the socket as a protocol error.
+      socket.close(4002, "malformed message");
+      return;
+    }
+    onMessage(message);
+  };
   socket.onclose = onClose;
   return socket;
 }

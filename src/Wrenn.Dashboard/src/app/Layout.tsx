@@ -1,9 +1,10 @@
 import type { ComponentChildren } from "preact";
 import { useLocation } from "preact-iso";
-import { get, post, messageOf } from "../api/http";
+import { get, post } from "../api/http";
 import type { Team } from "../api/types";
 import { session, type Session } from "../session/session";
-import { usePolled } from "../ui/hooks";
+import { useAction, usePolled } from "../ui/hooks";
+import { ErrorNote } from "../ui/ErrorNote";
 
 const sections = [
   { path: "/capsules", label: "Capsules" },
@@ -39,21 +40,23 @@ export function Layout({ children }: { children: ComponentChildren }) {
 
 function TeamSwitcher({ current }: { current: Session }) {
   const teams = usePolled(() => get<Team[]>("/v1/teams"), [current.token]);
-  async function pick(teamId: string) {
-    try {
-      session.start(await post<Session>("/v1/auth/switch-team", { team_id: teamId }));
-    } catch (e) {
-      alert(messageOf(e));
-    }
+  const action = useAction();
+  async function pick(select: HTMLSelectElement) {
+    const switched = await action.run(async () => session.start(await post<Session>("/v1/auth/switch-team", { team_id: select.value })));
+    // Refused: the picker goes back to the team the session is still in.
+    if (!switched) select.value = current.team_id;
   }
   return (
-    <label class="team">
-      <span class="visually-hidden">Team</span>
-      <select value={current.team_id} onChange={(e) => pick((e.currentTarget as HTMLSelectElement).value)}>
-        {(teams.data ?? []).map((team) => (
-          <option value={team.id}>{team.name}</option>
-        ))}
-      </select>
-    </label>
+    <>
+      <label class="team">
+        <span class="visually-hidden">Team</span>
+        <select value={current.team_id} disabled={action.busy} onChange={(e) => pick(e.currentTarget as HTMLSelectElement)}>
+          {(teams.data ?? []).map((team) => (
+            <option value={team.id}>{team.name}</option>
+          ))}
+        </select>
+      </label>
+      <ErrorNote message={action.error} />
+    </>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { get } from "../api/http";
+import { send } from "../api/http";
 import type { Capsule } from "../api/types";
 import { ErrorNote } from "../ui/ErrorNote";
 import { ago, fullTime } from "../ui/format";
@@ -21,12 +21,23 @@ const statusFilters = [
   { value: "all", label: "All" },
 ];
 
+// One page of the list (the API's largest): re-read twice a second, it must stay one request.
+const pageSize = 1000;
+
+/** The newest page of the team's capsules, and whether the API holds more (spec §4.2). */
+async function loadCapsules(status: string): Promise<{ items: Capsule[]; more: boolean }> {
+  const query = new URLSearchParams({ limit: String(pageSize) });
+  if (status) query.set("status", status);
+  const response = await send("GET", `/v1/capsules?${query}`);
+  return { items: (await response.json()) as Capsule[], more: response.headers.has("X-Next-Cursor") };
+}
+
 export function CapsuleList() {
   const [status, setStatus] = useState("");
   const [search, setSearch] = useState("");
-  const capsules = usePolled(() => get<Capsule[]>(`/v1/capsules${status ? `?status=${status}` : ""}`), [status], refreshMs);
+  const capsules = usePolled(() => loadCapsules(status), [status], refreshMs);
   const needle = search.trim().toLowerCase();
-  const shown = (capsules.data ?? []).filter((c) => !needle || c.id.includes(needle) || c.template.toLowerCase().includes(needle));
+  const shown = (capsules.data?.items ?? []).filter((c) => !needle || c.id.includes(needle) || c.template.toLowerCase().includes(needle));
 
   return (
     <section aria-labelledby="capsules-title">
@@ -64,6 +75,7 @@ export function CapsuleList() {
           ))}
         </tbody>
       </table>
+      {capsules.data?.more && <p class="hint">Showing the newest {pageSize} capsules; filter by status to see others.</p>}
       {capsules.data && shown.length === 0 && <p class="empty">No capsules{needle || status ? " match" : " yet"}.</p>}
     </section>
   );

@@ -11,7 +11,8 @@ import { FormButtons } from "../ui/FormButtons";
 export function CreateCapsule({ created }: { created: () => void }) {
   const [open, setOpen] = useState(false);
   const [template, setTemplate] = useState("minimal");
-  const templates = usePolled(() => get<Template[]>("/v1/snapshots"), [open]);
+  // Read when the dialog opens: the list page mounts this form, closed, on every visit.
+  const templates = usePolled(() => (open ? get<Template[]>("/v1/snapshots") : Promise.resolve(undefined)), [open]);
   const action = useAction();
   const { route } = useLocation();
   const chosen = templates.data?.find((t) => t.name === template);
