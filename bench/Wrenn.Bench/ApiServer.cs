@@ -40,6 +40,8 @@ internal sealed class ApiServer : IAsyncDisposable
             ArgumentList =
             {
                 "serve", "--listen", $"127.0.0.1:{port}", "--data-dir", dataDirectory, "--images-dir", imagesDirectory, "--templates-dir", templatesDirectory,
+                // Each benchmark measures its own capsules; no template build runs beside them.
+                "--prebuild-templates", "off",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,

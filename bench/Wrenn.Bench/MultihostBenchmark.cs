@@ -168,7 +168,7 @@ internal static class MultihostBenchmark
             {
                 "agent", "--control-plane", server.Address.ToString(), "--registration-token", created.GetProperty("registration_token").GetString()!,
                 "--data-dir", dataDirectory, "--images-dir", imagesDirectory, "--templates-dir", templatesDirectory,
-                "--listen", $"127.0.0.1:{port}", "--log-level", "warning",
+                "--listen", $"127.0.0.1:{port}", "--log-level", "warning", "--prebuild-templates", "off",
             })
             {
                 start.ArgumentList.Add(argument);

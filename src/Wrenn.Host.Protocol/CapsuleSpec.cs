@@ -10,4 +10,8 @@ namespace Wrenn.Host.Protocol;
 /// </param>
 /// <param name="Id">The capsule's id when the control plane has chosen it; a new one otherwise.</param>
 /// <param name="TemplateBuild">A template made from a capsule: the build to use, fetched from the snapshot store when the host lacks it.</param>
-public sealed record CapsuleSpec(string Template, int Vcpus = 1, int MemoryMb = 512, bool ColdBoot = false, CapsuleId? Id = null, string? TemplateBuild = null);
+public sealed record CapsuleSpec(string Template, int Vcpus = 1, int MemoryMb = 512, bool ColdBoot = false, CapsuleId? Id = null, string? TemplateBuild = null)
+{
+    /// <summary>The template of a create that names none (spec §4.1).</summary>
+    public const string DefaultTemplate = "minimal";
+}

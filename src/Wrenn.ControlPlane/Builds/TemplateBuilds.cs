@@ -77,7 +77,7 @@ internal sealed class TemplateBuilds(
         }
 
         var skipPrePost = body.SkipPrePost ?? false;
-        var baseName = string.IsNullOrEmpty(body.BaseTemplate) ? "minimal" : body.BaseTemplate;
+        var baseName = string.IsNullOrEmpty(body.BaseTemplate) ? CapsuleSpec.DefaultTemplate : body.BaseTemplate;
         Require(TemplateCatalog.IsValidName(baseName), "base_template is not a valid template name");
         var baseTemplate = await catalog.ResolveAsync(caller.Team, baseName, cancellationToken).ConfigureAwait(false) ?? throw NotFound("base template");
         var vcpus = baseTemplate.Vcpus ?? (body.Vcpus is > 0 ? body.Vcpus.Value : 1);

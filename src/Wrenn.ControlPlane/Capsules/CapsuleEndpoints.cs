@@ -43,7 +43,7 @@ internal static class CapsuleEndpoints
         ControlPlaneOptions options, TimeProvider time)
     {
         var body = await ApiJson.ReadAsync<CreateCapsuleRequest>(request).ConfigureAwait(false);
-        var templateName = body.Template ?? "minimal";
+        var templateName = body.Template ?? CapsuleSpec.DefaultTemplate;
         var vcpus = Zero(body.Vcpus) ?? 1;
         var memoryMb = Zero(body.MemoryMb) ?? ControlPlaneOptions.DefaultMemoryMb;
         var timeoutSec = body.TimeoutSec ?? 0;

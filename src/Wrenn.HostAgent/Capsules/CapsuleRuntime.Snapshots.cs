@@ -300,6 +300,19 @@ public sealed partial class CapsuleRuntime
         }
     }
 
+    /// <summary>Ends a VM on a failure path, where a second failure must not hide the first.</summary>
+    private async Task StopQuietlyAsync(IVm vm)
+    {
+        try
+        {
+            await vm.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or VmmException or InvalidOperationException)
+        {
+            LogStopFailed(logger, exception);
+        }
+    }
+
     /// <summary>
     /// Cold-boots a template image once, warms it up, runs its recipe when it has one (its service
     /// then runs in every capsule made from it), and freezes it into <paramref name="staging"/>.
@@ -328,6 +341,13 @@ public sealed partial class CapsuleRuntime
             agent.Suspend();
             await vm.SnapshotAsync(staging, keepRunning: false, cancellationToken).ConfigureAwait(false);
             await vm.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // A build cut short (a failed boot, or the host stopping) must not leave its VM running:
+            // disposing only lets go of it, and nothing else knows it is there.
+            await StopQuietlyAsync(vm).ConfigureAwait(false);
+            throw;
         }
         finally
         {
@@ -518,6 +538,9 @@ public sealed partial class CapsuleRuntime
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         file.SetLength(length);
     }
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "Stopping the VM of a template build that failed did not succeed")]
+    private static partial void LogStopFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1044, Level = LogLevel.Warning, Message = "Template {Template} was not sent to the snapshot store: it serves this host only")]
     private static partial void LogTemplateNotStored(ILogger logger, string template, Exception exception);

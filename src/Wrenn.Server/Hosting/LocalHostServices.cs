@@ -26,6 +26,10 @@ internal static class LocalHostServices
         AddVmm(services, settings);
         services.AddSingleton<CapsuleRuntime>();
         services.AddSingleton<LocalCapsuleHost>();
+        if (settings.PrebuildTemplates)
+        {
+            services.AddHostedService<TemplatePrebuild>();
+        }
     }
 
     /// <summary>Firecracker when it is configured and /dev/kvm is usable; QEMU (KVM or TCG) otherwise.</summary>

@@ -8,6 +8,7 @@ internal sealed record LocalHostSettings(
     string ImagesDirectory,
     string TemplatesDirectory,
     long TemplateCacheBytes,
+    bool PrebuildTemplates,
     string? Firecracker,
     string? Jailer,
     bool VmmUnprivileged,

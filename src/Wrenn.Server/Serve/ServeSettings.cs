@@ -31,6 +31,7 @@ internal sealed record ServeSettings(
     double RateLimit,
     int RateBurst,
     long TemplateCacheBytes,
+    bool PrebuildTemplates,
     string SnapshotStore,
     Uri? SnapshotStoreEndpoint,
     string? SnapshotStoreRegion,
@@ -59,7 +60,7 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.ProxyRequiresKey), values.Get(ServeCatalog.MetricsToken), values.Get(ServeCatalog.MaxVcpus),
             values.Get(ServeCatalog.MaxMemoryMb), values.Get(ServeCatalog.MemoryStepMb), values.Get(ServeCatalog.TeamMaxCapsules),
             values.Get(ServeCatalog.TeamMaxVcpus), values.Get(ServeCatalog.TeamMaxMemoryMb), values.Get(ServeCatalog.TeamMaxSnapshotBytes),
-            values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes),
+            values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes), values.Get(ServeCatalog.PrebuildTemplates),
             values.Get(ServeCatalog.SnapshotStore), values.Get(ServeCatalog.SnapshotStoreEndpoint), values.Get(ServeCatalog.SnapshotStoreRegion),
             values.Get(ServeCatalog.SnapshotStoreAccessKey), values.Get(ServeCatalog.SnapshotStoreSecretKey),
             values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork),
@@ -76,7 +77,7 @@ internal sealed record ServeSettings(
         new(SnapshotStore, SnapshotStoreEndpoint?.ToString(), SnapshotStoreRegion, SnapshotStoreAccessKey, SnapshotStoreSecretKey);
 
     /// <summary>What this machine's host agent runs with.</summary>
-    public LocalHostSettings LocalHost => new(DataDirectory, ImagesDirectory, TemplatesDirectory, TemplateCacheBytes, Firecracker, Jailer,
+    public LocalHostSettings LocalHost => new(DataDirectory, ImagesDirectory, TemplatesDirectory, TemplateCacheBytes, PrebuildTemplates, Firecracker, Jailer,
         VmmUnprivileged, CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny);
 
     /// <summary>Whether a certificate and key setting pair load as a certificate and its key (checked at start, not at first use).</summary>

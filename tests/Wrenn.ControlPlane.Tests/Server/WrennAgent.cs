@@ -113,7 +113,7 @@ public sealed class WrennAgent(WrennServer server, string dataDirectory, int por
             ArgumentList =
             {
                 "agent", "--control-plane", server.BaseAddress.ToString(), "--data-dir", DataDirectory, "--images-dir", WrennServer.ImagesDirectory,
-                "--listen", "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture),
+                "--listen", "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture), "--prebuild-templates", "off",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -164,15 +164,17 @@ public sealed class WrennServer : IAsyncDisposable
     {
         var start = new ProcessStartInfo(WrennExecutable())
         {
-            ArgumentList =
-            {
-                "serve", "--listen", $"127.0.0.1:{Port}", "--data-dir", DataDirectory, "--images-dir", ImagesDirectory,
-                "--templates-dir", TemplatesDirectory,
-            },
+            ArgumentList = { "serve", "--listen", $"127.0.0.1:{Port}", "--data-dir", DataDirectory, "--images-dir", ImagesDirectory },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var setting in DatabaseFlags.Concat(_settings))
+        // The run's shared template snapshots, and no prebuild (tests make the templates they need
+        // when they need them; a build at every start would compete with their VMs for the two
+        // cores), unless the test's own settings say otherwise.
+        var defaults = new[] { ("--templates-dir", TemplatesDirectory), ("--prebuild-templates", "off") }
+            .Where(flag => !_settings.Contains(flag.Item1))
+            .SelectMany(flag => new[] { flag.Item1, flag.Item2 });
+        foreach (var setting in defaults.Concat(DatabaseFlags).Concat(_settings))
         {
             start.ArgumentList.Add(setting);
         }

@@ -98,6 +98,10 @@ internal static class ServeCatalog
         "template_cache_bytes", Storage, "Disk budget of built-in template snapshots; unused ones are evicted least recently used first", ValueParsers.Bytes,
         _ => 20L << 30, "20G");
 
+    public static readonly Setting<bool> PrebuildTemplates = new(
+        "prebuild_templates", Storage, "Whether the host builds each platform template's snapshot (default size) in the background when it starts, so that no first capsule waits for it",
+        ValueParsers.Bool, _ => true, "on");
+
     public static readonly Setting<string> SnapshotStore = new(
         "snapshot_store", Storage,
         "Where paused capsules and team templates go to be resumable on any host: a directory (shared between hosts: a mount) or s3://bucket[/prefix]",
@@ -168,7 +172,7 @@ internal static class ServeCatalog
         Signup, ProxyDomain, ProxyRequiresKey, MetricsToken,
         MaxVcpus, MaxMemoryMb, MemoryStepMb,
         TeamMaxCapsules, TeamMaxVcpus, TeamMaxMemoryMb, TeamMaxSnapshotBytes, RateLimit, RateBurst,
-        TemplateCacheBytes, SnapshotStore, SnapshotStoreEndpoint, SnapshotStoreRegion, SnapshotStoreAccessKey, SnapshotStoreSecretKey,
+        TemplateCacheBytes, PrebuildTemplates, SnapshotStore, SnapshotStoreEndpoint, SnapshotStoreRegion, SnapshotStoreAccessKey, SnapshotStoreSecretKey,
         Firecracker, Jailer, VmmUnprivileged,
         CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny,
         HostHeartbeatTimeout, HostCheckInterval, InProcessHost, HostCaCertificate, HostCaKey,
