@@ -109,7 +109,10 @@ public sealed class WrennServer : IAsyncDisposable
     public Task RestartAsync() => LaunchAsync();
 
     /// <summary>The pids of the VMM processes whose command line names this server's data directory.</summary>
-    public IReadOnlyList<int> VmProcesses()
+    public IReadOnlyList<int> VmProcesses() => VmProcessesUnder(DataDirectory);
+
+    /// <summary>The pids of the VMM processes whose command line names a path below <paramref name="directory"/>.</summary>
+    public static IReadOnlyList<int> VmProcessesUnder(string directory)
     {
         var pids = new List<int>();
         foreach (var process in Directory.EnumerateDirectories("/proc"))
@@ -118,7 +121,7 @@ public sealed class WrennServer : IAsyncDisposable
             {
                 if (int.TryParse(Path.GetFileName(process), out var pid)
                     && File.ReadAllText(Path.Combine(process, "cmdline")).Replace('\0', ' ') is var commandLine
-                    && commandLine.StartsWith("qemu-system", StringComparison.Ordinal) && commandLine.Contains(DataDirectory + "/", StringComparison.Ordinal))
+                    && commandLine.StartsWith("qemu-system", StringComparison.Ordinal) && commandLine.Contains(directory + "/", StringComparison.Ordinal))
                 {
                     pids.Add(pid);
                 }

@@ -24,11 +24,11 @@ public sealed class TemplatePrebuildTests
                 Assert.Equal("running", created.GetProperty("status").GetString());
                 Assert.Single(Lines(server.Output, "Built template snapshot minimal"));
                 // By now the next platform template is being built (its VM in the templates directory).
-                await WaitForAsync(() => TemplateBuildVms(templates).Count > 0, TimeSpan.FromMinutes(1));
+                await WaitForAsync(() => WrennServer.VmProcessesUnder(templates).Count > 0, TimeSpan.FromMinutes(1));
             }
 
             // Stopping the server mid-build stopped that build's VM too.
-            Assert.Empty(TemplateBuildVms(templates));
+            Assert.Empty(WrennServer.VmProcessesUnder(templates));
         }
         finally
         {
@@ -47,29 +47,5 @@ public sealed class TemplatePrebuildTests
             Assert.True(TimeProvider.System.GetUtcNow() < deadline, "timed out");
             await Task.Delay(TimeSpan.FromMilliseconds(200));
         }
-    }
-
-    /// <summary>QEMU processes whose command line names the templates directory: template builds.</summary>
-    private static List<int> TemplateBuildVms(string templates)
-    {
-        var pids = new List<int>();
-        foreach (var process in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                if (int.TryParse(Path.GetFileName(process), out var pid)
-                    && File.ReadAllText(Path.Combine(process, "cmdline")).Replace('\0', ' ') is var commandLine
-                    && commandLine.StartsWith("qemu-system", StringComparison.Ordinal) && commandLine.Contains(templates + "/", StringComparison.Ordinal))
-                {
-                    pids.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-                // The process ended while being looked at.
-            }
-        }
-
-        return pids;
     }
 }
