@@ -1,6 +1,6 @@
 // Writes a Brotli (.br) and a gzip (.gz) copy beside every text asset of the build, so that the
 // server sends compressed bytes without compressing on each request.
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
@@ -15,12 +15,18 @@ function* files(dir) {
   }
 }
 
+// A build cut short must not leave a truncated copy for the server to send.
+function writeAtomically(path, bytes) {
+  writeFileSync(path + ".tmp", bytes);
+  renameSync(path + ".tmp", path);
+}
+
 let raw = 0, brotli = 0;
 for (const path of files(root)) {
   const bytes = readFileSync(path);
   const br = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
-  writeFileSync(path + ".br", br);
-  writeFileSync(path + ".gz", gzipSync(bytes, { level: 9 }));
+  writeAtomically(path + ".br", br);
+  writeAtomically(path + ".gz", gzipSync(bytes, { level: 9 }));
   raw += bytes.length;
   brotli += br.length;
 }

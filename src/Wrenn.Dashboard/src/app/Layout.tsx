@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useLocation } from "preact-iso";
-import { get, post } from "../api/http";
+import { get } from "../api/http";
+import { switchTeam } from "../team/switch";
 import type { Team } from "../api/types";
 import { session, type Session } from "../session/session";
 import { useAction, usePolled } from "../ui/hooks";
@@ -42,7 +43,7 @@ function TeamSwitcher({ current }: { current: Session }) {
   const teams = usePolled(() => get<Team[]>("/v1/teams"), [current.token]);
   const action = useAction();
   async function pick(select: HTMLSelectElement) {
-    const switched = await action.run(async () => session.start(await post<Session>("/v1/auth/switch-team", { team_id: select.value })));
+    const switched = await action.run(async () => session.start(await switchTeam(select.value)));
     // Refused: the picker goes back to the team the session is still in.
     if (!switched) select.value = current.team_id;
   }

@@ -4,16 +4,15 @@ import { get, post } from "../api/http";
 import type { Capsule, Template } from "../api/types";
 import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
-import { useAction, usePolled } from "../ui/hooks";
+import { useDialogForm, usePolled } from "../ui/hooks";
 import { FormButtons } from "../ui/FormButtons";
 
 /** The create form (spec §4.1): template, size (base templates only) and inactivity timeout. */
 export function CreateCapsule({ created }: { created: () => void }) {
-  const [open, setOpen] = useState(false);
+  const { open, show, close, action } = useDialogForm();
   const [template, setTemplate] = useState("minimal");
   // Read when the dialog opens: the list page mounts this form, closed, on every visit.
   const templates = usePolled(() => (open ? get<Template[]>("/v1/snapshots") : Promise.resolve(undefined)), [open]);
-  const action = useAction();
   const { route } = useLocation();
   const chosen = templates.data?.find((t) => t.name === template);
 
@@ -31,7 +30,7 @@ export function CreateCapsule({ created }: { created: () => void }) {
       });
     });
     if (ok && capsule) {
-      setOpen(false);
+      close();
       created();
       route(`/capsules/${capsule.id}`);
     }
@@ -40,8 +39,8 @@ export function CreateCapsule({ created }: { created: () => void }) {
   const fixed = chosen?.type === "snapshot";
   return (
     <>
-      <button type="button" class="primary" onClick={() => setOpen(true)}>New capsule</button>
-      <Dialog title="New capsule" open={open} onClose={() => setOpen(false)}>
+      <button type="button" class="primary" onClick={show}>New capsule</button>
+      <Dialog title="New capsule" open={open} onClose={close}>
         <form onSubmit={submit}>
           <ErrorNote message={templates.error ?? action.error} />
           <label>
@@ -68,7 +67,7 @@ export function CreateCapsule({ created }: { created: () => void }) {
           <label>
             Pause after idle (seconds, 0 = never) <input name="timeout_sec" type="number" min={0} max={86400} defaultValue={300} />
           </label>
-          <FormButtons label="Create" busyLabel="Creating…" busy={action.busy} onCancel={() => setOpen(false)} />
+          <FormButtons label="Create" busyLabel="Creating…" busy={action.busy} onCancel={close} />
         </form>
       </Dialog>
     </>

@@ -5,7 +5,7 @@ import { session } from "../session/session";
 import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
 import { ShownOnce } from "../ui/ShownOnce";
-import { useAction } from "../ui/hooks";
+import { useDialogForm } from "../ui/hooks";
 import { FormButtons } from "../ui/FormButtons";
 
 /**
@@ -14,13 +14,8 @@ import { FormButtons } from "../ui/FormButtons";
  */
 export function AddHostDialog({ issued }: { issued: (token: HostToken) => void }) {
   const me = session.value!;
-  const [open, setOpen] = useState(false);
   const [type, setType] = useState(me.is_admin ? "regular" : "byoc");
-  const action = useAction();
-  const close = () => {
-    action.setError(null);
-    setOpen(false);
-  };
+  const { open, show, close, action } = useDialogForm();
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -43,7 +38,7 @@ export function AddHostDialog({ issued }: { issued: (token: HostToken) => void }
 
   return (
     <>
-      <button type="button" class="primary" onClick={() => setOpen(true)}>Add host</button>
+      <button type="button" class="primary" onClick={show}>Add host</button>
       <Dialog title="Add host" open={open} onClose={close}>
         <form onSubmit={submit}>
           <ErrorNote message={action.error} />

@@ -4,23 +4,18 @@ import type { CreatedApiKey } from "../api/types";
 import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
 import { ShownOnce } from "../ui/ShownOnce";
-import { useAction } from "../ui/hooks";
+import { useDialogForm } from "../ui/hooks";
 import { FormButtons } from "../ui/FormButtons";
 
 /** Creates a key, then shows its plaintext: the create reply is the only place it ever appears. */
 export function NewKeyDialog({ created }: { created: () => void }) {
-  const [open, setOpen] = useState(false);
   const [name, setName] = useState("");
   const [key, setKey] = useState<CreatedApiKey | null>(null);
-  const action = useAction();
-
-  function close() {
-    // Forget the plaintext as soon as the dialog goes away.
+  // Closing forgets the plaintext as soon as the dialog goes away.
+  const { open, show, close, action } = useDialogForm(() => {
     setKey(null);
     setName("");
-    action.setError(null);
-    setOpen(false);
-  }
+  });
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -32,7 +27,7 @@ export function NewKeyDialog({ created }: { created: () => void }) {
 
   return (
     <>
-      <button type="button" class="primary" onClick={() => setOpen(true)}>New API key</button>
+      <button type="button" class="primary" onClick={show}>New API key</button>
       <Dialog title={key ? `API key ${key.name}` : "New API key"} open={open} onClose={close}>
         {key ? (
           <div>

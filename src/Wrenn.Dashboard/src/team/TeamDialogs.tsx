@@ -4,20 +4,14 @@ import type { Team } from "../api/types";
 import { session } from "../session/session";
 import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
-import { useAction } from "../ui/hooks";
+import { useDialogForm } from "../ui/hooks";
 import { exitTeam, switchTeam } from "./switch";
 import { FormButtons } from "../ui/FormButtons";
 
 /** Any user may create a team; they own it, and the session moves to it. */
 export function NewTeamDialog() {
-  const [open, setOpen] = useState(false);
   const [name, setName] = useState("");
-  const action = useAction();
-  const close = () => {
-    setName("");
-    action.setError(null);
-    setOpen(false);
-  };
+  const { open, show, close, action } = useDialogForm(() => setName(""));
   async function submit(event: Event) {
     event.preventDefault();
     const ok = await action.run(async () => {
@@ -28,7 +22,7 @@ export function NewTeamDialog() {
   }
   return (
     <>
-      <button type="button" onClick={() => setOpen(true)}>New team</button>
+      <button type="button" onClick={show}>New team</button>
       <Dialog title="New team" open={open} onClose={close}>
         <form onSubmit={submit}>
           <ErrorNote message={action.error} />
@@ -45,21 +39,15 @@ export function NewTeamDialog() {
 
 /** The owner deletes the team after typing its name: capsules stop, templates and keys go. */
 export function DeleteTeamDialog({ team }: { team: Team }) {
-  const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState("");
-  const action = useAction();
-  const close = () => {
-    setTyped("");
-    action.setError(null);
-    setOpen(false);
-  };
+  const { open, show, close, action } = useDialogForm(() => setTyped(""));
   async function submit(event: Event) {
     event.preventDefault();
     await action.run(() => exitTeam(team.id, () => del(`/v1/teams/${team.id}`)));
   }
   return (
     <>
-      <button type="button" class="danger" onClick={() => setOpen(true)}>Delete team…</button>
+      <button type="button" class="danger" onClick={show}>Delete team…</button>
       <Dialog title={`Delete ${team.name}`} open={open} onClose={close}>
         <form onSubmit={submit}>
           <p class="warn">

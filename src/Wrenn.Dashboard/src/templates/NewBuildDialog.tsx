@@ -5,7 +5,7 @@ import type { Build, BuildRequest, Template } from "../api/types";
 import { session } from "../session/session";
 import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
-import { useAction, usePolled } from "../ui/hooks";
+import { useDialogForm, usePolled } from "../ui/hooks";
 import { FormButtons } from "../ui/FormButtons";
 
 const example = "RUN pip install flask\nWORKDIR app\nCOPY app.py .\nSTART python app.py";
@@ -16,17 +16,12 @@ const example = "RUN pip install flask\nWORKDIR app\nCOPY app.py .\nSTART python
  */
 export function NewBuildDialog() {
   const me = session.value!;
-  const [open, setOpen] = useState(false);
+  const { open, show, close, action } = useDialogForm();
   const [base, setBase] = useState("minimal");
   const templates = usePolled(() => (open ? get<Template[]>("/v1/snapshots") : Promise.resolve([])), [open]);
-  const action = useAction();
   const { route } = useLocation();
   // A snapshot base fixes the capsule's size.
   const fixed = templates.data?.find((t) => t.name === base)?.type === "snapshot";
-  const close = () => {
-    action.setError(null);
-    setOpen(false);
-  };
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -61,7 +56,7 @@ export function NewBuildDialog() {
 
   return (
     <>
-      <button type="button" class="primary" onClick={() => setOpen(true)}>New build</button>
+      <button type="button" class="primary" onClick={show}>New build</button>
       <Dialog title="New template build" open={open} onClose={close}>
         <form onSubmit={submit} class="wide">
           <ErrorNote message={templates.error ?? action.error} />

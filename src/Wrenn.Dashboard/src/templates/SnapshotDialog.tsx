@@ -3,7 +3,7 @@ import { get, post } from "../api/http";
 import type { Capsule, Template } from "../api/types";
 import { Dialog } from "../ui/Dialog";
 import { ErrorNote } from "../ui/ErrorNote";
-import { useAction, usePolled } from "../ui/hooks";
+import { useDialogForm, usePolled } from "../ui/hooks";
 import { FormButtons } from "../ui/FormButtons";
 
 /**
@@ -11,19 +11,14 @@ import { FormButtons } from "../ui/FormButtons";
  * 55 s (a running capsule is paused for the capture, then resumed), so the wait is shown.
  */
 export function SnapshotDialog({ created }: { created: () => void }) {
-  const [open, setOpen] = useState(false);
+  const { open, show, close, action } = useDialogForm();
   const capsules = usePolled(() => (open ? get<Capsule[]>("/v1/capsules?status=running,paused") : Promise.resolve([])), [open]);
   const [capsuleId, setCapsuleId] = useState("");
   const [name, setName] = useState("");
   const [overwrite, setOverwrite] = useState(false);
-  const action = useAction();
   const elapsed = useElapsed(action.busy);
   const chosen = capsuleId || capsules.data?.[0]?.id || "";
 
-  const close = () => {
-    action.setError(null);
-    setOpen(false);
-  };
   async function submit(event: Event) {
     event.preventDefault();
     const ok = await action.run(() =>
@@ -40,7 +35,7 @@ export function SnapshotDialog({ created }: { created: () => void }) {
 
   return (
     <>
-      <button type="button" class="primary" onClick={() => setOpen(true)}>New from capsule</button>
+      <button type="button" class="primary" onClick={show}>New from capsule</button>
       <Dialog title="New template from a capsule" open={open} onClose={close}>
         <form onSubmit={submit}>
           <ErrorNote message={capsules.error ?? action.error} />

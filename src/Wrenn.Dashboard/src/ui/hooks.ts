@@ -73,3 +73,18 @@ export function useAction() {
   }, []);
   return { busy, error, setError, run };
 }
+
+/**
+ * A dialog with a form: whether it is open, its action, and a close that forgets the last failure
+ * (and whatever `reset` clears), so that reopening starts clean.
+ */
+export function useDialogForm(reset?: () => void) {
+  const [open, setOpen] = useState(false);
+  const action = useAction();
+  const close = () => {
+    reset?.();
+    action.setError(null);
+    setOpen(false);
+  };
+  return { open, show: () => setOpen(true), close, action };
+}
