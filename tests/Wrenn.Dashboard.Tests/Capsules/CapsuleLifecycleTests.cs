@@ -64,8 +64,8 @@ public sealed class CapsuleLifecycleTests(DashboardServer dashboard)
         {
             await using var page = await dashboard.OpenAsync(stranger);
             await page.Page.SelectAsync(".filters select", "all");
-            await page.WaitForAsync("document.querySelector('table.list tbody') !== null");
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            // Loaded: the stranger's team has no capsule at all, in any status.
+            await page.WaitForAsync("document.querySelector('p.empty') !== null");
             Assert.Null(await page.Page.QuerySelectorAsync($"tr[data-capsule={id}]"));
             await page.GoToAsync($"/capsules/{id}");
             await page.WaitForHeadingAsync("Capsule not found");
