@@ -6,16 +6,14 @@ namespace Wrenn.HostAgent.Capsules;
 public sealed partial class CapsuleRuntime
 {
     /// <summary>
-    /// Builds, one after another, the snapshot of every platform template at <paramref name="spec"/>'s
-    /// size that this host lacks (the default template first): the first capsule of each then
-    /// restores at once instead of waiting for a boot. A create that needs a template being built
-    /// waits for that same build. A failed build is logged and the next template built.
+    /// Builds, one after another, the snapshot of every platform template at the default size
+    /// (<see cref="CapsuleSpec"/>'s) that this host lacks, the default template first: the first
+    /// capsule of each then restores at once instead of waiting for a boot. A create that needs a
+    /// template being built waits for that same build. A failed build is logged and the next built.
     /// </summary>
-    /// <param name="spec">The size to build for; its template is ignored.</param>
     /// <param name="cancellationToken">Stops between and inside builds (a build cut short leaves nothing behind).</param>
-    public async Task PrebuildTemplatesAsync(CapsuleSpec spec, CancellationToken cancellationToken)
+    public async Task PrebuildTemplatesAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(spec);
         var names = images.Templates.Keys
             .OrderBy(name => name != CapsuleSpec.DefaultTemplate)
             .ThenBy(name => name, StringComparer.Ordinal);
@@ -23,7 +21,7 @@ public sealed partial class CapsuleRuntime
         {
             try
             {
-                var (_, lease) = await TemplateSnapshotAsync(spec with { Template = name }, cancellationToken).ConfigureAwait(false);
+                var (_, lease) = await TemplateSnapshotAsync(new CapsuleSpec(name), cancellationToken).ConfigureAwait(false);
                 if (lease is { Built: true })
                 {
                     LogPrebuilt(logger, name);

@@ -87,6 +87,9 @@ public sealed class LocalCapsuleHost : ICapsuleHost, IAsyncDisposable
     public Task<IReadOnlyList<string>> RemoveUnusedTemplatesAsync(IReadOnlySet<string> kept, CancellationToken cancellationToken) =>
         _runtime.RemoveUnusedNamedTemplatesAsync(kept, cancellationToken);
 
+    /// <summary>Completes once the VMs an earlier run left are taken over (the first caller starts that, bounded per VM).</summary>
+    public Task AdoptedAsync(CancellationToken cancellationToken) => _adoption.Value.WaitAsync(cancellationToken);
+
     /// <summary>The first call takes over the VMs an earlier run left (bounded per VM); later calls only look.</summary>
     public async Task<HostInventory> InventoryAsync(CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-using Wrenn.Host.Protocol;
 using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Hosting;
 
@@ -17,8 +16,8 @@ internal sealed partial class TemplatePrebuild(LocalCapsuleHost host, CapsuleRun
         {
             // After the host has taken over what an earlier run left: adoption clears unfinished
             // template builds and stops VMs it does not know, which a build started before it would be.
-            await host.InventoryAsync(stoppingToken).ConfigureAwait(false);
-            await runtime.PrebuildTemplatesAsync(new CapsuleSpec(CapsuleSpec.DefaultTemplate), stoppingToken).ConfigureAwait(false);
+            await host.AdoptedAsync(stoppingToken).ConfigureAwait(false);
+            await runtime.PrebuildTemplatesAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
