@@ -71,20 +71,30 @@ public sealed class DashboardPage : IAsyncDisposable
     public async Task SignInAsync(string email, string password)
     {
         await GoToAsync("/");
-        await Page.TypeAsync("input[name=email]", email);
-        await Page.TypeAsync("input[name=password]", password);
-        await Page.ClickAsync("button[type=submit]");
+        await TypeWhenShownAsync("input[name=email]", email);
+        await TypeWhenShownAsync("input[name=password]", password);
+        await ClickWhenShownAsync("button[type=submit]");
         await WaitForHeadingAsync("Capsules");
     }
 
     public Task WaitForHeadingAsync(string text) => Page.WaitForSelectorAsync($"h1::-p-text({text})");
 
-    public Task ClickButtonAsync(string text, string within = "") => Page.ClickAsync($"{within} button::-p-text({text})".Trim());
+    public Task ClickButtonAsync(string text, string within = "") => ClickWhenShownAsync($"{within} button::-p-text({text})".Trim());
 
     /// <summary>Opens a tab of the capsule page once the page shows it.</summary>
-    public async Task OpenTabAsync(string name) => await (await Page.WaitForSelectorAsync($"[role=tab]::-p-text({name})")).ClickAsync();
+    public Task OpenTabAsync(string name) => ClickWhenShownAsync($"[role=tab]::-p-text({name})");
 
-    public Task ClickLinkAsync(string text) => Page.ClickAsync($"a::-p-text({text})");
+    public Task ClickLinkAsync(string text) => ClickWhenShownAsync($"a::-p-text({text})");
+
+    /// <summary>
+    /// Clicks the element once it is laid out: a dialog is in the page before the effect that opens it
+    /// runs, and a click on its button in between has no box to land on.
+    /// </summary>
+    public async Task ClickWhenShownAsync(string selector) => await (await WhenShownAsync(selector)).ClickAsync();
+
+    public async Task TypeWhenShownAsync(string selector, string text) => await (await WhenShownAsync(selector)).TypeAsync(text);
+
+    private Task<IElementHandle> WhenShownAsync(string selector) => Page.WaitForSelectorAsync(selector, new WaitForSelectorOptions { Visible = true });
 
     /// <summary>Waits until <paramref name="predicate"/> (a JavaScript expression) is true in the page.</summary>
     public Task WaitForAsync(string predicate) => Page.WaitForFunctionAsync($"() => {{ return {predicate}; }}", new WaitForFunctionOptions { Timeout = (int)Patience.TotalMilliseconds, PollingInterval = 50 });

@@ -38,7 +38,7 @@ public sealed class CapsuleGuestTests(DashboardServer dashboard)
             await page.GoToAsync($"/capsules/{id}");
             await page.OpenTabAsync("Terminal");
             await page.Page.WaitForSelectorAsync("[data-testid=terminal] .xterm-rows");
-            await page.Page.ClickAsync("[data-testid=terminal]");
+            await page.ClickWhenShownAsync("[data-testid=terminal]");
             // Typed at once, before the session is reached: the page holds the keys until it is.
             await page.Page.Keyboard.TypeAsync("echo hi\n");
             // The command's output, on a line of its own (the typed command shows as "… echo hi").

@@ -15,7 +15,7 @@ public sealed class CapsuleLifecycleTests(DashboardServer dashboard)
         var user = await dashboard.NewUserAsync();
         await using var page = await dashboard.OpenAsync(user);
         await page.ClickButtonAsync("New capsule");
-        await page.ClickButtonAsync("Create", "dialog");
+        await page.ClickButtonAsync("Create", "dialog[open]");
         // The form moves to the new capsule's page once the server replies.
         await page.WaitForAsync("/^\\/capsules\\/cl-/.test(location.pathname)");
         var id = await page.EvaluateAsync<string>("location.pathname.split('/')[2]");

@@ -14,8 +14,8 @@ public sealed class ApiKeyTests(DashboardServer dashboard)
         await page.ClickLinkAsync("API keys");
         await page.WaitForHeadingAsync("API keys");
         await page.ClickButtonAsync("New API key");
-        await page.Page.TypeAsync("dialog form input", "from the browser");
-        await page.ClickButtonAsync("Create", "dialog form");
+        await page.TypeWhenShownAsync("dialog[open] form input", "from the browser");
+        await page.ClickButtonAsync("Create", "dialog[open] form");
         var shown = await page.Page.WaitForSelectorAsync("[data-testid=new-key]");
         var key = (await shown.EvaluateFunctionAsync<string>("e => e.textContent")).Trim();
         Assert.StartsWith("wrn_", key, StringComparison.Ordinal);
@@ -23,7 +23,7 @@ public sealed class ApiKeyTests(DashboardServer dashboard)
         using var client = dashboard.Server.Client(key);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/capsules")).StatusCode);
 
-        await page.ClickButtonAsync("Done", "dialog");
+        await page.ClickButtonAsync("Done", "dialog[open]");
         await page.WaitForAsync("document.querySelector('dialog[open]') === null");
         await page.ClickButtonAsync("Revoke", "tr[data-key-id]");
         await page.WaitForAsync("document.querySelector('tr[data-key-id]') === null");

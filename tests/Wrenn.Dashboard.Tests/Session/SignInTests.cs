@@ -11,9 +11,9 @@ public sealed class SignInTests(DashboardServer dashboard)
         var user = await dashboard.NewUserAsync();
         await using var page = await dashboard.OpenAsync();
         await page.GoToAsync("/");
-        await page.Page.TypeAsync("input[name=email]", user.Email);
-        await page.Page.TypeAsync("input[name=password]", "not the password");
-        await page.Page.ClickAsync("button[type=submit]");
+        await page.TypeWhenShownAsync("input[name=email]", user.Email);
+        await page.TypeWhenShownAsync("input[name=password]", "not the password");
+        await page.ClickWhenShownAsync("button[type=submit]");
         await page.WaitForAsync("document.querySelector('[role=alert]')?.textContent === 'wrong email or password'");
 
         await page.SignInAsync(user.Email, user.Password);
@@ -29,11 +29,11 @@ public sealed class SignInTests(DashboardServer dashboard)
     {
         await using var page = await dashboard.OpenAsync();
         await page.GoToAsync("/");
-        await page.Page.ClickAsync("button::-p-text(No account? Sign up)");
-        await page.Page.TypeAsync("input[name=name]", "Ada");
-        await page.Page.TypeAsync("input[name=email]", $"ada-{Guid.NewGuid():N}@example.com");
-        await page.Page.TypeAsync("input[name=password]", "a long enough password");
-        await page.Page.ClickAsync("button[type=submit]");
+        await page.ClickWhenShownAsync("button::-p-text(No account? Sign up)");
+        await page.TypeWhenShownAsync("input[name=name]", "Ada");
+        await page.TypeWhenShownAsync("input[name=email]", $"ada-{Guid.NewGuid():N}@example.com");
+        await page.TypeWhenShownAsync("input[name=password]", "a long enough password");
+        await page.ClickWhenShownAsync("button[type=submit]");
         await page.WaitForHeadingAsync("Capsules");
         await page.WaitForAsync("document.querySelector('.team select')?.selectedOptions[0]?.textContent === \"Ada's Team\"");
     }
