@@ -3,7 +3,7 @@ using System.Net;
 namespace Wrenn.GuestAgent;
 
 /// <summary>How one agent instance is reached and who may call it.</summary>
-/// <param name="Endpoint">Where Kestrel listens: a host link endpoint in a capsule, a Unix socket in tests.</param>
+/// <param name="Endpoint">Where host sessions come from: a host link endpoint in a capsule, a Unix socket in tests.</param>
 /// <param name="InitialSecret">The secret valid until the first Init.</param>
 /// <param name="OwnsMachine">
 /// True for PID 1 of a capsule: Init then sets the clock, the host name and the entropy pool.

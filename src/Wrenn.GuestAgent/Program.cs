@@ -1,15 +1,17 @@
 using System.Net.Sockets;
 using Wrenn.GuestAgent;
 using Wrenn.GuestAgent.Boot;
+using Wrenn.GuestAgent.Transport;
 
 // In a capsule the agent is PID 1 and takes its settings from the kernel command line. For
 // development and tests it can serve a Unix socket instead.
 if (args is ["--listen-unix", var socketPath])
 {
-    File.Delete(socketPath);
     var secret = Environment.GetEnvironmentVariable("WRENN_AGENT_SECRET") ?? string.Empty;
-    await using var app = AgentApp.Build(new AgentSettings(new UnixDomainSocketEndPoint(socketPath), secret));
-    await app.RunAsync().ConfigureAwait(false);
+    using var loggers = AgentRpc.CreateLoggers();
+    var rpc = new AgentRpc(new AgentSettings(new UnixDomainSocketEndPoint(socketPath), secret), loggers);
+    await using var link = await HostLinks.ServeAsync(new UnixDomainSocketEndPoint(socketPath), rpc, CancellationToken.None).ConfigureAwait(false);
+    await Task.Delay(Timeout.Infinite).ConfigureAwait(false);
     return 0;
 }
 

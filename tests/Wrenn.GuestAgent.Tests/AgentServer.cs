@@ -1,29 +1,31 @@
-using Microsoft.AspNetCore.Builder;
 using System.Net.Sockets;
 using Grpc.Core;
-using Grpc.Net.Client;
+using Wrenn.GuestAgent.Transport;
 
 namespace Wrenn.GuestAgent.Tests;
 
 /// <summary>
-/// The agent's full service set running in this test process on a fresh Unix socket, and a gRPC
-/// channel to it that presents the right secret.
+/// The agent's full service set running in this test process on a fresh Unix socket, and a client
+/// connection to it; calls present the secret the test gives them.
 /// </summary>
 public sealed class AgentServer : IAsyncDisposable
 {
     public const string Secret = "test-secret-0123456789abcdef";
 
-    private readonly WebApplication _app;
+    private readonly IAsyncDisposable _listener;
+    private readonly AgentConnection _connection;
+    private readonly ILoggerFactory _loggers;
     private readonly string _directory;
 
-    private AgentServer(WebApplication app, string directory, GrpcChannel channel)
+    private AgentServer(IAsyncDisposable listener, AgentConnection connection, ILoggerFactory loggers, string directory)
     {
-        _app = app;
+        _listener = listener;
+        _connection = connection;
+        _loggers = loggers;
         _directory = directory;
-        Channel = channel;
     }
 
-    public GrpcChannel Channel { get; }
+    public CallInvoker Invoker => _connection.Invoker;
 
     /// <summary>Call options that carry the current secret.</summary>
     public static CallOptions Authorized(CancellationToken cancellationToken = default) =>
@@ -32,31 +34,24 @@ public sealed class AgentServer : IAsyncDisposable
     public static async Task<AgentServer> StartAsync()
     {
         var directory = Directory.CreateTempSubdirectory("wrenn-agent-test-").FullName;
-        var socketPath = Path.Combine(directory, "agent.sock");
-        var app = AgentApp.Build(new AgentSettings(new UnixDomainSocketEndPoint(socketPath), Secret));
-        await app.StartAsync();
-        return new AgentServer(app, directory, ChannelTo(socketPath));
-    }
-
-    public static GrpcChannel ChannelTo(string socketPath)
-    {
-        var handler = new SocketsHttpHandler
+        var socket = new UnixDomainSocketEndPoint(Path.Combine(directory, "agent.sock"));
+        var loggers = AgentRpc.CreateLoggers();
+        var rpc = new AgentRpc(new AgentSettings(socket, Secret), loggers);
+        var listener = await HostLinks.ServeAsync(socket, rpc, CancellationToken.None);
+        var connection = new AgentConnection(async cancellationToken =>
         {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        };
-        return GrpcChannel.ForAddress("http://agent", new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = null });
+            var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await client.ConnectAsync(socket, cancellationToken);
+            return new NetworkStream(client, ownsSocket: true);
+        });
+        return new AgentServer(listener, connection, loggers, directory);
     }
 
     public async ValueTask DisposeAsync()
     {
-        Channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _connection.DisposeAsync();
+        await _listener.DisposeAsync();
+        _loggers.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Connections;
 using Wrenn.GuestAgent.Processes;
 using Wrenn.GuestAgent.Transport;
 using Wrenn.Linux.Network;
@@ -8,7 +7,7 @@ namespace Wrenn.GuestAgent.Boot;
 /// <summary>
 /// Runs the agent as the capsule's PID 1: the initramfs has mounted the root filesystem, /proc,
 /// /sys, /dev, /run and /tmp; this brings up loopback and serves the host link forever. PID 1 must
-/// never exit (the kernel would panic), so a failed server is logged and started again.
+/// never exit (the kernel would panic), so a link that cannot be opened is logged and tried again.
 /// </summary>
 internal static class CapsuleBoot
 {
@@ -29,19 +28,20 @@ internal static class CapsuleBoot
             await Console.Error.WriteLineAsync($"wrenn-agent: loopback up failed, errno {loopbackError}").ConfigureAwait(false);
         }
 
+        var loggers = AgentRpc.CreateLoggers();
+        var rpc = new AgentRpc(new AgentSettings(link, commandLine.Secret, OwnsMachine: true), loggers);
         while (true)
         {
             try
             {
-                await using var app = AgentApp.Build(
-                    new AgentSettings(link, commandLine.Secret, OwnsMachine: true),
-                    builder => builder.Services.AddSingleton<IConnectionListenerFactory, HostLinkListenerFactory>());
+                // Served for the life of the guest: the listener's threads never end.
+                _ = await HostLinks.ServeAsync(link, rpc, CancellationToken.None).ConfigureAwait(false);
                 await Console.Out.WriteLineAsync("WRENN-AGENT-READY").ConfigureAwait(false);
-                await app.RunAsync().ConfigureAwait(false);
+                return await IdleForeverAsync().ConfigureAwait(false);
             }
             catch (Exception exception)
             {
-                await Console.Error.WriteLineAsync($"wrenn-agent: server failed: {exception.GetType().Name}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"wrenn-agent: opening the host link failed: {exception.GetType().Name}").ConfigureAwait(false);
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);

@@ -4,7 +4,7 @@ namespace Wrenn.GuestAgent.Transport;
 
 /// <summary>
 /// The capsule's private byte stream to its host: a named virtio-serial port (QEMU) or a vsock
-/// port (Firecracker). Kestrel listens on it through <see cref="HostLinkListenerFactory"/>.
+/// port (Firecracker), served through <see cref="HostLinks"/>.
 /// </summary>
 internal sealed class HostLinkEndPoint : EndPoint
 {

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Threading.Channels;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Win32.SafeHandles;
 using Wrenn.Agent.Protocol.Link;
 using Wrenn.Linux;
@@ -12,55 +9,33 @@ namespace Wrenn.GuestAgent.Transport;
 /// Serves host sessions over one virtio-serial port, which is a single byte stream for the life of
 /// the guest and across snapshots: it can hold bytes of a host connection that is long gone. So the
 /// link is framed (docs/agent-link.md): a host's Hello names its session's epoch, and only frames of
-/// the newest epoch reach Kestrel or the port. One dedicated thread owns all reads.
+/// the newest epoch reach the agent's RPC server or the port. One dedicated thread owns all reads.
 /// </summary>
-internal sealed partial class VirtioSerialListener : IConnectionListener, ILinkFrameSink
+internal sealed partial class VirtioSerialListener : IAsyncDisposable, ILinkFrameSink
 {
     private readonly SafeFileHandle _port;
     private readonly PortWriter _writer;
-    private readonly Channel<FdConnection> _sessions = Channel.CreateUnbounded<FdConnection>();
+    private readonly AgentRpc _rpc;
     private readonly LinkFrameParser _parser = new();
     private readonly ILogger _logger;
     private readonly Thread _reader;
     private volatile bool _stopping;
-    private FdConnection? _current; // Touched only by the reader thread.
+    private HostSession? _current; // Touched only by the reader thread.
     private bool _hostAway; // Touched only by the reader thread.
 
-    public VirtioSerialListener(HostLinkEndPoint endPoint, SafeFileHandle port, ILogger logger)
+    public VirtioSerialListener(SafeFileHandle port, AgentRpc rpc)
     {
-        EndPoint = endPoint;
-        _logger = logger;
+        _rpc = rpc;
+        _logger = rpc.Loggers.CreateLogger<VirtioSerialListener>();
         _port = port;
         _writer = new PortWriter(port);
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = "host-link-reader" };
         _reader.Start();
     }
 
-    public EndPoint EndPoint { get; }
-
-    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await _sessions.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            return null;
-        }
-    }
-
-    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
-    {
-        _stopping = true;
-        _sessions.Writer.TryComplete();
-        return ValueTask.CompletedTask;
-    }
-
     public ValueTask DisposeAsync()
     {
         _stopping = true;
-        _sessions.Writer.TryComplete();
         _reader.Join(TimeSpan.FromSeconds(2));
         _port.Dispose();
         return ValueTask.CompletedTask;
@@ -84,7 +59,7 @@ internal sealed partial class VirtioSerialListener : IConnectionListener, ILinkF
 
     void ILinkFrameSink.OnPayload(ReadOnlySpan<byte> payload)
     {
-        // False once Kestrel has closed the session: the host hears its GOAWAY and starts a new one.
+        // False once the session broke the protocol: the host's calls fail and it starts a new one.
         _current?.Deliver(payload);
     }
 
@@ -102,13 +77,13 @@ internal sealed partial class VirtioSerialListener : IConnectionListener, ILinkF
                 // This thread is the agent's only ear: it must outlive any session's failure (and
                 // the agent is PID 1, whose death panics the guest). Drop the session, go on.
                 LogSessionFailed(_logger, exception);
-                _current?.EndInput("session failed");
+                _current?.End("session failed");
                 _current = null;
                 Thread.Sleep(100);
             }
         }
 
-        _current?.EndInput("agent stopping");
+        _current?.End("agent stopping");
     }
 
     private void ReadOnce(byte[] buffer)
@@ -126,7 +101,7 @@ internal sealed partial class VirtioSerialListener : IConnectionListener, ILinkF
             if (!_hostAway)
             {
                 _hostAway = true;
-                LogHostAway(_logger, _current?.ConnectionId);
+                LogHostAway(_logger, _current?.Id);
             }
 
             Thread.Sleep(10);
@@ -147,11 +122,14 @@ internal sealed partial class VirtioSerialListener : IConnectionListener, ILinkF
         var previous = _current;
         // From here on the previous session cannot write another frame.
         _writer.Switch(epoch);
-        var session = new FdConnection(new PortSessionOutput(_writer, epoch), "host-" + epoch);
+        var output = new PortSessionOutput(_writer, epoch);
+        var session = new HostSession(output, "host-" + epoch, _rpc);
         _current = session;
-        previous?.EndInput("replaced by a new host session");
-        _sessions.Writer.TryWrite(session);
-        LogSessionStarted(_logger, session.ConnectionId, previous?.ConnectionId, _parser.SkippedBytes);
+        previous?.End("replaced by a new host session");
+        // Not on this thread: a write waits while the port is full, and this thread must go on
+        // reading (the next Hello). The host sends nothing before it sees the Welcome.
+        _ = Task.Run(output.Open);
+        LogSessionStarted(_logger, session.Id, previous?.Id, _parser.SkippedBytes);
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information,

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Win32.SafeHandles;
 using Wrenn.Linux;
 using Wrenn.Linux.Io;
@@ -11,46 +9,46 @@ namespace Wrenn.GuestAgent.Transport;
 /// Serves host sessions over vsock (Firecracker): each accepted connection is one session with its
 /// own reader thread, ended by the peer closing it.
 /// </summary>
-internal sealed class VsockListener(HostLinkEndPoint endPoint) : IConnectionListener
+internal sealed class VsockListener : IAsyncDisposable
 {
-    private readonly SafeFileHandle _listener = Vsock.Listen(endPoint.VsockPort, backlog: 4);
+    private readonly SafeFileHandle _listener;
+    private readonly AgentRpc _rpc;
+    private readonly Thread _accepting;
     private int _sessionCount;
 
-    public EndPoint EndPoint { get; } = endPoint;
-
-    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    public VsockListener(uint port, AgentRpc rpc)
     {
-        while (!cancellationToken.IsCancellationRequested && !_listener.IsClosed)
-        {
-            var accepted = Vsock.TryAccept(_listener);
-            if (accepted is null)
-            {
-                await Task.Run(() => FdIo.Poll(_listener, FdIo.POLLIN, 250), cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            var id = "vsock-" + Interlocked.Increment(ref _sessionCount).ToString(CultureInfo.InvariantCulture);
-            var session = new FdConnection(new FdOutput(accepted), id);
-            new Thread(() => Pump(accepted, session)) { IsBackground = true, Name = id }.Start();
-            return session;
-        }
-
-        return null;
-    }
-
-    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
-    {
-        _listener.Dispose();
-        return ValueTask.CompletedTask;
+        _rpc = rpc;
+        _listener = Vsock.Listen(port, backlog: 4);
+        _accepting = new Thread(AcceptLoop) { IsBackground = true, Name = "vsock-accept" };
+        _accepting.Start();
     }
 
     public ValueTask DisposeAsync()
     {
         _listener.Dispose();
+        _accepting.Join(TimeSpan.FromSeconds(2));
         return ValueTask.CompletedTask;
     }
 
-    private static void Pump(SafeFileHandle fd, FdConnection session)
+    private void AcceptLoop()
+    {
+        while (!_listener.IsClosed)
+        {
+            var accepted = Vsock.TryAccept(_listener);
+            if (accepted is null)
+            {
+                FdIo.Poll(_listener, FdIo.POLLIN, 250);
+                continue;
+            }
+
+            var id = "vsock-" + Interlocked.Increment(ref _sessionCount).ToString(CultureInfo.InvariantCulture);
+            var session = new HostSession(new FdOutput(accepted), id, _rpc);
+            new Thread(() => Pump(accepted, session)) { IsBackground = true, Name = id }.Start();
+        }
+    }
+
+    private static void Pump(SafeFileHandle fd, HostSession session)
     {
         var buffer = new byte[64 * 1024];
         while (true)
@@ -75,7 +73,7 @@ internal sealed class VsockListener(HostLinkEndPoint endPoint) : IConnectionList
             break;
         }
 
-        session.EndInput("host disconnected");
-        session.Writer.ContinueWith(_ => fd.Dispose(), TaskScheduler.Default);
+        session.End("host disconnected");
+        fd.Dispose();
     }
 }

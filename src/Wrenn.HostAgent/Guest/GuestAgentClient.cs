@@ -1,27 +1,34 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Wrenn.Agent.Protocol;
+using Wrenn.Agent.Protocol.Rpc;
 
 namespace Wrenn.HostAgent.Guest;
 
 /// <summary>
-/// The host's end of one capsule's guest agent: a gRPC channel over the capsule's private link (one
-/// HTTP/2 connection, re-opened as needed; each opening is a new session the guest takes up
-/// explicitly, see docs/agent-link.md), presenting the capsule's current secret. Every call that
-/// fails because of the link is logged with its cause and counted (<see cref="AgentLinkMetrics"/>).
+/// The host's end of one capsule's guest agent: the agent RPC over the capsule's private link (one
+/// connection, re-opened as needed; each opening is a new session the guest takes up explicitly,
+/// see docs/agent-link.md), presenting the capsule's current secret. Every call that fails because
+/// of the link is logged with its cause and counted (<see cref="AgentLinkMetrics"/>).
 /// </summary>
 public sealed partial class GuestAgentClient : IDisposable
 {
+    // A guest that never takes up a session (frozen, or wedged) fails the call after this instead
+    // of having new sessions offered to it forever.
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(60);
+
     private readonly Func<CancellationToken, ValueTask<Stream>> _connect;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private readonly Lock _connecting = new();
     // Replaced whole when the secret rotates; calls read it as they start.
     private volatile string _secret;
-    // Replaced whole by Reconnect; calls take the clients of whichever one they read.
-    private volatile Connection _connection;
+    // The connection calls start on: opened by the first call that finds none (or a closed one),
+    // dropped by Reconnect.
+    private Task<RpcClientConnection>? _connection;
     // The link in use: the guest end accepts one connection at a time (QEMU's chardev serves one
     // client), so it must be closed before another is opened.
     private Stream? _stream;
@@ -32,14 +39,20 @@ public sealed partial class GuestAgentClient : IDisposable
     /// <param name="secret">The agent secret valid in the guest now.</param>
     /// <param name="capsule">The capsule (or template) this agent belongs to, for logs.</param>
     /// <param name="logger">Where link failures are reported.</param>
-    public GuestAgentClient(Func<CancellationToken, ValueTask<Stream>> connect, string secret, string capsule, ILogger logger)
+    /// <param name="time">The clock of deadlines and the link's pings.</param>
+    public GuestAgentClient(Func<CancellationToken, ValueTask<Stream>> connect, string secret, string capsule, ILogger logger, TimeProvider? time = null)
     {
         _connect = connect;
         _secret = secret;
         Capsule = capsule;
         _logger = logger;
-        _connection = Open();
-        Services = new GuestServices(new CurrentConnectionInvoker(this));
+        _time = time ?? TimeProvider.System;
+        var invoker = new RpcCallInvoker(CurrentConnectionAsync, _time).Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + _secret);
+            return metadata;
+        }).Intercept(new LinkFailureInterceptor(this));
+        Services = new GuestServices(invoker);
     }
 
     public string Capsule { get; }
@@ -58,13 +71,19 @@ public sealed partial class GuestAgentClient : IDisposable
     public Tunnel.TunnelClient Tunnel => Services.Tunnel;
 
     /// <summary>
-    /// Drops the HTTP/2 connection; the next call opens a new link session. Calls in flight on the
-    /// old connection fail.
+    /// Drops the connection; the next call opens a new link session. Calls in flight on the old
+    /// connection fail.
     /// </summary>
     public void Reconnect()
     {
-        var previous = Interlocked.Exchange(ref _connection, Open());
-        previous.Channel.Dispose();
+        Task<RpcClientConnection>? previous;
+        lock (_connecting)
+        {
+            previous = _connection;
+            _connection = null;
+        }
+
+        Drop(previous);
     }
 
     /// <summary>
@@ -110,16 +129,45 @@ public sealed partial class GuestAgentClient : IDisposable
 
     public void Dispose()
     {
-        _connection.Channel.Dispose();
+        Reconnect();
         // The link itself too: a VMM's agent socket serves one client, and the next host agent's
         // connection would wait behind this one.
         Interlocked.Exchange(ref _stream, null)?.Dispose();
     }
 
+    private static void Drop(Task<RpcClientConnection>? connection) =>
+        connection?.ContinueWith(static opened => opened.Result.DisposeAsync(), CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>The connection for a call starting now: the open one, or a new one if there is none or it closed.</summary>
+    private async ValueTask<RpcClientConnection> CurrentConnectionAsync(CancellationToken cancellationToken)
+    {
+        Task<RpcClientConnection> current;
+        lock (_connecting)
+        {
+            if (_connection is null || _connection.IsFaulted || _connection.IsCanceled
+                || (_connection.IsCompletedSuccessfully && _connection.Result.IsClosed))
+            {
+                Drop(_connection);
+                _connection = OpenAsync();
+            }
+
+            current = _connection;
+        }
+
+        return await current.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RpcClientConnection> OpenAsync()
+    {
+        using var limit = new CancellationTokenSource(ConnectTimeout, _time);
+        var stream = await ConnectExclusiveAsync(limit.Token).ConfigureAwait(false);
+        return new RpcClientConnection(stream, _time);
+    }
+
     /// <summary>
-    /// Opens the link, closing the previous one first: the HTTP handler opens a new connection while
-    /// the old is still open after a GOAWAY, and that connect would otherwise wait forever behind
-    /// the old one at QEMU's one-client socket.
+    /// Opens the link, closing the previous one first: the connect would otherwise wait forever
+    /// behind the old connection at QEMU's one-client socket.
     /// </summary>
     private async ValueTask<Stream> ConnectExclusiveAsync(CancellationToken cancellationToken)
     {
@@ -205,40 +253,6 @@ public sealed partial class GuestAgentClient : IDisposable
 
     private static double Seconds(long since) => Stopwatch.GetElapsedTime(since).TotalSeconds;
 
-    private Connection Open()
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = (_, cancellationToken) => ConnectExclusiveAsync(cancellationToken),
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            // A guest that never takes up a session (frozen, or wedged) fails the call after this
-            // instead of having new sessions offered to it forever.
-            ConnectTimeout = TimeSpan.FromSeconds(60),
-            // One connection carries every call: the guest end serves one session at a time.
-            EnableMultipleHttp2Connections = false,
-            InitialHttp2StreamWindowSize = 1024 * 1024,
-            // Pings only while calls are open, with a generous timeout: an emulated guest busy on
-            // its only vCPU can leave a ping unanswered for tens of seconds, but a session that
-            // never answers must fail its calls instead of hanging them; the next call reconnects.
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(45),
-        };
-        var channel = GrpcChannel.ForAddress("http://capsule-agent", new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            MaxReceiveMessageSize = 8 * 1024 * 1024,
-            MaxSendMessageSize = 8 * 1024 * 1024,
-        });
-        var invoker = channel.Intercept(metadata =>
-        {
-            metadata.Add("authorization", "Bearer " + _secret);
-            return metadata;
-        }).Intercept(new LinkFailureInterceptor(this));
-        return new Connection(channel, invoker);
-    }
-
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug,
         Message = "Agent link of {Capsule}: session {Session} opened in {Milliseconds:0} ms ({Skipped} bytes of earlier sessions skipped), {SinceStart:0.0} s after the VM started")]
     private static partial void LogLinkOpened(ILogger logger, string capsule, string session, double milliseconds, long skipped, double sinceStart);
@@ -258,25 +272,4 @@ public sealed partial class GuestAgentClient : IDisposable
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Debug, Message = "Agent call {Method} to {Capsule} refused: the capsule is being snapshotted")]
     private static partial void LogCallRefusedWhileSuspended(ILogger logger, string capsule, string method);
-
-    private sealed record Connection(GrpcChannel Channel, CallInvoker Invoker);
-
-    /// <summary>Starts each call on the connection current at that moment (Reconnect replaces it).</summary>
-    private sealed class CurrentConnectionInvoker(GuestAgentClient client) : CallInvoker
-    {
-        public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
-            client._connection.Invoker.BlockingUnaryCall(method, host, options, request);
-
-        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
-            client._connection.Invoker.AsyncUnaryCall(method, host, options, request);
-
-        public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
-            client._connection.Invoker.AsyncServerStreamingCall(method, host, options, request);
-
-        public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
-            client._connection.Invoker.AsyncClientStreamingCall(method, host, options);
-
-        public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
-            client._connection.Invoker.AsyncDuplexStreamingCall(method, host, options);
-    }
 }

@@ -8,7 +8,7 @@ public sealed class FilesServiceTests(AgentServerFixture agent) : IClassFixture<
 {
     private readonly string _root = Directory.CreateTempSubdirectory("wrenn-files-").FullName;
 
-    private Agent.Protocol.Files.FilesClient Client => new(agent.Server.Channel);
+    private Agent.Protocol.Files.FilesClient Client => new(agent.Server.Invoker);
 
     [Fact]
     public async Task Write_IsAtomic_AndCreatesParents()

@@ -4,7 +4,7 @@ namespace Wrenn.GuestAgent.Tests.Machine;
 
 public sealed class MachineServiceTests(AgentServerFixture agent) : IClassFixture<AgentServerFixture>
 {
-    private Agent.Protocol.Machine.MachineClient Client => new(agent.Server.Channel);
+    private Agent.Protocol.Machine.MachineClient Client => new(agent.Server.Invoker);
 
     [Fact]
     public async Task Health_ReportsVersionAndUptime()

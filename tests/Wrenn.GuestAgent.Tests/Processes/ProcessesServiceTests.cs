@@ -6,7 +6,7 @@ namespace Wrenn.GuestAgent.Tests.Processes;
 
 public sealed class ProcessesServiceTests(AgentServerFixture agent) : IClassFixture<AgentServerFixture>
 {
-    private Agent.Protocol.Processes.ProcessesClient Client => new(agent.Server.Channel);
+    private Agent.Protocol.Processes.ProcessesClient Client => new(agent.Server.Invoker);
 
     [Fact]
     public async Task Start_CollectsStdoutStderrAndExitCode()

@@ -7,7 +7,7 @@ namespace Wrenn.GuestAgent.Tests.Pty;
 
 public sealed class PtyServiceTests(AgentServerFixture agent) : IClassFixture<AgentServerFixture>
 {
-    private Agent.Protocol.Pty.PtyClient Client => new(agent.Server.Channel);
+    private Agent.Protocol.Pty.PtyClient Client => new(agent.Server.Invoker);
 
     [Fact]
     public async Task Session_HasATerminal_ResizesAndTakesOver()

@@ -1,11 +1,5 @@
-using System.Net;
 using System.Security.Cryptography;
 using Grpc.Core;
-using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 using Wrenn.Agent.Protocol;
 using Wrenn.Agent.Protocol.Link;
@@ -18,38 +12,44 @@ namespace Wrenn.GuestAgent.Tests.Transport;
 /// The agent served over a stand-in virtio-serial port (<see cref="PortRelay"/>), reached the way
 /// the host reaches a QEMU capsule: every connection opens a new link session.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xUnit ends the listener through IAsyncLifetime.DisposeAsync.")]
 public sealed class VirtioSerialLinkTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("wrenn-link-test-").FullName;
     private readonly List<AgentLinkStream> _sessions = [];
+    private readonly List<AgentConnection> _connections = [];
+    private readonly ILoggerFactory _loggers = AgentRpc.CreateLoggers();
     private PortRelay _relay = null!;
-    private WebApplication _app = null!;
+    private VirtioSerialListener _listener = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
         _relay = PortRelay.Start(_directory);
-        _app = AgentApp.Build(
-            new AgentSettings(HostLinkEndPoint.VirtioSerial("wrenn-agent"), AgentServer.Secret),
-            builder => builder.Services.AddSingleton<IConnectionListenerFactory>(new RelayListenerFactory(_relay)));
-        await _app.StartAsync();
+        var rpc = new AgentRpc(new AgentSettings(HostLinkEndPoint.VirtioSerial("wrenn-agent"), AgentServer.Secret), _loggers);
+        _listener = new VirtioSerialListener(new SafeFileHandle(_relay.GuestEnd.Handle, ownsHandle: false), rpc);
+        return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+
+        await _listener.DisposeAsync();
         await _relay.DisposeAsync();
+        _loggers.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 
     [Fact]
     public async Task AnIdleSession_IsNeverEndedByTheAgent()
     {
-        using var channel = Channel();
-        var machine = new Agent.Protocol.Machine.MachineClient(channel);
+        var machine = new Agent.Protocol.Machine.MachineClient(Channel());
         await machine.HealthAsync(new HealthRequest(), AgentServer.Authorized());
-        // Past Kestrel's next heartbeat with no stream open: it must not end the session (it did
-        // when its keep-alive timeout was "infinite", which overflowed).
+        // A while with no call open: the agent must not end the session (its former HTTP/2 server
+        // did, when its keep-alive timeout was "infinite", which overflowed).
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         await machine.HealthAsync(new HealthRequest(), AgentServer.Authorized());
 
@@ -63,30 +63,26 @@ public sealed class VirtioSerialLinkTests : IAsyncLifetime
         var content = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
         await File.WriteAllBytesAsync(path, content);
 
-        // The first session streams a process's output without pause.
-        using var first = Channel(streamWindow: 4 * 1024 * 1024);
+        // The first session starts a process that floods its output a little later, with the whole
+        // of the call's credit still unspent.
+        var first = Channel();
         var firstProcesses = new Agent.Protocol.Processes.ProcessesClient(first);
-        using var flood = firstProcesses.Start(new StartRequest { Cmd = "yes", Args = { new string('x', 200) }, Tag = "flood" },
+        using var flood = firstProcesses.Start(
+            new StartRequest { Cmd = "sh", Args = { "-c", "sleep 0.2; exec yes " + new string('x', 200) }, Tag = "flood" },
             AgentServer.Authorized());
-        var flowing = new TaskCompletionSource();
+        Assert.True(await flood.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.NotNull(flood.ResponseStream.Current.Started);
         var reading = Task.Run(async () =>
         {
-            long received = 0;
             while (await flood.ResponseStream.MoveNext(CancellationToken.None))
             {
-                received += flood.ResponseStream.Current.Output?.Data.Length ?? 0;
-                if (received > 1024 * 1024)
-                {
-                    flowing.TrySetResult();
-                }
             }
         });
-        await flowing.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         // A second host connects; the guest hears of it only later, and meanwhile the first
-        // session's output goes to the new connection.
-        _relay.HoldNewConnections = TimeSpan.FromMilliseconds(300);
-        using var second = Channel();
+        // session's output (the flood, from 0.2 s on) goes to the new connection.
+        _relay.HoldNewConnections = TimeSpan.FromMilliseconds(600);
+        var second = Channel();
         var read = await ReadAllAsync(new Agent.Protocol.Files.FilesClient(second), path);
         await new Agent.Protocol.Processes.ProcessesClient(second).SignalAsync(new SignalRequest { Selector = "flood", Signal = 9 }, AgentServer.Authorized());
 
@@ -110,8 +106,7 @@ public sealed class VirtioSerialLinkTests : IAsyncLifetime
             await Task.Delay(300);
         }
 
-        using var channel = Channel();
-        var health = await new Agent.Protocol.Machine.MachineClient(channel).HealthAsync(new HealthRequest(), AgentServer.Authorized());
+        var health = await new Agent.Protocol.Machine.MachineClient(Channel()).HealthAsync(new HealthRequest(), AgentServer.Authorized());
 
         Assert.False(string.IsNullOrEmpty(health.AgentVersion));
         Assert.Equal(2, _relay.Connections);
@@ -129,31 +124,20 @@ public sealed class VirtioSerialLinkTests : IAsyncLifetime
         return bytes.ToArray();
     }
 
-    private GrpcChannel Channel(int streamWindow = 64 * 1024)
+    /// <summary>A client whose first call opens a new link session, as a host connecting to QEMU does.</summary>
+    private CallInvoker Channel()
     {
-        var handler = new SocketsHttpHandler
+        var connection = new AgentConnection(async cancellationToken =>
         {
-            InitialHttp2StreamWindowSize = streamWindow,
-            ConnectCallback = async (_, cancellationToken) =>
+            var session = await AgentLinkStream.OpenAsync(await _relay.ConnectAsync(cancellationToken), LinkEpoch.New(), TimeSpan.FromSeconds(10), cancellationToken);
+            lock (_sessions)
             {
-                var session = await AgentLinkStream.OpenAsync(await _relay.ConnectAsync(cancellationToken), LinkEpoch.New(), TimeSpan.FromSeconds(10), cancellationToken);
-                lock (_sessions)
-                {
-                    _sessions.Add(session);
-                }
+                _sessions.Add(session);
+            }
 
-                return session;
-            },
-        };
-        return GrpcChannel.ForAddress("http://agent", new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = null });
-    }
-
-    private sealed class RelayListenerFactory(PortRelay relay) : IConnectionListenerFactory, IConnectionListenerFactorySelector
-    {
-        public bool CanBind(EndPoint endpoint) => endpoint is HostLinkEndPoint;
-
-        public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult<IConnectionListener>(new VirtioSerialListener(
-                (HostLinkEndPoint)endpoint, new SafeFileHandle(relay.GuestEnd.Handle, ownsHandle: false), NullLogger.Instance));
+            return session;
+        });
+        _connections.Add(connection);
+        return connection.Invoker;
     }
 }

@@ -8,7 +8,7 @@ namespace Wrenn.GuestAgent.Tests.Tunnels;
 
 public sealed class TunnelServiceTests(AgentServerFixture agent) : IClassFixture<AgentServerFixture>
 {
-    private Tunnel.TunnelClient Client => new(agent.Server.Channel);
+    private Tunnel.TunnelClient Client => new(agent.Server.Invoker);
 
     [Fact]
     public async Task Connect_CarriesBytesBothWays_AndHalfCloses()
