@@ -34,7 +34,7 @@ public sealed class RpcClientConnection : RpcPeer, IAsyncDisposable
         _pinging = Task.Run(PingAsync);
     }
 
-    public override void OnFrame(RpcFrameHeader header, ReadOnlySpan<byte> payload)
+    public override void OnFrame(RpcFrameHeader header, ReadOnlySpan<byte> payload, byte[]? owned)
     {
         // Anything from the server shows it is alive.
         Interlocked.Exchange(ref _pingSentAt, 0);
@@ -53,7 +53,7 @@ public sealed class RpcClientConnection : RpcPeer, IAsyncDisposable
         switch (header.Kind)
         {
             case RpcFrameKind.Message:
-                ThrowIfViolation(call.Inbox.Add(payload), "a message beyond the call's credit");
+                ThrowIfViolation(call.Inbox.Add(payload, owned), "a message beyond the call's credit");
                 break;
             case RpcFrameKind.Credit:
                 ThrowIfViolation(payload.Length == sizeof(uint), "a credit of the wrong size");

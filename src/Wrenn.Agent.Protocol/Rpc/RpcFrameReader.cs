@@ -1,18 +1,19 @@
-using System.Buffers;
-
 namespace Wrenn.Agent.Protocol.Rpc;
 
 /// <summary>Where <see cref="RpcFrameReader"/> delivers each whole frame.</summary>
 public interface IRpcFrameHandler
 {
-    /// <summary>One frame; <paramref name="payload"/> is valid only during the call (copy what is kept).</summary>
-    void OnFrame(RpcFrameHeader header, ReadOnlySpan<byte> payload);
+    /// <summary>
+    /// One frame. <paramref name="payload"/> is valid only during the call (copy what is kept),
+    /// unless <paramref name="owned"/> is given: then it is exactly that array, the handler's to keep.
+    /// </summary>
+    void OnFrame(RpcFrameHeader header, ReadOnlySpan<byte> payload, byte[]? owned);
 }
 
 /// <summary>
 /// Splits one direction of a connection into frames however the bytes arrive. A frame that arrived
-/// whole in one piece is handed over where it lies; one split across pieces is gathered first. Not
-/// thread-safe: one reader. A frame cut short by the connection's end leaves its buffer to the GC.
+/// whole in one piece is handed over where it lies; one split across pieces is gathered into an
+/// array of its own that the handler may keep (no second copy). Not thread-safe: one reader.
 /// </summary>
 public sealed class RpcFrameReader
 {
@@ -52,13 +53,13 @@ public sealed class RpcFrameReader
 
                 if (data.Length >= header.Length)
                 {
-                    handler.OnFrame(header, data[..header.Length]);
+                    handler.OnFrame(header, data[..header.Length], null);
                     data = data[header.Length..];
                     continue;
                 }
 
                 _current = header;
-                _payload = ArrayPool<byte>.Shared.Rent(header.Length);
+                _payload = new byte[header.Length];
                 _payloadBytes = 0;
             }
 
@@ -71,14 +72,7 @@ public sealed class RpcFrameReader
                 var payload = _payload!;
                 _current = null;
                 _payload = null;
-                try
-                {
-                    handler.OnFrame(header, payload.AsSpan(0, header.Length));
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(payload);
-                }
+                handler.OnFrame(header, payload, payload);
             }
         }
     }

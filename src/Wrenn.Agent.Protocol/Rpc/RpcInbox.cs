@@ -13,8 +13,8 @@ internal sealed class RpcInbox(Action<int> grant)
     private long _unconsumed;
     private int _consumedSinceGrant;
 
-    /// <summary>Queues a received message; false if the sender went beyond its credit.</summary>
-    public bool Add(ReadOnlySpan<byte> payload)
+    /// <summary>Queues a received message (<paramref name="owned"/>: the payload's own array, kept as is); false if the sender went beyond its credit.</summary>
+    public bool Add(ReadOnlySpan<byte> payload, byte[]? owned)
     {
         if (Interlocked.Add(ref _unconsumed, payload.Length) > RpcWindow.Bytes + RpcFrameHeader.MaxPayload)
         {
@@ -22,7 +22,7 @@ internal sealed class RpcInbox(Action<int> grant)
         }
 
         // After the end (a late message of a cancelled call) it is dropped: nobody will take it.
-        _messages.Writer.TryWrite(payload.ToArray());
+        _messages.Writer.TryWrite(owned ?? payload.ToArray());
         return true;
     }
 

@@ -49,7 +49,7 @@ public abstract class RpcPeer : IRpcFrameHandler
         OnClosed(reason);
     }
 
-    public abstract void OnFrame(RpcFrameHeader header, ReadOnlySpan<byte> payload);
+    public abstract void OnFrame(RpcFrameHeader header, ReadOnlySpan<byte> payload, byte[]? owned);
 
     internal async ValueTask SendAsync(RpcFrames frames, CancellationToken cancellationToken = default)
     {

@@ -15,7 +15,7 @@ public sealed partial class RpcServerConnection(RpcMethodTable methods, IRpcOutp
 {
     private readonly ConcurrentDictionary<uint, RpcServerCall> _calls = new();
 
-    public override void OnFrame(RpcFrameHeader header, ReadOnlySpan<byte> payload)
+    public override void OnFrame(RpcFrameHeader header, ReadOnlySpan<byte> payload, byte[]? owned)
     {
         if (header.Stream == 0)
         {
@@ -39,7 +39,7 @@ public sealed partial class RpcServerConnection(RpcMethodTable methods, IRpcOutp
         switch (header.Kind)
         {
             case RpcFrameKind.Message:
-                ThrowIfViolation(call.Inbox.Add(payload), "a message beyond the call's credit");
+                ThrowIfViolation(call.Inbox.Add(payload, owned), "a message beyond the call's credit");
                 break;
             case RpcFrameKind.HalfClose:
                 call.Inbox.Complete();

@@ -97,14 +97,16 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths) : Agen
                 throw AgentErrors.Exception(AgentErrorCode.TooLarge, "file is larger than max_bytes");
             }
 
-            var buffer = new byte[ChunkBytes];
             // A size the file reports is what is sent, to the byte: it may not grow meanwhile.
             var left = size > 0 ? size : long.MaxValue;
             long sent = 0;
             var first = true;
             while (true)
             {
-                var count = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), context.CancellationToken).ConfigureAwait(false);
+                // A fresh buffer per chunk, wrapped rather than copied into the message: every copy
+                // costs in an emulated guest.
+                var buffer = new byte[(int)Math.Min(ChunkBytes, left)];
+                var count = await stream.ReadAsync(buffer, context.CancellationToken).ConfigureAwait(false);
                 if (count == 0 && !first)
                 {
                     return;
@@ -117,7 +119,7 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths) : Agen
                     throw AgentErrors.Exception(AgentErrorCode.TooLarge, "file is larger than max_bytes");
                 }
 
-                var chunk = new ReadChunk { Data = ByteString.CopyFrom(buffer, 0, count) };
+                var chunk = new ReadChunk { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, count)) };
                 if (first)
                 {
                     // Size 0 with content is procfs or sysfs: the length is unknown until read.

@@ -88,6 +88,41 @@ public static partial class FdIo
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="head"/> then <paramref name="body"/> in one call (writev), so a frame
+    /// and its header need not be copied together first: the byte count written, or -errno.
+    /// </summary>
+    public static int WriteGathered(SafeHandle handle, ReadOnlySpan<byte> head, ReadOnlySpan<byte> body)
+    {
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            unsafe
+            {
+                // SAFETY: both buffers are pinned for the duration of the call, each iovec names
+                // exactly its span's bytes, and the kernel only reads them; the fd stays open because
+                // of the AddRef above.
+                fixed (byte* headPointer = head)
+                fixed (byte* bodyPointer = body)
+                {
+                    var vectors = stackalloc IoVec[2];
+                    vectors[0] = new IoVec { Base = headPointer, Length = (nuint)head.Length };
+                    vectors[1] = new IoVec { Base = bodyPointer, Length = (nuint)body.Length };
+                    var result = WritevNative((int)handle.DangerousGetHandle(), vectors, 2);
+                    return result >= 0 ? (int)result : -Marshal.GetLastPInvokeError();
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Waits up to <paramref name="timeoutMs"/> for <paramref name="events"/>; returns the events seen (0 on timeout).</summary>
     public static short Poll(SafeHandle handle, short events, int timeoutMs)
     {
@@ -114,6 +149,13 @@ public static partial class FdIo
     }
 
     [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct IoVec
+    {
+        public byte* Base;
+        public nuint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
     private struct PollFd
     {
         public int Fd;
@@ -129,6 +171,9 @@ public static partial class FdIo
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static unsafe partial nint WriteNative(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
+    private static unsafe partial nint WritevNative(int fd, IoVec* vectors, int count);
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     private static unsafe partial int PollNative(PollFd* fds, nuint count, int timeoutMs);
