@@ -5,7 +5,7 @@ namespace Wrenn.HostAgent.Guest;
 /// <summary>
 /// The host end of one session on a framed agent link (a QEMU capsule's virtio-serial port; design
 /// in docs/agent-link.md): opened with a sync gap and a Hello naming a fresh epoch, usable once the
-/// guest's Welcome for that epoch arrives. From then on it carries the session's HTTP/2 bytes in
+/// guest's Welcome for that epoch arrives. From then on it carries the session's agent RPC bytes in
 /// Data frames; frames of any other epoch (an older session's, still in the port) are skipped.
 /// </summary>
 public sealed class AgentLinkStream : Stream, ILinkFrameSink
@@ -141,6 +141,10 @@ public sealed class AgentLinkStream : Stream, ILinkFrameSink
         if (header.Kind == LinkFrameKind.Welcome)
         {
             _welcomed = true;
+        }
+        else if (header.Kind == LinkFrameKind.LegacyWelcome)
+        {
+            throw new AgentLinkOutdatedException();
         }
 
         return header.Kind == LinkFrameKind.Data && _welcomed;

@@ -117,7 +117,8 @@ public sealed partial class GuestAgentClient : IDisposable
             {
                 return await Machine.HealthAsync(new HealthRequest(), cancellationToken: deadline.Token).ResponseAsync.ConfigureAwait(false);
             }
-            catch (RpcException exception) when (exception.StatusCode != StatusCode.Unauthenticated && !deadline.IsCancellationRequested)
+            catch (RpcException exception) when (exception.StatusCode != StatusCode.Unauthenticated && !deadline.IsCancellationRequested
+                && exception.Status.DebugException is not AgentLinkOutdatedException)
             {
                 // The VMM's socket is not there yet, or the link closed under the call: a new
                 // session, shortly.

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Grpc.Core;
 using Microsoft.Win32.SafeHandles;
@@ -110,6 +111,37 @@ public sealed class VirtioSerialLinkTests : IAsyncLifetime
 
         Assert.False(string.IsNullOrEmpty(health.AgentVersion));
         Assert.Equal(2, _relay.Connections);
+    }
+
+    [Fact]
+    public async Task AnAgentFromBeforeTheRpc_IsToldApart()
+    {
+        // A capsule paused by an older Wrenn answers with the old Welcome (its agent served HTTP/2).
+        var path = Path.Combine(_directory, "old-agent.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var epoch = LinkEpoch.New();
+        var oldGuest = Task.Run(async () =>
+        {
+            using var guest = await listener.AcceptAsync();
+            var hello = new byte[LinkFrameHeader.SyncGap + LinkFrameHeader.Size];
+            for (var read = 0; read < hello.Length;)
+            {
+                read += await guest.ReceiveAsync(hello.AsMemory(read));
+            }
+
+            var welcome = new byte[LinkFrameHeader.Size];
+            new LinkFrameHeader(LinkFrameKind.LegacyWelcome, epoch, 0).Write(welcome);
+            await guest.SendAsync(welcome);
+            await Task.Delay(500);
+        });
+        var host = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await host.ConnectAsync(new UnixDomainSocketEndPoint(path));
+
+        await Assert.ThrowsAsync<AgentLinkOutdatedException>(() =>
+            AgentLinkStream.OpenAsync(new NetworkStream(host, ownsSocket: true), epoch, TimeSpan.FromSeconds(10), CancellationToken.None));
+        await oldGuest;
     }
 
     private static async Task<byte[]> ReadAllAsync(Agent.Protocol.Files.FilesClient files, string path)
