@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Grpc.Core;
 
@@ -45,27 +44,14 @@ public sealed class RpcClientConnection : RpcPeer, IAsyncDisposable
         }
 
         // Frames of a call that ended here (cancelled, say) may still arrive: dropped.
-        if (!_calls.TryGetValue(header.Stream, out var call))
+        if (!_calls.TryGetValue(header.Stream, out var call) || TakeFlowFrame(header, payload, owned, call.Inbox, call.Credit))
         {
             return;
         }
 
-        switch (header.Kind)
-        {
-            case RpcFrameKind.Message:
-                ThrowIfViolation(call.Inbox.Add(payload, owned), "a message beyond the call's credit");
-                break;
-            case RpcFrameKind.Credit:
-                ThrowIfViolation(payload.Length == sizeof(uint), "a credit of the wrong size");
-                call.Credit.Grant(BinaryPrimitives.ReadUInt32LittleEndian(payload));
-                break;
-            case RpcFrameKind.Status:
-                var ending = RpcStatus.Parser.ParseFrom(payload);
-                call.End(new Status((StatusCode)ending.Code, ending.Detail), RpcMessages.ToMetadata(ending.Trailers));
-                break;
-            default:
-                throw new RpcProtocolException($"a {header.Kind} frame sent to the client");
-        }
+        ThrowIfViolation(header.Kind == RpcFrameKind.Status, $"a {header.Kind} frame sent to the client");
+        var ending = RpcStatus.Parser.ParseFrom(payload);
+        call.End(new Status((StatusCode)ending.Code, ending.Detail), RpcMessages.ToMetadata(ending.Trailers));
     }
 
     public async ValueTask DisposeAsync()

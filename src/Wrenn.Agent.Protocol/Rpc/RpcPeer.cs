@@ -31,8 +31,10 @@ public abstract class RpcPeer : IRpcFrameHandler
         {
             _reader.Feed(data, this);
         }
-        catch (RpcProtocolException violation)
+        catch (IOException violation)
         {
+            // A frame out of range, or an envelope that does not parse (protobuf's errors are
+            // IOExceptions too): the peer broke the protocol.
             Close(violation);
         }
     }
@@ -76,6 +78,23 @@ public abstract class RpcPeer : IRpcFrameHandler
 
     /// <summary>Sends a frame without waiting for it, for answers given from the reader (credit, pongs).</summary>
     internal void Post(RpcFrames frames) => _ = PostAsync(frames);
+
+    /// <summary>Takes a Message or Credit frame of a call, handled alike each way; false for any other kind.</summary>
+    internal static bool TakeFlowFrame(RpcFrameHeader header, ReadOnlySpan<byte> payload, byte[]? owned, RpcInbox inbox, RpcCredit credit)
+    {
+        switch (header.Kind)
+        {
+            case RpcFrameKind.Message:
+                ThrowIfViolation(inbox.Add(payload, owned), "a message beyond the call's credit");
+                return true;
+            case RpcFrameKind.Credit:
+                ThrowIfViolation(payload.Length == sizeof(uint), "a credit of the wrong size");
+                credit.Grant(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(payload));
+                return true;
+            default:
+                return false;
+        }
+    }
 
     internal static void ThrowIfViolation(bool allowed, string what)
     {

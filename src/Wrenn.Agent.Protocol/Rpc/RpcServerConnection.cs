@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -31,25 +30,18 @@ public sealed partial class RpcServerConnection(RpcMethodTable methods, IRpcOutp
         }
 
         // A frame of a call that ended here already (its Status crossed the client's Cancel) is dropped.
-        if (!_calls.TryGetValue(header.Stream, out var call))
+        if (!_calls.TryGetValue(header.Stream, out var call) || TakeFlowFrame(header, payload, owned, call.Inbox, call.Credit))
         {
             return;
         }
 
         switch (header.Kind)
         {
-            case RpcFrameKind.Message:
-                ThrowIfViolation(call.Inbox.Add(payload, owned), "a message beyond the call's credit");
-                break;
             case RpcFrameKind.HalfClose:
                 call.Inbox.Complete();
                 break;
             case RpcFrameKind.Cancel:
                 call.Abandon();
-                break;
-            case RpcFrameKind.Credit:
-                ThrowIfViolation(payload.Length == sizeof(uint), "a credit of the wrong size");
-                call.Credit.Grant(BinaryPrimitives.ReadUInt32LittleEndian(payload));
                 break;
             default:
                 throw new RpcProtocolException($"a {header.Kind} frame sent to the server");
