@@ -1,6 +1,9 @@
 # Wrenn: `make run` sets up a fresh machine and starts the server; `make test` runs every test.
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
+# Independent steps run at once (a first run: apt, mmdebstrap and the .NET builds overlap; see
+# "First run" in docs/performance.md). `make -j1` runs them one after another.
+MAKEFLAGS += --jobs=4
 
 CONFIG      ?= Release
 IMAGES_DIR  ?= /var/lib/wrenn/images
@@ -14,35 +17,60 @@ export WRENN_IMAGES_DIR := $(IMAGES_DIR)
 DASHBOARD   := artifacts/dashboard/index.html
 DASHBOARD_SOURCES := $(shell find src/Wrenn.Dashboard -path '*/node_modules' -prune -o -type f -print)
 
-.PHONY: setup packages build agent images run test bench clean
+# The guest root filesystems (mmdebstrap, one after another) are the longest chain of a first run,
+# and on 2 cores the compilers beside them would halve their speed: compilers get what they leave.
+BESIDE      := nice -n 10
+# .NET builds share projects (and their artifacts/obj) with each other: under -j they take turns.
+DOTNET      := mkdir -p artifacts && flock artifacts/.dotnet.lock $(BESIDE) dotnet
+DOTNET_QUIET := -nologo -v quiet -clp:ErrorsOnly
+
+.PHONY: setup image-packages packages build solution server cli agent rootfs images run test bench clean
 
 ## setup: everything `run`, `test` and `bench` need; idempotent and cached.
 setup: packages build images
 
-packages:
+# apt in two steps: what images/build.sh needs first (seconds), so that the root filesystems
+# (minutes of mmdebstrap) build while apt installs the rest (QEMU, clang, PostgreSQL, Chromium...).
+image-packages:
+	scripts/setup-packages.sh --images
+
+packages: image-packages
 	scripts/setup-packages.sh
 
-# Everything (JIT), then the installable directory $(BIN_DIR): the server and, beside it, the
-# NativeAOT `wrenn` command line, which hands `serve`, `agent` and `user` over to `wrenn-server`.
-build: $(DASHBOARD)
-	dotnet build Wrenn.slnx -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
-	dotnet publish src/Wrenn.Server -c $(CONFIG) --no-build -o $(BIN_DIR) -nologo -v quiet -clp:ErrorsOnly
-	dotnet publish src/Wrenn.Cli -c $(CONFIG) -r linux-x64 -o $(BIN_DIR) -nologo -v quiet -clp:ErrorsOnly
+# Everything compiled: the whole solution (JIT: tests, benchmarks) and the installable directory
+# $(BIN_DIR): the server and, beside it, the NativeAOT `wrenn` command line, which hands `serve`,
+# `agent` and `user` over to `wrenn-server`. `run` needs only the latter (server, cli).
+build: solution server cli
+
+solution: $(DASHBOARD)
+	$(DOTNET) build Wrenn.slnx -c $(CONFIG) $(DOTNET_QUIET)
+
+server: $(DASHBOARD)
+	$(DOTNET) publish src/Wrenn.Server -c $(CONFIG) -o $(BIN_DIR) $(DOTNET_QUIET)
+
+# NativeAOT links with clang (apt).
+cli: packages
+	$(DOTNET) publish src/Wrenn.Cli -c $(CONFIG) -r linux-x64 -o $(BIN_DIR) $(DOTNET_QUIET)
 
 # The web dashboard wrenn-server serves at / (its project copies the build beside the server).
 $(DASHBOARD): $(DASHBOARD_SOURCES)
-	scripts/build-dashboard.sh
+	$(BESIDE) scripts/build-dashboard.sh
 
 # NativeAOT guest agent (it lives in every guest image).
-agent:
-	dotnet publish src/Wrenn.GuestAgent -c Release -r linux-x64 -o $(AGENT_DIR) -nologo -v quiet -clp:ErrorsOnly
+agent: packages
+	$(DOTNET) publish src/Wrenn.GuestAgent -c Release -r linux-x64 -o $(AGENT_DIR) $(DOTNET_QUIET)
 	@ls -l $(AGENT) | awk '{printf "guest agent: %.1f MiB\n", $$5/1048576}'
 
-images: agent
+# Guest images in two steps: everything but the agent (kernel, initramfs, root filesystems: nearly
+# all the time) starts as soon as its tools are installed; the ext4 images wait for the agent.
+rootfs: image-packages
+	images/build.sh --rootfs-only --out $(IMAGES_DIR) --cache $(IMAGES_CACHE)
+
+images: rootfs agent
 	images/build.sh --agent $(AGENT) --out $(IMAGES_DIR) --cache $(IMAGES_CACHE)
 
-## run: set up, then serve the API on 127.0.0.1:8080 with state in $(DATA_DIR).
-run: setup
+## run: set up what serving needs, then serve the API on 127.0.0.1:8080 with state in $(DATA_DIR).
+run: packages server cli images
 	./wrenn serve --data-dir $(DATA_DIR) --images-dir $(IMAGES_DIR)
 
 ## test: set up, then run every test suite (unit and real-VM end-to-end).

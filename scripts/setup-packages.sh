@@ -2,6 +2,11 @@
 # Installs the Debian 12 (bookworm) packages Wrenn needs on a fresh machine; idempotent: when all
 # are present it changes nothing, needs no root and does not touch the network.
 #
+#   scripts/setup-packages.sh            every package below
+#   scripts/setup-packages.sh --images   only what images/build.sh needs (the first group): `make`
+#                                        installs these first, so the guest root filesystems (minutes
+#                                        of mmdebstrap) start building while apt installs the rest
+#
 #   qemu-system-x86 qemu-utils       the VMM and qemu-img (capsule overlays)
 #   mmdebstrap e2fsprogs busybox-static cpio kmod zstd lz4
 #                                    images/build.sh: root filesystems, ext4 images, initramfs,
@@ -20,9 +25,10 @@
 #                                    (no browser is downloaded); the fonts make its screenshots legible
 set -euo pipefail
 
-readonly PACKAGES=(
+readonly IMAGE_PACKAGES=(mmdebstrap e2fsprogs busybox-static cpio kmod zstd lz4)
+readonly ALL_PACKAGES=(
     qemu-system-x86 qemu-utils
-    mmdebstrap e2fsprogs busybox-static cpio kmod zstd lz4
+    "${IMAGE_PACKAGES[@]}"
     socat
     iproute2 nftables
     clang clang-14 lld lld-14
@@ -30,6 +36,11 @@ readonly PACKAGES=(
     swift swift-proxy swift-account swift-container swift-object memcached
     chromium fonts-dejavu-core
 )
+# images/build.sh downloads the guest kernel through the host's apt (linux-image-cloud-amd64).
+readonly KERNEL_METAPACKAGE=linux-image-cloud-amd64
+PACKAGES=("${ALL_PACKAGES[@]}")
+IMAGES_ONLY=0
+WHAT=""
 
 is_installed() {
     local status
@@ -54,23 +65,41 @@ warn_if_not_bookworm() {
     fi
 }
 
+# Whether the package lists know the guest kernel images/build.sh downloads.
+knows_kernel() {
+    [[ -n $(apt-cache show --no-all-versions "$KERNEL_METAPACKAGE" 2>/dev/null) ]]
+}
+
 main() {
-    local missing
+    case "${1:-}" in
+        "") ;;
+        --images) PACKAGES=("${IMAGE_PACKAGES[@]}"); IMAGES_ONLY=1; WHAT=" image-building" ;;
+        *) printf 'usage: scripts/setup-packages.sh [--images]\n' >&2; return 2 ;;
+    esac
+    local missing refresh=0
     missing=$(missing_packages)
-    if [[ -z $missing ]]; then
-        printf 'setup-packages: all %d packages installed\n' "${#PACKAGES[@]}"
+    # images/build.sh would run `apt-get update` itself when the lists lack its kernel; under
+    # `make` that could race with the apt-get update of the second stage here (one of them fails
+    # on apt's lock), so the first stage refreshes the lists while nothing else uses apt.
+    if ((IMAGES_ONLY)) && ! knows_kernel; then refresh=1; fi
+    if [[ -z $missing ]] && ((refresh == 0)); then
+        printf 'setup-packages: all %d%s packages installed\n' "${#PACKAGES[@]}" "$WHAT"
         return 0
     fi
-    local -a install
-    mapfile -t install <<<"$missing"
+    local -a install=()
+    [[ -z $missing ]] || mapfile -t install <<<"$missing"
     warn_if_not_bookworm
     if ((EUID != 0)); then
-        printf 'setup-packages: missing %s; run as root to install them\n' "${install[*]}" >&2
+        printf 'setup-packages: missing %s; run as root to install them\n' "${install[*]:-package lists}" >&2
         return 1
     fi
-    printf 'setup-packages: installing %s\n' "${install[*]}"
     # Package lists may be absent (fresh image) or stale: refresh them only now that apt is needed.
     apt-get update -qq
+    if ((${#install[@]} == 0)); then
+        knows_kernel || { printf 'setup-packages: apt knows no %s\n' "$KERNEL_METAPACKAGE" >&2; return 1; }
+        return 0
+    fi
+    printf 'setup-packages: installing %s\n' "${install[*]}"
     # Use-Pty=0: plain dpkg output (no progress bars) in CI logs.
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         -o Dpkg::Use-Pty=0 "${install[@]}"
