@@ -24,32 +24,37 @@ BESIDE      := nice -n 10
 DOTNET      := mkdir -p artifacts && flock artifacts/.dotnet.lock $(BESIDE) dotnet
 DOTNET_QUIET := -nologo -v quiet -clp:ErrorsOnly
 
-.PHONY: setup image-packages packages build solution server cli agent rootfs images run test bench clean
+.PHONY: setup image-packages run-packages packages build solution server cli agent rootfs images run test bench clean
 
 ## setup: everything `run`, `test` and `bench` need; idempotent and cached.
 setup: packages build images
 
-# apt in two steps: what images/build.sh needs first (seconds), so that the root filesystems
-# (minutes of mmdebstrap) build while apt installs the rest (QEMU, clang, PostgreSQL, Chromium...).
+# apt in steps: what images/build.sh needs first (seconds), so that the root filesystems (minutes
+# of mmdebstrap) build while apt installs the rest; `run` needs only the second step (QEMU,
+# nftables, clang), tests and benchmarks the third too (PostgreSQL, Swift, Chromium...).
 image-packages:
 	scripts/setup-packages.sh --images
 
-packages: image-packages
+run-packages: image-packages
+	scripts/setup-packages.sh --run
+
+packages: run-packages
 	scripts/setup-packages.sh
 
-# Everything compiled: the whole solution (JIT: tests, benchmarks) and the installable directory
-# $(BIN_DIR): the server and, beside it, the NativeAOT `wrenn` command line, which hands `serve`,
-# `agent` and `user` over to `wrenn-server`. `run` needs only the latter (server, cli).
-build: solution server cli
+# Everything compiled: the whole solution (JIT: tests, benchmarks), the guest agent and the
+# installable directory $(BIN_DIR): the server and, beside it, the NativeAOT `wrenn` command line,
+# which hands `serve`, `agent` and `user` over to `wrenn-server`. `run` needs no solution build.
+build: solution server cli agent
 
-solution: $(DASHBOARD)
+# After the agent (| agent): the guest images wait for it, nothing waits for these.
+solution: $(DASHBOARD) | agent
 	$(DOTNET) build Wrenn.slnx -c $(CONFIG) $(DOTNET_QUIET)
 
 server: $(DASHBOARD)
 	$(DOTNET) publish src/Wrenn.Server -c $(CONFIG) -o $(BIN_DIR) $(DOTNET_QUIET)
 
 # NativeAOT links with clang (apt).
-cli: packages
+cli: run-packages | agent
 	$(DOTNET) publish src/Wrenn.Cli -c $(CONFIG) -r linux-x64 -o $(BIN_DIR) $(DOTNET_QUIET)
 
 # The web dashboard wrenn-server serves at / (its project copies the build beside the server).
@@ -57,7 +62,7 @@ $(DASHBOARD): $(DASHBOARD_SOURCES)
 	$(BESIDE) scripts/build-dashboard.sh
 
 # NativeAOT guest agent (it lives in every guest image).
-agent: packages
+agent: run-packages
 	$(DOTNET) publish src/Wrenn.GuestAgent -c Release -r linux-x64 -o $(AGENT_DIR) $(DOTNET_QUIET)
 	@ls -l $(AGENT) | awk '{printf "guest agent: %.1f MiB\n", $$5/1048576}'
 
@@ -70,7 +75,7 @@ images: rootfs agent
 	images/build.sh --agent $(AGENT) --out $(IMAGES_DIR) --cache $(IMAGES_CACHE)
 
 ## run: set up what serving needs, then serve the API on 127.0.0.1:8080 with state in $(DATA_DIR).
-run: packages server cli images
+run: run-packages server cli images
 	./wrenn serve --data-dir $(DATA_DIR) --images-dir $(IMAGES_DIR)
 
 ## test: set up, then run every test suite (unit and real-VM end-to-end).

@@ -2,19 +2,24 @@
 # Installs the Debian 12 (bookworm) packages Wrenn needs on a fresh machine; idempotent: when all
 # are present it changes nothing, needs no root and does not touch the network.
 #
-#   scripts/setup-packages.sh            every package below
-#   scripts/setup-packages.sh --images   only what images/build.sh needs (the first group): `make`
-#                                        installs these first, so the guest root filesystems (minutes
-#                                        of mmdebstrap) start building while apt installs the rest
+#   scripts/setup-packages.sh            every package below (`make setup`, `make test`)
+#   scripts/setup-packages.sh --run      the first two groups: building and serving (`make run`)
+#   scripts/setup-packages.sh --images   the first group: what images/build.sh needs. `make` installs
+#                                        it first, so the guest root filesystems (minutes of
+#                                        mmdebstrap) start building while apt installs the rest
 #
-#   qemu-system-x86 qemu-utils       the VMM and qemu-img (capsule overlays)
+# Building the guest images:
 #   mmdebstrap e2fsprogs busybox-static cpio kmod zstd lz4
 #                                    images/build.sh: root filesystems, ext4 images, initramfs,
 #                                    the uncompressed kernel for Firecracker
-#   socat                            poking at capsule sockets (agent, console, QMP) by hand and in tests
+# Building and serving:
+#   qemu-system-x86 qemu-utils       the VMM and qemu-img (capsule overlays)
 #   iproute2 nftables                capsule networks: namespaces, veth and tap devices, egress policy, NAT
-#   clang clang-14 lld lld-14        NativeAOT (the guest agent): clang is its default linker driver;
-#                                    in bookworm the clang and lld packages are the version-14 ones
+#   clang clang-14 lld lld-14        NativeAOT (the guest agent, the command line): clang is its
+#                                    default linker driver; in bookworm the clang and lld packages
+#                                    are the version-14 ones
+# Tests, benchmarks and debugging (a first `make run` does without their minute of apt):
+#   socat                            poking at capsule sockets (agent, console, QMP) by hand and in tests
 #   postgresql                       the control plane's tests on PostgreSQL: each run starts a
 #                                    throwaway cluster with its programs (no service is used)
 #   swift swift-proxy swift-account swift-container swift-object memcached
@@ -26,12 +31,15 @@
 set -euo pipefail
 
 readonly IMAGE_PACKAGES=(mmdebstrap e2fsprogs busybox-static cpio kmod zstd lz4)
-readonly ALL_PACKAGES=(
-    qemu-system-x86 qemu-utils
+readonly RUN_PACKAGES=(
     "${IMAGE_PACKAGES[@]}"
-    socat
+    qemu-system-x86 qemu-utils
     iproute2 nftables
     clang clang-14 lld lld-14
+)
+readonly ALL_PACKAGES=(
+    "${RUN_PACKAGES[@]}"
+    socat
     postgresql
     swift swift-proxy swift-account swift-container swift-object memcached
     chromium fonts-dejavu-core
@@ -74,7 +82,8 @@ main() {
     case "${1:-}" in
         "") ;;
         --images) PACKAGES=("${IMAGE_PACKAGES[@]}"); IMAGES_ONLY=1; WHAT=" image-building" ;;
-        *) printf 'usage: scripts/setup-packages.sh [--images]\n' >&2; return 2 ;;
+        --run) PACKAGES=("${RUN_PACKAGES[@]}"); WHAT=" building and serving" ;;
+        *) printf 'usage: scripts/setup-packages.sh [--images | --run]\n' >&2; return 2 ;;
     esac
     local missing refresh=0
     missing=$(missing_packages)
