@@ -75,6 +75,8 @@ public sealed class DashboardPage : IAsyncDisposable
         await TypeWhenShownAsync("input[name=password]", password);
         await ClickWhenShownAsync("button[type=submit]");
         await WaitForHeadingAsync("Capsules");
+        // The frame is complete once the team picker has the teams (read after the first render).
+        await Page.WaitForSelectorAsync(".team select option");
     }
 
     public Task WaitForHeadingAsync(string text) => Page.WaitForSelectorAsync($"h1::-p-text({text})");
@@ -94,7 +96,30 @@ public sealed class DashboardPage : IAsyncDisposable
 
     public async Task TypeWhenShownAsync(string selector, string text) => await (await WhenShownAsync(selector)).TypeAsync(text);
 
-    private Task<IElementHandle> WhenShownAsync(string selector) => Page.WaitForSelectorAsync(selector, new WaitForSelectorOptions { Visible = true });
+    /// <summary>
+    /// The element once it is visible and has kept its place for two animation frames, as a user
+    /// would see it before aiming: a click computed during a reflow lands where it used to be.
+    /// </summary>
+    private async Task<IElementHandle> WhenShownAsync(string selector)
+    {
+        var element = await Page.WaitForSelectorAsync(selector, new WaitForSelectorOptions { Visible = true });
+        await element.EvaluateFunctionAsync(WaitForStableBox);
+        return element;
+    }
+
+    private const string WaitForStableBox = """
+        async (element) => {
+          const box = () => JSON.stringify(element.getBoundingClientRect());
+          const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+          for (let before = box(); ; ) {
+            await frame();
+            await frame();
+            const now = box();
+            if (now === before) return;
+            before = now;
+          }
+        }
+        """;
 
     /// <summary>Waits until <paramref name="predicate"/> (a JavaScript expression) is true in the page.</summary>
     public Task WaitForAsync(string predicate) => Page.WaitForFunctionAsync($"() => {{ return {predicate}; }}", new WaitForFunctionOptions { Timeout = (int)Patience.TotalMilliseconds, PollingInterval = 50 });
