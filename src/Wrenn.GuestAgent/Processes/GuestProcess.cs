@@ -8,7 +8,7 @@ namespace Wrenn.GuestAgent.Processes;
 /// <summary>
 /// A process the agent started, from spawn until its exit has been delivered: identity, output
 /// hub, stdin (or PTY master) and the exit. Its exit is final only when the reaper has reported it
-/// and every output pump has drained, so consumers always see all output before the exit.
+/// and all its output has been read, so consumers always see all output before the exit.
 /// </summary>
 internal sealed class GuestProcess
 {
@@ -64,17 +64,19 @@ internal sealed class GuestProcess
     {
         Interlocked.Exchange(ref _exitedAt, Clock.GetTimestamp());
         _reaped.TrySetResult(exit);
+        // Its output sources now end after a quiet spell: the poller must start timing them.
+        OutputPoller.Nudge();
     }
 
-    /// <summary>Waits for the exit and the pumps, then delivers the exit to every consumer.</summary>
-    public async Task CompleteAsync(IReadOnlyList<Task> pumps, Action<GuestProcess> onCompleted)
+    /// <summary>Waits for the exit and the end of its output, then delivers the exit to every consumer.</summary>
+    public async Task CompleteAsync(Task outputEnded, Action<GuestProcess> onCompleted)
     {
         var exit = await _reaped.Task.ConfigureAwait(false);
-        await Task.WhenAll(pumps).ConfigureAwait(false);
+        await outputEnded.ConfigureAwait(false);
         var exited = new Exited { ExitCode = exit.ExitCode, Signal = exit.Signal, TimedOut = _timedOut };
         CloseInput();
         onCompleted(this);
-        await Task.Run(() => Output.Complete(OutputEvent.Exit(exited))).ConfigureAwait(false);
+        await Output.CompleteAsync(OutputEvent.Exit(exited)).ConfigureAwait(false);
         _completed.TrySetResult(exited);
     }
 

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Grpc.Core;
 using Wrenn.Agent.Protocol;
 
 namespace Wrenn.GuestAgent.Processes;
@@ -6,9 +7,10 @@ namespace Wrenn.GuestAgent.Processes;
 /// <summary>
 /// Fans a process's output out to its primary consumer, its observers and a replay buffer.
 /// The primary consumer (the call that started the process, or the PTY connection in control)
-/// gets back-pressure: <see cref="Publish"/> blocks the pump thread until the consumer has room,
-/// so the pipe fills and the process slows down; nothing is dropped. Without a primary consumer
-/// the output goes only to observers and the replay buffer, and the process runs freely.
+/// gets back-pressure: while it has no room, <see cref="Publish"/> hands back the delivery still
+/// to come, and the output poller reads no more of that process until it is done, so the pipe
+/// fills and the process slows down; nothing is dropped. Without a primary consumer the output
+/// goes only to observers and the replay buffer, and the process runs freely.
 /// </summary>
 internal sealed class OutputHub(int replayBytes)
 {
@@ -94,27 +96,28 @@ internal sealed class OutputHub(int replayBytes)
         }
     }
 
-    /// <summary>Called from a pump thread; blocks while the primary consumer is full.</summary>
-    public void Publish(OutputEvent item)
+    /// <summary>
+    /// Records <paramref name="item"/> for observers and the replay buffer and gives it to the
+    /// primary consumer: null once it has it (or there is none), else the delivery still to come,
+    /// which ends when the consumer took it or left.
+    /// </summary>
+    public Task? Publish(OutputEvent item)
     {
-        Channel<OutputEvent>? primary;
+        ChannelWriter<OutputEvent>? primary;
         lock (_sync)
         {
             _replay.Add(item);
             _observers.RemoveAll(observer => !observer.Offer(item));
-            primary = _primary;
+            primary = _primary?.Writer;
         }
 
-        if (primary is not null)
-        {
-            WriteBlocking(primary.Writer, item);
-        }
+        return primary is null || primary.TryWrite(item) ? null : DeliverAsync(primary, item);
     }
 
     /// <summary>Delivers the exit, after all output, to every consumer and ends them.</summary>
-    public void Complete(OutputEvent exit)
+    public async Task CompleteAsync(OutputEvent exit)
     {
-        Channel<OutputEvent>? primary;
+        ChannelWriter<OutputEvent>? primary;
         lock (_sync)
         {
             _exit = exit;
@@ -125,26 +128,37 @@ internal sealed class OutputHub(int replayBytes)
             }
 
             _observers.Clear();
-            primary = _primary;
+            primary = _primary?.Writer;
         }
 
         if (primary is not null)
         {
-            WriteBlocking(primary.Writer, exit);
-            primary.Writer.TryComplete();
+            if (!primary.TryWrite(exit))
+            {
+                await DeliverAsync(primary, exit).ConfigureAwait(false);
+            }
+
+            primary.TryComplete();
         }
     }
 
-    private static void WriteBlocking(ChannelWriter<OutputEvent> writer, OutputEvent item)
+    private static async Task DeliverAsync(ChannelWriter<OutputEvent> writer, OutputEvent item)
     {
-        while (!writer.TryWrite(item))
+        try
         {
             // False once the consumer is gone (completed): its share of the output is then only in
             // the replay buffer, as for any detached process.
-            if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())
+            while (await writer.WaitToWriteAsync().ConfigureAwait(false))
             {
-                return;
+                if (writer.TryWrite(item))
+                {
+                    return;
+                }
             }
+        }
+        catch (RpcException)
+        {
+            // Ended by another connection taking over (attached_elsewhere): the same as gone.
         }
     }
 }

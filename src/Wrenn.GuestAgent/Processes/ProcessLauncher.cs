@@ -58,12 +58,10 @@ internal sealed class ProcessLauncher(ProcessTable table, UserDatabase users, Gu
             stderrWrite.Dispose();
         }
 
-        Task[] pumps =
-        [
-            OutputPump.Start(stdoutRead, OutputStream.Stdout, hub, process),
-            OutputPump.Start(stderrRead, OutputStream.Stderr, hub, process),
-        ];
-        _ = process.CompleteAsync(pumps, table.Remove);
+        var outputEnded = Task.WhenAll(
+            OutputPoller.Watch(stdoutRead, OutputStream.Stdout, hub, process),
+            OutputPoller.Watch(stderrRead, OutputStream.Stderr, hub, process));
+        _ = process.CompleteAsync(outputEnded, table.Remove);
         if (request.TimeoutSec > 0)
         {
             process.KillAfter(TimeSpan.FromSeconds(request.TimeoutSec));

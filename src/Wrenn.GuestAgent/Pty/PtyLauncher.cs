@@ -37,10 +37,10 @@ internal sealed class PtyLauncher(ProcessTable table, UserDatabase users, GuestE
             throw;
         }
 
-        // The pump reads through a non-owning view: the master stays open for input until the
+        // The poller reads through a non-owning view: the master stays open for input until the
         // process completes, and the process closes it then.
         var view = new SafeFileHandle(master.DangerousGetHandle(), ownsHandle: false);
-        _ = process.CompleteAsync([OutputPump.Start(view, OutputStream.Stdout, hub, process)], table.Remove);
+        _ = process.CompleteAsync(OutputPoller.Watch(view, OutputStream.Stdout, hub, process), table.Remove);
         return process;
     }
 

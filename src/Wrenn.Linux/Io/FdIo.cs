@@ -21,6 +21,7 @@ public static partial class FdIo
     public const short POLLOUT = 0x4;
     public const short POLLERR = 0x8;
     public const short POLLHUP = 0x10;
+    public const short POLLNVAL = 0x20;
 
     /// <summary>Opens <paramref name="path"/>; the handle closes the fd.</summary>
     public static SafeFileHandle Open(string path, int flags)
@@ -130,7 +131,7 @@ public static partial class FdIo
         handle.DangerousAddRef(ref added);
         try
         {
-            var entry = new PollFd { Fd = (int)handle.DangerousGetHandle(), Events = events };
+            var entry = new PollEntry { Fd = (int)handle.DangerousGetHandle(), Events = events };
             unsafe
             {
                 // SAFETY: one stack-allocated pollfd, passed with count 1; the kernel writes only its
@@ -148,6 +149,25 @@ public static partial class FdIo
         }
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="timeoutMs"/> (-1: without limit) until one of <paramref name="entries"/>
+    /// has its events, filling each entry's <see cref="PollEntry.Revents"/>: the number of entries with
+    /// events, 0 on timeout, or -errno. The caller keeps every descriptor open during the call.
+    /// </summary>
+    public static int Poll(Span<PollEntry> entries, int timeoutMs)
+    {
+        unsafe
+        {
+            // SAFETY: the entries are pinned for the call and their count bounds what the kernel
+            // reads and writes (only each entry's revents); the caller keeps the descriptors open.
+            fixed (PollEntry* pointer = entries)
+            {
+                var result = PollNative(pointer, (nuint)entries.Length, timeoutMs);
+                return result >= 0 ? result : -Marshal.GetLastPInvokeError();
+            }
+        }
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private unsafe struct IoVec
     {
@@ -155,13 +175,6 @@ public static partial class FdIo
         public nuint Length;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenNative(string path, int flags, int mode);
@@ -176,5 +189,5 @@ public static partial class FdIo
     private static unsafe partial nint WritevNative(int fd, IoVec* vectors, int count);
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static unsafe partial int PollNative(PollFd* fds, nuint count, int timeoutMs);
+    private static unsafe partial int PollNative(PollEntry* fds, nuint count, int timeoutMs);
 }

@@ -48,6 +48,40 @@ public sealed class ProcessesServiceTests(AgentServerFixture agent) : IClassFixt
     }
 
     [Fact]
+    public async Task Start_GrandchildHoldingThePipe_DoesNotHoldTheExitBack()
+    {
+        // The background sleep keeps stdout open for a minute; the exit comes once the output is quiet.
+        var (stdout, _, exited) = await RunAsync(new StartRequest { Cmd = "/bin/sh", Args = { "-c", "sleep 60 & echo done" } });
+
+        Assert.Equal("done\n", stdout);
+        Assert.Equal(0, exited.ExitCode);
+    }
+
+    [Fact]
+    public async Task Start_AConsumerThatDoesNotRead_SlowsOnlyItsOwnProcess_AndLosesNothing()
+    {
+        const int Bytes = 8 * 1024 * 1024;
+        using var flood = Client.Start(new StartRequest { Cmd = "head", Args = { "-c", Bytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "/dev/zero" }, DetachKills = true }, AgentServer.Authorized(Timeout()));
+        Assert.True(await flood.ResponseStream.MoveNext(Timeout()));
+        // Nobody reads the flood for now: its pipe fills, while another process's output flows.
+        await Task.Delay(500);
+        var (stdout, _, exited) = await RunAsync(new StartRequest { Cmd = "echo", Args = { "meanwhile" } });
+        Assert.Equal("meanwhile\n", stdout);
+        Assert.Equal(0, exited.ExitCode);
+
+        long received = 0;
+        Exited? floodExit = null;
+        while (floodExit is null && await flood.ResponseStream.MoveNext(Timeout()))
+        {
+            received += flood.ResponseStream.Current.Output?.Data.Length ?? 0;
+            floodExit = flood.ResponseStream.Current.Exited;
+        }
+
+        Assert.Equal(Bytes, received);
+        Assert.Equal(0, floodExit?.ExitCode);
+    }
+
+    [Fact]
     public async Task Start_MissingCommand_IsCannotStart()
     {
         var failure = await Assert.ThrowsAsync<RpcException>(() => RunAsync(new StartRequest { Cmd = "no-such-command-anywhere" }));
