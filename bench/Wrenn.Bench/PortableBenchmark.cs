@@ -32,7 +32,7 @@ internal static class PortableBenchmark
         // A directory store is a share that must already exist (it refuses to create its root).
         Directory.CreateDirectory(storeDirectory);
         await using var hostB = new CapsuleRuntime(
-            new RuntimeOptions { DataDirectory = hostBData, TemplatesDirectory = hostBTemplates },
+            new RuntimeOptions { DataDirectory = hostBData, TemplatesDirectory = hostBTemplates, UploadDelay = TimeSpan.Zero },
             vmm,
             GuestImages.Load(imagesDirectory),
             TimeProvider.System,

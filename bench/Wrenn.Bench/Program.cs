@@ -30,7 +30,8 @@ try
     using var networks = new CapsuleNetworks(EgressPolicy.Default, TimeProvider.System, NullLogger<CapsuleNetworks>.Instance);
     var driver = new QemuDriver(NullLogger<QemuDriver>.Instance, networks);
     await using (var runtime = new CapsuleRuntime(
-        new RuntimeOptions { DataDirectory = dataDirectory, TemplatesDirectory = templatesDirectory },
+        // No upload delay: the portable benchmark times uploads from the pause (no other area has a store).
+        new RuntimeOptions { DataDirectory = dataDirectory, TemplatesDirectory = templatesDirectory, UploadDelay = TimeSpan.Zero },
         driver,
         GuestImages.Load(imagesDirectory),
         TimeProvider.System,

@@ -16,6 +16,15 @@ public sealed class RuntimeOptions
     /// </summary>
     public TimeSpan AdoptTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long a capsule stays paused before its pause is sent to the snapshot store. One resumed
+    /// sooner never pays for the upload, which would only be cancelled by the resume, and its resume
+    /// does not compete with the upload's hashing and compression for the CPU.
+    /// </summary>
+    public TimeSpan UploadDelay { get; init; } = DefaultUploadDelay;
+
+    public static readonly TimeSpan DefaultUploadDelay = TimeSpan.FromSeconds(10);
+
     public string CapsulesDirectory => Path.Combine(DataDirectory, "capsules");
 
     /// <summary>Disk budget of the built-in template snapshots (a cache: least recently used ones go); null: unlimited.</summary>

@@ -7,9 +7,10 @@ using Wrenn.SnapshotStore;
 namespace Wrenn.HostAgent.Portable;
 
 /// <summary>
-/// Sends paused capsules' snapshots to the store after the pause has answered, one capsule at a
-/// time, retrying while the store is unreachable. A capsule that resumes or goes meanwhile is
-/// dropped from the queue (its disk changes once it runs: the next pause sends it again).
+/// Sends paused capsules' snapshots to the store once they have stayed paused for
+/// <see cref="RuntimeOptions.UploadDelay"/>, one capsule at a time, retrying while the store is
+/// unreachable. A capsule that resumes or goes meanwhile is dropped from the queue (its disk
+/// changes once it runs: the next pause sends it again).
 /// </summary>
 public sealed partial class SnapshotUploads : IAsyncDisposable
 {
@@ -20,7 +21,7 @@ public sealed partial class SnapshotUploads : IAsyncDisposable
     private readonly RuntimeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<CapsuleId> _queue = Channel.CreateUnbounded<CapsuleId>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(CapsuleId Id, long Queued)> _queue = Channel.CreateUnbounded<(CapsuleId, long)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _lock = new();
     private readonly Task _worker;
@@ -39,7 +40,7 @@ public sealed partial class SnapshotUploads : IAsyncDisposable
     public event Action<CapsuleId, int, TransferStats>? Stored;
 
     /// <summary>Queues the capsule's latest pause for upload (nothing happens without a store, or when it is there already).</summary>
-    public void Enqueue(CapsuleId id) => _queue.Writer.TryWrite(id);
+    public void Enqueue(CapsuleId id) => _queue.Writer.TryWrite((id, _time.GetTimestamp()));
 
     /// <summary>Stops an upload of the capsule in progress and waits until it no longer reads the capsule's files.</summary>
     public async Task CancelAsync(CapsuleId id)
@@ -72,7 +73,7 @@ public sealed partial class SnapshotUploads : IAsyncDisposable
     {
         try
         {
-            await foreach (var id in _queue.Reader.ReadAllAsync(_lifetime.Token).ConfigureAwait(false))
+            await foreach (var (id, queued) in _queue.Reader.ReadAllAsync(_lifetime.Token).ConfigureAwait(false))
             {
                 using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
                 var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -83,7 +84,10 @@ public sealed partial class SnapshotUploads : IAsyncDisposable
 
                 try
                 {
-                    await UploadAsync(id, cancel.Token).ConfigureAwait(false);
+                    if (await PausedLongEnoughAsync(queued, cancel.Token).ConfigureAwait(false))
+                    {
+                        await UploadAsync(id, cancel.Token).ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
@@ -99,6 +103,26 @@ public sealed partial class SnapshotUploads : IAsyncDisposable
         catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
         {
             // Shutting down: what is left is sent after the next start (adoption queues it again).
+        }
+    }
+
+    /// <summary>Waits out the rest of the upload delay; false when a resume or delete cancelled the wait.</summary>
+    private async Task<bool> PausedLongEnoughAsync(long queued, CancellationToken cancellationToken)
+    {
+        var left = _options.UploadDelay - _time.GetElapsedTime(queued);
+        if (left <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        try
+        {
+            await Task.Delay(left, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !_lifetime.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

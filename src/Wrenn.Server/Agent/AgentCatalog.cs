@@ -42,7 +42,7 @@ internal static class AgentCatalog
     [
         ControlPlane, ControlPlaneCa, RegistrationToken, Listen, Advertise, Vcpus, MemoryMb,
         ServeCatalog.DataDirectory, ServeCatalog.ImagesDirectory, ServeCatalog.TemplatesDirectory, ServeCatalog.LogFormat, ServeCatalog.LogLevel,
-        ServeCatalog.TemplateCacheBytes, ServeCatalog.PrebuildTemplates, ServeCatalog.Firecracker, ServeCatalog.Jailer, ServeCatalog.VmmUnprivileged,
+        ServeCatalog.TemplateCacheBytes, ServeCatalog.PrebuildTemplates, ServeCatalog.SnapshotUploadDelay, ServeCatalog.Firecracker, ServeCatalog.Jailer, ServeCatalog.VmmUnprivileged,
         ServeCatalog.CapsuleNetwork, ServeCatalog.CapsuleDns, ServeCatalog.EgressAllow, ServeCatalog.EgressDeny,
     ];
 }

@@ -21,7 +21,7 @@ internal sealed record AgentSettings(
         return new AgentSettings(values.Get(AgentCatalog.ControlPlane), values.Get(AgentCatalog.ControlPlaneCa), values.Get(AgentCatalog.RegistrationToken), values.Get(AgentCatalog.Listen),
             values.Get(AgentCatalog.Advertise), values.Get(AgentCatalog.Vcpus), values.Get(AgentCatalog.MemoryMb), values.Get(ServeCatalog.LogFormat), values.Get(ServeCatalog.LogLevel),
             new LocalHostSettings(values.Get(ServeCatalog.DataDirectory), values.Get(ServeCatalog.ImagesDirectory), values.Get(ServeCatalog.TemplatesDirectory),
-                values.Get(ServeCatalog.TemplateCacheBytes), values.Get(ServeCatalog.PrebuildTemplates), values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer),
+                values.Get(ServeCatalog.TemplateCacheBytes), values.Get(ServeCatalog.PrebuildTemplates), TimeSpan.FromSeconds(values.Get(ServeCatalog.SnapshotUploadDelay)), values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer),
                 values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork), values.Get(ServeCatalog.CapsuleDns),
                 values.Get(ServeCatalog.EgressAllow), values.Get(ServeCatalog.EgressDeny)));
     }

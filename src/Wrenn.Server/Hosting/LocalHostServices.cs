@@ -19,6 +19,7 @@ internal static class LocalHostServices
             DataDirectory = settings.DataDirectory,
             TemplatesDirectory = settings.TemplatesDirectory,
             TemplateCacheBytes = settings.TemplateCacheBytes,
+            UploadDelay = settings.UploadDelay,
         });
         var images = GuestImages.Load(settings.ImagesDirectory);
         services.AddSingleton(images);

@@ -9,6 +9,7 @@ internal sealed record LocalHostSettings(
     string TemplatesDirectory,
     long TemplateCacheBytes,
     bool PrebuildTemplates,
+    TimeSpan UploadDelay,
     string? Firecracker,
     string? Jailer,
     bool VmmUnprivileged,

@@ -32,6 +32,7 @@ internal sealed record ServeSettings(
     int RateBurst,
     long TemplateCacheBytes,
     bool PrebuildTemplates,
+    int SnapshotUploadDelay,
     string SnapshotStore,
     Uri? SnapshotStoreEndpoint,
     string? SnapshotStoreRegion,
@@ -60,7 +61,7 @@ internal sealed record ServeSettings(
             values.Get(ServeCatalog.ProxyRequiresKey), values.Get(ServeCatalog.MetricsToken), values.Get(ServeCatalog.MaxVcpus),
             values.Get(ServeCatalog.MaxMemoryMb), values.Get(ServeCatalog.MemoryStepMb), values.Get(ServeCatalog.TeamMaxCapsules),
             values.Get(ServeCatalog.TeamMaxVcpus), values.Get(ServeCatalog.TeamMaxMemoryMb), values.Get(ServeCatalog.TeamMaxSnapshotBytes),
-            values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes), values.Get(ServeCatalog.PrebuildTemplates),
+            values.Get(ServeCatalog.RateLimit), values.Get(ServeCatalog.RateBurst), values.Get(ServeCatalog.TemplateCacheBytes), values.Get(ServeCatalog.PrebuildTemplates), values.Get(ServeCatalog.SnapshotUploadDelay),
             values.Get(ServeCatalog.SnapshotStore), values.Get(ServeCatalog.SnapshotStoreEndpoint), values.Get(ServeCatalog.SnapshotStoreRegion),
             values.Get(ServeCatalog.SnapshotStoreAccessKey), values.Get(ServeCatalog.SnapshotStoreSecretKey),
             values.Get(ServeCatalog.Firecracker), values.Get(ServeCatalog.Jailer), values.Get(ServeCatalog.VmmUnprivileged), values.Get(ServeCatalog.CapsuleNetwork),
@@ -77,7 +78,7 @@ internal sealed record ServeSettings(
         new(SnapshotStore, SnapshotStoreEndpoint?.ToString(), SnapshotStoreRegion, SnapshotStoreAccessKey, SnapshotStoreSecretKey);
 
     /// <summary>What this machine's host agent runs with.</summary>
-    public LocalHostSettings LocalHost => new(DataDirectory, ImagesDirectory, TemplatesDirectory, TemplateCacheBytes, PrebuildTemplates, Firecracker, Jailer,
+    public LocalHostSettings LocalHost => new(DataDirectory, ImagesDirectory, TemplatesDirectory, TemplateCacheBytes, PrebuildTemplates, TimeSpan.FromSeconds(SnapshotUploadDelay), Firecracker, Jailer,
         VmmUnprivileged, CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny);
 
     /// <summary>Whether a certificate and key setting pair load as a certificate and its key (checked at start, not at first use).</summary>

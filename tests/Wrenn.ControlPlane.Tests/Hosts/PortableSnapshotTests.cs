@@ -243,7 +243,8 @@ public sealed class PortableHosts : IAsyncLifetime
         foreach (var name in new[] { "agent-a-templates", "agent-b-templates" })
         {
             var templates = Path.Combine(Server.DataDirectory, name);
-            var agent = await WrennAgent.EnrollAsync(Server, _admin, "--host-memory-mb", "768", "--templates-dir", templates);
+            // Pauses go to the store at once: these tests wait for them there.
+            var agent = await WrennAgent.EnrollAsync(Server, _admin, "--host-memory-mb", "768", "--templates-dir", templates, "--snapshot-upload-delay", "0");
             _templates[agent] = templates;
             agents.Add(agent);
         }

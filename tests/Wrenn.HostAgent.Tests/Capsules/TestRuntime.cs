@@ -8,10 +8,13 @@ namespace Wrenn.HostAgent.Tests.Capsules;
 /// <summary>A capsule runtime over a fresh temporary data directory and the built guest images.</summary>
 public sealed class TestRuntime : IAsyncDisposable
 {
-    private TestRuntime(string dataDirectory, CapsuleRuntime runtime)
+    private readonly TimeSpan _uploadDelay;
+
+    private TestRuntime(string dataDirectory, TimeSpan uploadDelay)
     {
         DataDirectory = dataDirectory;
-        Runtime = runtime;
+        _uploadDelay = uploadDelay;
+        Runtime = NewRuntime();
     }
 
     public string DataDirectory { get; }
@@ -27,18 +30,16 @@ public sealed class TestRuntime : IAsyncDisposable
     /// </summary>
     public static string TemplatesDirectory { get; } = SharedTemplates();
 
-    public static TestRuntime Create()
-    {
+    /// <param name="uploadDelay">How long a pause waits before it is sent to a snapshot store (when one is used).</param>
+    public static TestRuntime Create(TimeSpan? uploadDelay = null) =>
         // Short root: Unix socket paths inside it must stay under 108 bytes.
-        var dataDirectory = Directory.CreateTempSubdirectory("wrenn-").FullName;
-        return new TestRuntime(dataDirectory, NewRuntime(dataDirectory));
-    }
+        new(Directory.CreateTempSubdirectory("wrenn-").FullName, uploadDelay ?? RuntimeOptions.DefaultUploadDelay);
 
     /// <summary>Simulates a host agent restart: drops this runtime (VMs keep running) and starts another.</summary>
     public async Task RestartAsync()
     {
         await Runtime.DisposeAsync();
-        Runtime = NewRuntime(DataDirectory);
+        Runtime = NewRuntime();
     }
 
     public async ValueTask DisposeAsync()
@@ -59,8 +60,8 @@ public sealed class TestRuntime : IAsyncDisposable
         return directory;
     }
 
-    private static CapsuleRuntime NewRuntime(string dataDirectory) => new(
-        new RuntimeOptions { DataDirectory = dataDirectory, TemplatesDirectory = TemplatesDirectory },
+    private CapsuleRuntime NewRuntime() => new(
+        new RuntimeOptions { DataDirectory = DataDirectory, TemplatesDirectory = TemplatesDirectory, UploadDelay = _uploadDelay },
         new QemuDriver(NullLogger<QemuDriver>.Instance),
         Images,
         TimeProvider.System,

@@ -102,6 +102,11 @@ internal static class ServeCatalog
         "prebuild_templates", Storage, "Whether the host builds each platform template's snapshot (default size) in the background when it starts, so that no first capsule waits for it",
         ValueParsers.Bool, _ => true, "on");
 
+    public static readonly Setting<int> SnapshotUploadDelay = new(
+        "snapshot_upload_delay", Storage,
+        "Seconds a capsule stays paused before its pause is sent to the snapshot store (one resumed sooner never pays for the upload)",
+        ValueParsers.Int(0, 86400), _ => (int)Wrenn.HostAgent.Capsules.RuntimeOptions.DefaultUploadDelay.TotalSeconds, "10");
+
     public static readonly Setting<string> SnapshotStore = new(
         "snapshot_store", Storage,
         "Where paused capsules and team templates go to be resumable on any host: a directory (shared between hosts: a mount) or s3://bucket[/prefix]",
@@ -172,7 +177,7 @@ internal static class ServeCatalog
         Signup, ProxyDomain, ProxyRequiresKey, MetricsToken,
         MaxVcpus, MaxMemoryMb, MemoryStepMb,
         TeamMaxCapsules, TeamMaxVcpus, TeamMaxMemoryMb, TeamMaxSnapshotBytes, RateLimit, RateBurst,
-        TemplateCacheBytes, PrebuildTemplates, SnapshotStore, SnapshotStoreEndpoint, SnapshotStoreRegion, SnapshotStoreAccessKey, SnapshotStoreSecretKey,
+        TemplateCacheBytes, PrebuildTemplates, SnapshotUploadDelay, SnapshotStore, SnapshotStoreEndpoint, SnapshotStoreRegion, SnapshotStoreAccessKey, SnapshotStoreSecretKey,
         Firecracker, Jailer, VmmUnprivileged,
         CapsuleNetwork, CapsuleDns, EgressAllow, EgressDeny,
         HostHeartbeatTimeout, HostCheckInterval, InProcessHost, HostCaCertificate, HostCaKey,
