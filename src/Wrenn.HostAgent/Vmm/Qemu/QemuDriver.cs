@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Network;
@@ -46,16 +47,22 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(files);
+        var begun = Stopwatch.GetTimestamp();
         await CreateOverlayAsync(spec, cancellationToken).ConfigureAwait(false);
+        var overlaid = Stopwatch.GetTimestamp();
         var vm = await StartAsync(spec, incoming: true, cancellationToken).ConfigureAwait(false);
         try
         {
+            var started = Stopwatch.GetTimestamp();
             if (File.Exists(QemuFiles.MemoryIndex(files)))
             {
                 GuestRam.RestoreChanges(vm.Process.Pid, spec.Memory.Path, spec.MemoryBytes, QemuFiles.MemoryIndex(files), QemuFiles.MemoryPages(files));
             }
 
+            var written = Stopwatch.GetTimestamp();
             await vm.LoadDeviceStateAsync(files.DeviceState, cancellationToken).ConfigureAwait(false);
+            var (overlayMs, startMs, memoryMs, devicesMs) = (Milliseconds(begun, overlaid), Milliseconds(overlaid, started), Milliseconds(started, written), Milliseconds(written, Stopwatch.GetTimestamp()));
+            LogRestored(logger, spec.Directory.Root, overlayMs, startMs, memoryMs, devicesMs);
             return vm;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -279,6 +286,8 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
         }
     }
 
+    private static double Milliseconds(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+
     private static VmmProcess? ReadPidFile(CapsuleDirectory directory) => VmmProcess.FromPidFile(directory.PidFile, QemuBinary);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "This host offers no cgroup with the cpu and memory controllers: capsule VMs run without CPU and memory limits")]
@@ -286,6 +295,9 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Limiting the VM in {CapsuleDirectory} with a cgroup failed: it runs without limits")]
     private static partial void LogCgroupFailed(ILogger logger, string capsuleDirectory, Exception exception);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Capsule VM in {CapsuleDirectory} restored: disk overlay {OverlayMs:0} ms, network and VMM start {StartMs:0} ms, changed memory {MemoryMs:0} ms, device state {DevicesMs:0} ms")]
+    private static partial void LogRestored(ILogger logger, string capsuleDirectory, double overlayMs, double startMs, double memoryMs, double devicesMs);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Capsule VM in {CapsuleDirectory} booted: QEMU pid {Pid}, KVM {Kvm}")]
     private static partial void LogBooted(ILogger logger, string capsuleDirectory, int pid, bool kvm);
