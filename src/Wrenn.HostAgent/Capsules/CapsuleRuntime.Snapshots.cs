@@ -442,8 +442,12 @@ public sealed partial class CapsuleRuntime
         var running = state with { Status = CapsuleStatus.Running, Pid = vm.Process.Pid, PidStartTicks = vm.Process.StartTicks };
         await running.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
         var capsule = new Capsule(id, running, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, running.Secret, id.Value, logger));
+        var begun = time.GetTimestamp();
         await WaitReadyOrExitAsync(capsule, options.BootTimeout, cancellationToken).ConfigureAwait(false);
+        var ready = time.GetTimestamp();
         await InitAsync(capsule, cancellationToken).ConfigureAwait(false);
+        var (readyMs, initMs) = (time.GetElapsedTime(begun, ready).TotalMilliseconds, time.GetElapsedTime(ready).TotalMilliseconds);
+        LogAnswered(logger, id.Value, readyMs, initMs);
         Track(capsule);
         return capsule;
     }
@@ -538,6 +542,9 @@ public sealed partial class CapsuleRuntime
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         file.SetLength(length);
     }
+
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Debug, Message = "Capsule {CapsuleId} answered: its agent within {ReadyMs:0} ms, Init in {InitMs:0} ms")]
+    private static partial void LogAnswered(ILogger logger, string capsuleId, double readyMs, double initMs);
 
     [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "Stopping the VM of a template build that failed did not succeed")]
     private static partial void LogStopFailed(ILogger logger, Exception exception);
