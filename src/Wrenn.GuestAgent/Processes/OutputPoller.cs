@@ -24,6 +24,8 @@ internal static class OutputPoller
     private static readonly TimeSpan QuietAfterExit = TimeSpan.FromMilliseconds(250);
 
     private static readonly ConcurrentQueue<OutputSource> Arriving = new();
+    // One delegate for every held source's return, not one per read.
+    private static readonly Action<OutputSource> Return = Poll;
     private static readonly EventFd Wake = new();
     private static readonly Lock StartSync = new();
     private static Thread? _thread;
@@ -92,7 +94,7 @@ internal static class OutputPoller
             for (var i = active.Count - 1; i >= 0; i--)
             {
                 var source = active[i];
-                var step = entries[i + 1].Revents != 0 ? source.ReadOnce(buffer, Poll)
+                var step = entries[i + 1].Revents != 0 ? source.ReadOnce(buffer, Return)
                     : source.QuietSinceExit(QuietAfterExit) ? SourceStep.Ended
                     : SourceStep.Reading;
                 if (step == SourceStep.Reading)

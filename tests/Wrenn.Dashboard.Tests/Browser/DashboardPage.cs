@@ -103,7 +103,8 @@ public sealed class DashboardPage : IAsyncDisposable
     private async Task<IElementHandle> WhenShownAsync(string selector)
     {
         var element = await Page.WaitForSelectorAsync(selector, new WaitForSelectorOptions { Visible = true });
-        await element.EvaluateFunctionAsync(WaitForStableBox);
+        // Bounded: an element that never keeps still (an animation) fails the step instead of hanging it.
+        await element.EvaluateFunctionAsync(WaitForStableBox).WaitAsync(Patience);
         return element;
     }
 
