@@ -57,7 +57,7 @@ public readonly record struct LinkFrameHeader(LinkFrameKind Kind, LinkEpoch Epoc
         var epoch = new LinkEpoch(BinaryPrimitives.ReadUInt64LittleEndian(source[8..]));
         var valid = epoch.Value != 0 && kind switch
         {
-            LinkFrameKind.Hello or LinkFrameKind.Welcome or LinkFrameKind.LegacyWelcome => length == 0,
+            LinkFrameKind.Hello or LinkFrameKind.Welcome or LinkFrameKind.LegacyWelcome or LinkFrameKind.Ready => length == 0,
             LinkFrameKind.Data => length is > 0 and <= MaxPayload,
             _ => false,
         };

@@ -17,4 +17,11 @@ public enum LinkFrameKind : byte
 
     /// <summary>Guest → host: the session of this epoch is being served with the agent RPC; what follows is its bytes.</summary>
     Welcome = 4,
+
+    /// <summary>
+    /// Guest → host, once, when the agent has opened its port (its epoch is the agent's own, drawn
+    /// at start): a Hello sent before this moment was lost (the guest's driver drops what arrives
+    /// on a port nobody holds open), so a host waiting for its Welcome sends its Hello again.
+    /// </summary>
+    Ready = 5,
 }

@@ -24,6 +24,19 @@ internal sealed class PortWriter(SafeFileHandle port)
 
     public bool IsCurrent(LinkEpoch epoch) => Volatile.Read(ref _current) == epoch.Value;
 
+    /// <summary>
+    /// Tells the host the port is open (<see cref="LinkFrameKind.Ready"/>, under an epoch of the
+    /// agent's own): a Hello the host sent earlier never reached the agent.
+    /// </summary>
+    public void Ready(Func<bool> stillWanted)
+    {
+        lock (_lock)
+        {
+            new LinkFrameHeader(LinkFrameKind.Ready, LinkEpoch.New(), 0).Write(_header);
+            WriteAll(_header, [], stillWanted);
+        }
+    }
+
     /// <summary>The session's answer to the host's Hello.</summary>
     public bool Welcome(LinkEpoch epoch)
     {

@@ -66,6 +66,9 @@ internal sealed partial class VirtioSerialListener : IAsyncDisposable, ILinkFram
     private void ReadLoop()
     {
         var buffer = new byte[64 * 1024];
+        // Before the first read: a Hello that reached the port while no one held it open was
+        // dropped by the guest's driver, and the host would wait its full answer limit for it.
+        _writer.Ready(() => !_stopping);
         while (!_stopping)
         {
             try

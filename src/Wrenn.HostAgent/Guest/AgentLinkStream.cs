@@ -19,6 +19,8 @@ public sealed class AgentLinkStream : Stream, ILinkFrameSink
     private int _payloadStart;
     private int _payloadEnd;
     private bool _welcomed;
+    // The guest opened its port after this session's Hello was sent: the Hello was lost.
+    private bool _helloLost;
 
     private AgentLinkStream(Stream transport, LinkEpoch epoch)
     {
@@ -60,13 +62,19 @@ public sealed class AgentLinkStream : Stream, ILinkFrameSink
         {
             var hello = new byte[LinkFrameHeader.SyncGap + LinkFrameHeader.Size];
             new LinkFrameHeader(LinkFrameKind.Hello, epoch, 0).Write(hello.AsSpan(LinkFrameHeader.SyncGap));
-            await transport.WriteAsync(hello, limit.Token).ConfigureAwait(false);
-            await transport.FlushAsync(limit.Token).ConfigureAwait(false);
+            await SendAsync(transport, hello, limit.Token).ConfigureAwait(false);
             while (!link._welcomed)
             {
                 if (!await link.FillAsync(limit.Token).ConfigureAwait(false))
                 {
                     throw new IOException("the agent link closed before the guest answered");
+                }
+
+                if (link._helloLost)
+                {
+                    // The same epoch again: a guest that did see the first Hello ignores this one.
+                    link._helloLost = false;
+                    await SendAsync(transport, hello, limit.Token).ConfigureAwait(false);
                 }
             }
 
@@ -82,6 +90,12 @@ public sealed class AgentLinkStream : Stream, ILinkFrameSink
             await link.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    private static async Task SendAsync(Stream transport, byte[] bytes, CancellationToken cancellationToken)
+    {
+        await transport.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        await transport.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -133,6 +147,13 @@ public sealed class AgentLinkStream : Stream, ILinkFrameSink
 
     bool ILinkFrameSink.OnFrame(LinkFrameHeader header)
     {
+        // Ready carries the agent's own epoch: it concerns whichever session waits for a Welcome.
+        if (header.Kind == LinkFrameKind.Ready)
+        {
+            _helloLost |= !_welcomed;
+            return false;
+        }
+
         if (header.Epoch != Epoch)
         {
             return false;

@@ -27,6 +27,7 @@ public sealed class LinkFrameParserTests
     [Theory]
     [InlineData(LinkFrameKind.Hello, 1)]
     [InlineData(LinkFrameKind.Welcome, 1)]
+    [InlineData(LinkFrameKind.Ready, 1)]
     [InlineData(LinkFrameKind.Data, 0)]
     [InlineData(LinkFrameKind.Data, LinkFrameHeader.MaxPayload + 1)]
     [InlineData((LinkFrameKind)9, 0)]

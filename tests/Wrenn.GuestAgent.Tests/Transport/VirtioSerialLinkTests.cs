@@ -126,10 +126,7 @@ public sealed class VirtioSerialLinkTests : IAsyncLifetime
         {
             using var guest = await listener.AcceptAsync();
             var hello = new byte[LinkFrameHeader.SyncGap + LinkFrameHeader.Size];
-            for (var read = 0; read < hello.Length;)
-            {
-                read += await guest.ReceiveAsync(hello.AsMemory(read));
-            }
+            await ReceiveExactlyAsync(guest, hello);
 
             var welcome = new byte[LinkFrameHeader.Size];
             new LinkFrameHeader(LinkFrameKind.LegacyWelcome, epoch, 0).Write(welcome);
@@ -142,6 +139,76 @@ public sealed class VirtioSerialLinkTests : IAsyncLifetime
         await Assert.ThrowsAsync<AgentLinkOutdatedException>(() =>
             AgentLinkStream.OpenAsync(new NetworkStream(host, ownsSocket: true), epoch, TimeSpan.FromSeconds(10), CancellationToken.None));
         await oldGuest;
+    }
+
+    [Fact]
+    public async Task TheAgent_SaysItsPortIsOpen_BeforeAnythingElse()
+    {
+        // A host already connected when the agent starts (a booting capsule's).
+        await using var relay = PortRelay.Start(Directory.CreateDirectory(Path.Combine(_directory, "ready")).FullName);
+        await using var host = await relay.ConnectAsync(CancellationToken.None);
+        await WaitUntilAsync(() => relay.Connections == 1);
+        await using var agent = new VirtioSerialListener(new SafeFileHandle(relay.GuestEnd.Handle, ownsHandle: false),
+            new AgentRpc(new AgentSettings(HostLinkEndPoint.VirtioSerial("wrenn-agent"), AgentServer.Secret), _loggers));
+
+        var first = new byte[LinkFrameHeader.Size];
+        await host.ReadExactlyAsync(first).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(LinkFrameHeader.TryRead(first, out var header));
+        Assert.Equal(LinkFrameKind.Ready, header.Kind);
+    }
+
+    [Fact]
+    public async Task AHelloTheGuestNeverSaw_IsSentAgain_WhenTheAgentSaysItIsReady()
+    {
+        // The guest's driver dropped the first Hello (no one held the port open yet); the agent
+        // then opens the port and says so. Without a second Hello the host would wait its limit.
+        var path = Path.Combine(_directory, "booting.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var epoch = LinkEpoch.New();
+        var booting = Task.Run(async () =>
+        {
+            using var guest = await listener.AcceptAsync();
+            var hello = new byte[LinkFrameHeader.SyncGap + LinkFrameHeader.Size];
+            await ReceiveExactlyAsync(guest, hello);
+            var frame = new byte[LinkFrameHeader.Size];
+            new LinkFrameHeader(LinkFrameKind.Ready, LinkEpoch.New(), 0).Write(frame);
+            await guest.SendAsync(frame);
+            await ReceiveExactlyAsync(guest, hello);
+            Assert.True(LinkFrameHeader.TryRead(hello.AsSpan(LinkFrameHeader.SyncGap), out var again));
+            Assert.Equal(new LinkFrameHeader(LinkFrameKind.Hello, epoch, 0), again);
+            new LinkFrameHeader(LinkFrameKind.Welcome, epoch, 0).Write(frame);
+            await guest.SendAsync(frame);
+            await Task.Delay(500);
+        });
+        var host = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await host.ConnectAsync(new UnixDomainSocketEndPoint(path));
+
+        await using var session = await AgentLinkStream.OpenAsync(new NetworkStream(host, ownsSocket: true), epoch, TimeSpan.FromSeconds(10), CancellationToken.None);
+
+        Assert.Equal(epoch, session.Epoch);
+        await booting;
+    }
+
+    private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer)
+    {
+        for (var read = 0; read < buffer.Length;)
+        {
+            var received = await socket.ReceiveAsync(buffer.AsMemory(read));
+            Assert.NotEqual(0, received);
+            read += received;
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var waited = 0; !condition(); waited += 10)
+        {
+            Assert.True(waited < 30_000, "condition not met in 30 s");
+            await Task.Delay(10);
+        }
     }
 
     private static async Task<byte[]> ReadAllAsync(Agent.Protocol.Files.FilesClient files, string path)
