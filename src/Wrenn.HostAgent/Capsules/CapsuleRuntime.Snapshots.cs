@@ -443,11 +443,9 @@ public sealed partial class CapsuleRuntime
         await running.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
         var capsule = new Capsule(id, running, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, running.Secret, id.Value, logger));
         var begun = time.GetTimestamp();
-        await WaitReadyOrExitAsync(capsule, options.BootTimeout, cancellationToken).ConfigureAwait(false);
-        var ready = time.GetTimestamp();
-        await InitAsync(capsule, cancellationToken).ConfigureAwait(false);
-        var (readyMs, initMs) = (time.GetElapsedTime(begun, ready).TotalMilliseconds, time.GetElapsedTime(ready).TotalMilliseconds);
-        LogAnswered(logger, id.Value, readyMs, initMs);
+        await InitOrExitAsync(capsule, cancellationToken).ConfigureAwait(false);
+        var initMs = time.GetElapsedTime(begun).TotalMilliseconds;
+        LogAnswered(logger, id.Value, initMs);
         Track(capsule);
         return capsule;
     }
@@ -543,8 +541,8 @@ public sealed partial class CapsuleRuntime
         file.SetLength(length);
     }
 
-    [LoggerMessage(EventId = 1018, Level = LogLevel.Debug, Message = "Capsule {CapsuleId} answered: its agent within {ReadyMs:0} ms, Init in {InitMs:0} ms")]
-    private static partial void LogAnswered(ILogger logger, string capsuleId, double readyMs, double initMs);
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Debug, Message = "Capsule {CapsuleId} answered: Init, its first call, in {InitMs:0} ms")]
+    private static partial void LogAnswered(ILogger logger, string capsuleId, double initMs);
 
     [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "Stopping the VM of a template build that failed did not succeed")]
     private static partial void LogStopFailed(ILogger logger, Exception exception);

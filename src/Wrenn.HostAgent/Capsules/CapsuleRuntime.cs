@@ -280,21 +280,25 @@ public sealed partial class CapsuleRuntime(
         }
     }
 
-    private static async Task WaitReadyOrExitAsync(Capsule capsule, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Init is the first call into a started or resumed guest: it waits for the agent link as a
+    /// readiness call would, and its reply names the guest's versions, so the guest pays for one
+    /// cold round trip instead of two. A VM that ends meanwhile fails the start at once.
+    /// </summary>
+    private async Task InitOrExitAsync(Capsule capsule, CancellationToken cancellationToken)
     {
-        var ready = capsule.Agent.WaitReadyAsync(timeout, cancellationToken);
-        if (await Task.WhenAny(ready, capsule.Exited).ConfigureAwait(false) != ready)
+        var init = InitAsync(capsule, cancellationToken);
+        if (await Task.WhenAny(init, capsule.Exited).ConfigureAwait(false) != init)
         {
             var exit = await capsule.Exited.ConfigureAwait(false);
             throw new CapsuleException(CapsuleFailure.BootFailed, $"VM ended during boot: {exit.Reason}");
         }
 
-        var health = await ready.ConfigureAwait(false);
-        capsule.Versions = new GuestVersions(health.AgentVersion, health.KernelVersion);
+        capsule.Versions = await init.ConfigureAwait(false);
     }
 
     /// <summary>Sets the guest clock and identity and replaces the agent secret, crash-safely.</summary>
-    private async Task InitAsync(Capsule capsule, CancellationToken cancellationToken)
+    private async Task<GuestVersions> InitAsync(Capsule capsule, CancellationToken cancellationToken)
     {
         var next = NewSecret();
         var pending = capsule.State with { NextSecret = next };
@@ -314,20 +318,21 @@ public sealed partial class CapsuleRuntime(
             request.DefaultEnv[key] = value;
         }
 
-        await SendInitAsync(capsule, request, cancellationToken).ConfigureAwait(false);
+        var versions = await SendInitAsync(capsule, request, cancellationToken).ConfigureAwait(false);
         capsule.Agent.UseSecret(next);
         capsule.State = pending with { Secret = next, NextSecret = null };
         await capsule.State.SaveAsync(capsule.Directory, cancellationToken).ConfigureAwait(false);
+        return versions;
     }
 
     private static readonly TimeSpan InitAttemptTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// Sends Init, retrying on a fresh connection when the link drops under it: right after a
-    /// restore the guest may still see the previous host go and end the new session. A retry that
-    /// is refused for its secret means the lost attempt did take effect.
+    /// Sends Init, retrying on a fresh connection when the link fails under it (or is not there
+    /// yet: Init is the first call). A retry that is refused for its secret means the lost attempt
+    /// did take effect. Returns the guest's versions.
     /// </summary>
-    private static async Task SendInitAsync(Capsule capsule, InitRequest request, CancellationToken cancellationToken)
+    private static async Task<GuestVersions> SendInitAsync(Capsule capsule, InitRequest request, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -337,17 +342,18 @@ public sealed partial class CapsuleRuntime(
             deadline.CancelAfter(InitAttemptTimeout);
             try
             {
-                await capsule.Agent.Machine.InitAsync(request, cancellationToken: deadline.Token).ConfigureAwait(false);
-                return;
+                var reply = await capsule.Agent.Machine.InitAsync(request, cancellationToken: deadline.Token).ConfigureAwait(false);
+                return new GuestVersions(reply.AgentVersion, reply.KernelVersion);
             }
             catch (RpcException exception) when (attempt > 1 && AgentErrors.CodeOf(exception) == AgentErrorCode.Unauthenticated)
             {
                 capsule.Agent.UseSecret(request.NewSecret);
-                await capsule.Agent.WaitReadyAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-                return;
+                var health = await capsule.Agent.WaitReadyAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+                return new GuestVersions(health.AgentVersion, health.KernelVersion);
             }
             catch (RpcException exception) when (attempt < 3 && !cancellationToken.IsCancellationRequested
-                && exception.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled or StatusCode.DeadlineExceeded)
+                && exception.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled or StatusCode.DeadlineExceeded
+                && exception.Status.DebugException is not AgentLinkOutdatedException)
             {
                 // A fresh connection: its session replaces the old one in the guest.
                 capsule.Agent.Reconnect();

@@ -73,7 +73,9 @@ public sealed class AgentLinkStream : Stream, ILinkFrameSink
                 if (link._helloLost)
                 {
                     // The same epoch again: a guest that did see the first Hello ignores this one.
+                    // The agent has only just started, so its answer gets the whole limit again.
                     link._helloLost = false;
+                    limit.CancelAfter(answerLimit);
                     await SendAsync(transport, hello, limit.Token).ConfigureAwait(false);
                 }
             }

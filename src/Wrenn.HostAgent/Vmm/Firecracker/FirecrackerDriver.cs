@@ -36,7 +36,7 @@ public sealed partial class FirecrackerDriver(
         var (root, vm) = await LaunchAsync(spec, startSession: null, memory: null, cancellationToken).ConfigureAwait(false);
         try
         {
-            Place(UncompressedKernel(spec.KernelPath), root.OutsidePath("vmlinux"));
+            Place(spec.UncompressedKernelPath, root.OutsidePath("vmlinux"));
             Place(spec.InitrdPath, root.OutsidePath("initrd.img"));
             var api = vm.Api;
             await api.PutAsync("boot-source", FirecrackerRequests.BootSource(root.InsidePath("vmlinux"), root.InsidePath("initrd.img"), KernelArguments(spec)), cancellationToken).ConfigureAwait(false);
@@ -272,9 +272,6 @@ public sealed partial class FirecrackerDriver(
             $"wrenn.secret={spec.AgentSecret}", $"wrenn.link=vsock:{FirecrackerRequests.AgentPort}",
         }.Concat(CapsuleNetwork.KernelArguments(networks.Policy.Resolvers)));
     }
-
-    /// <summary>The ELF kernel build.sh unpacks next to vmlinuz (Firecracker cannot boot a bzImage).</summary>
-    private static string UncompressedKernel(string kernelPath) => Path.Combine(Path.GetDirectoryName(kernelPath)!, "vmlinux");
 
     private static async Task DiscardAsync(FirecrackerVm vm)
     {

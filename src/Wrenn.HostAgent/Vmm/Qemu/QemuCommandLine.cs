@@ -28,7 +28,8 @@ internal static class QemuCommandLine
         ArgumentNullException.ThrowIfNull(spec);
         var kernelArguments = string.Join(' ', new[]
         {
-            "console=ttyS0", "quiet", "loglevel=4",
+            // pci=off: a microvm has no PCI bus, and the probe for one only logs an error.
+            "console=ttyS0", "quiet", "loglevel=4", "pci=off",
             $"tsc_early_khz={tscKhz.ToString(CultureInfo.InvariantCulture)}",
             "reboot=t", "panic=-1", "nokaslr", "root=/dev/vda",
             $"wrenn.secret={spec.AgentSecret}", $"wrenn.link=virtio:{AgentPortName}",
@@ -76,7 +77,7 @@ internal static class QemuCommandLine
             // privilege left to change).
             "-sandbox", runAs is null ? "on,obsolete=deny,resourcecontrol=deny,spawn=deny,elevateprivileges=deny" : "on,obsolete=deny,resourcecontrol=deny,spawn=deny",
             .. runAs is { } uid ? (string[])["-runas", string.Create(CultureInfo.InvariantCulture, $"{uid}:{uid}")] : [],
-            "-kernel", spec.KernelPath,
+            "-kernel", spec.UncompressedKernelPath,
             "-initrd", spec.InitrdPath,
             "-readconfig", directory.KernelConfig,
             "-chardev", $"socket,id=console,path={directory.ConsoleSocket},server=on,wait=off",
