@@ -12,7 +12,9 @@ internal static class ChildReaper
 {
     private static readonly Lock Sync = new();
     private static readonly Dictionary<int, GuestProcess> Watched = [];
-    private static readonly SemaphoreSlim Started = new(0);
+    // Not a SemaphoreSlim: that spins (yields) before it blocks, on every exec's last exit, and
+    // under emulation the spinning takes time from the threads delivering that exit.
+    private static readonly AutoResetEvent Started = new(false);
     private static Thread? _thread;
 
     /// <summary>
@@ -43,7 +45,7 @@ internal static class ChildReaper
             _thread ??= StartThread();
         }
 
-        Started.Release();
+        Started.Set();
         return process;
     }
 
@@ -73,7 +75,7 @@ internal static class ChildReaper
             if (pid == 0)
             {
                 // No children at all: sleep until one is started (or a while, for safety).
-                Started.Wait(TimeSpan.FromSeconds(1));
+                Started.WaitOne(TimeSpan.FromSeconds(1));
                 continue;
             }
 
