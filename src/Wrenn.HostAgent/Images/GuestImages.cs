@@ -12,7 +12,10 @@ public sealed class GuestImages
     private GuestImages(string directory, Manifest manifest)
     {
         Directory = directory;
-        KernelPath = Path.Combine(directory, manifest.Kernel.File);
+        // build.sh unpacks the manifest's kernel (a bzImage) into vmlinux beside it: Firecracker
+        // boots nothing else, and QEMU boots it through its PVH entry, skipping the bzImage's
+        // self-decompression (≈ 0.6 s of every cold boot under TCG).
+        KernelPath = Path.Combine(directory, Path.GetDirectoryName(manifest.Kernel.File) ?? string.Empty, "vmlinux");
         InitrdPath = Path.Combine(directory, manifest.Initrd.File);
         KernelVersion = manifest.KernelVersion;
         Templates = manifest.Templates.ToDictionary(
@@ -24,6 +27,7 @@ public sealed class GuestImages
 
     public string Directory { get; }
 
+    /// <summary>The kernel VMs boot: the uncompressed ELF of the manifest's kernel.</summary>
     public string KernelPath { get; }
 
     public string InitrdPath { get; }

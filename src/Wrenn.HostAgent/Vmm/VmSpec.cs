@@ -15,11 +15,4 @@ public sealed record VmSpec(
     bool Network)
 {
     public long MemoryBytes => (long)MemoryMb * 1024 * 1024;
-
-    /// <summary>
-    /// The same kernel as an uncompressed ELF, which images/build.sh unpacks next to vmlinuz:
-    /// Firecracker boots nothing else, and QEMU boots it through its PVH entry, skipping the
-    /// bzImage's self-decompression (≈ 0.6 s of every cold boot under TCG).
-    /// </summary>
-    public string UncompressedKernelPath => Path.Combine(Path.GetDirectoryName(KernelPath)!, "vmlinux");
 }

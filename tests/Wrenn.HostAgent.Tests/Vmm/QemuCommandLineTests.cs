@@ -6,7 +6,7 @@ namespace Wrenn.HostAgent.Tests.Vmm;
 
 public sealed class QemuCommandLineTests
 {
-    private static readonly VmSpec Spec = new(new CapsuleDirectory("/data/capsules/cl-x"), 2, 1024, "/img/vmlinuz", "/img/initrd.img", "/img/minimal.ext4", "s3cret",
+    private static readonly VmSpec Spec = new(new CapsuleDirectory("/data/capsules/cl-x"), 2, 1024, "/img/vmlinux", "/img/initrd.img", "/img/minimal.ext4", "s3cret",
         new MemoryImage("/data/templates/t/memory.ram", Shared: false), Network: false);
 
     [Fact]
@@ -20,6 +20,7 @@ public sealed class QemuCommandLineTests
         Assert.Contains("reboot=t panic=-1", config, StringComparison.Ordinal);
         Assert.Contains("wrenn.secret=s3cret", config, StringComparison.Ordinal);
         Assert.Equal("/data/capsules/cl-x/kernel.cfg", argv[argv.ToList().IndexOf("-readconfig") + 1]);
+        Assert.Equal("/img/vmlinux", argv[argv.ToList().IndexOf("-kernel") + 1]);
         Assert.DoesNotContain(argv, argument => argument.Contains("s3cret", StringComparison.Ordinal));
         Assert.Contains("-no-reboot", argv);
         Assert.Equal("on,obsolete=deny,resourcecontrol=deny,spawn=deny,elevateprivileges=deny", argv[argv.ToList().IndexOf("-sandbox") + 1]);

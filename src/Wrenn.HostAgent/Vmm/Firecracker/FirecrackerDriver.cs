@@ -36,7 +36,7 @@ public sealed partial class FirecrackerDriver(
         var (root, vm) = await LaunchAsync(spec, startSession: null, memory: null, cancellationToken).ConfigureAwait(false);
         try
         {
-            Place(spec.UncompressedKernelPath, root.OutsidePath("vmlinux"));
+            Place(spec.KernelPath, root.OutsidePath("vmlinux"));
             Place(spec.InitrdPath, root.OutsidePath("initrd.img"));
             var api = vm.Api;
             await api.PutAsync("boot-source", FirecrackerRequests.BootSource(root.InsidePath("vmlinux"), root.InsidePath("initrd.img"), KernelArguments(spec)), cancellationToken).ConfigureAwait(false);

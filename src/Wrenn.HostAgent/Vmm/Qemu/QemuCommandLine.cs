@@ -77,7 +77,7 @@ internal static class QemuCommandLine
             // privilege left to change).
             "-sandbox", runAs is null ? "on,obsolete=deny,resourcecontrol=deny,spawn=deny,elevateprivileges=deny" : "on,obsolete=deny,resourcecontrol=deny,spawn=deny",
             .. runAs is { } uid ? (string[])["-runas", string.Create(CultureInfo.InvariantCulture, $"{uid}:{uid}")] : [],
-            "-kernel", spec.UncompressedKernelPath,
+            "-kernel", spec.KernelPath,
             "-initrd", spec.InitrdPath,
             "-readconfig", directory.KernelConfig,
             "-chardev", $"socket,id=console,path={directory.ConsoleSocket},server=on,wait=off",

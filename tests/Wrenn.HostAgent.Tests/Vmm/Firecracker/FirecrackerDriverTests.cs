@@ -30,7 +30,7 @@ public sealed class FirecrackerDriverTests : IAsyncLifetime, IAsyncDisposable
     public FirecrackerDriverTests()
     {
         var images = Directory.CreateDirectory(Path.Combine(_root, "images")).FullName;
-        foreach (var name in new[] { "vmlinuz", "vmlinux", "initrd.img" })
+        foreach (var name in new[] { "vmlinux", "initrd.img" })
         {
             File.WriteAllText(Path.Combine(images, name), name);
         }
@@ -150,7 +150,7 @@ public sealed class FirecrackerDriverTests : IAsyncLifetime, IAsyncDisposable
     {
         var directory = new CapsuleDirectory(Directory.CreateDirectory(Path.Combine(_root, "capsules", id)).FullName);
         var images = Path.Combine(_root, "images");
-        return new VmSpec(directory, 1, MemoryMb, Path.Combine(images, "vmlinuz"), Path.Combine(images, "initrd.img"),
+        return new VmSpec(directory, 1, MemoryMb, Path.Combine(images, "vmlinux"), Path.Combine(images, "initrd.img"),
             Path.Combine(images, "rootfs.ext4"), "secret", new MemoryImage(directory.Memory, Shared: true), Network: true);
     }
 
