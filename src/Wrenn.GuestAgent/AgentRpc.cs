@@ -14,11 +14,12 @@ namespace Wrenn.GuestAgent;
 /// Composes the agent: its services (agent.proto) bound into one method table, served over Wrenn's
 /// agent RPC on each host session, every call checked against the capsule's secret first.
 /// </summary>
-internal sealed class AgentRpc
+internal sealed class AgentRpc : IDisposable
 {
     private readonly RpcMethodTable _methods = new();
     private readonly SecretCheck _secret;
     private readonly ILogger _logger;
+    private readonly FileLaneListener? _lane;
 
     public AgentRpc(AgentSettings settings, ILoggerFactory loggers)
     {
@@ -34,14 +35,30 @@ internal sealed class AgentRpc
         Agent.Protocol.Machine.BindService(_methods, new MachineService(secret, environment, settings, loggers.CreateLogger<MachineService>()));
         Agent.Protocol.Processes.BindService(_methods, new ProcessesService(new ProcessLauncher(table, users, environment, clock), table));
         Agent.Protocol.Pty.BindService(_methods, new PtyService(new PtyLauncher(table, users, environment, clock), table));
-        Agent.Protocol.Files.BindService(_methods, new FilesService(new FileEntries(users), new GuestPaths(environment, users)));
+        LaneTickets? tickets = null;
+        if (settings.FileLane is { } laneEndpoint)
+        {
+            tickets = new LaneTickets(clock);
+            _lane = new FileLaneListener(tickets, loggers.CreateLogger<FileLaneListener>());
+            if (!_lane.Start(laneEndpoint))
+            {
+                tickets = null;
+            }
+        }
+
+        Agent.Protocol.Files.BindService(_methods, new FilesService(new FileEntries(users), new GuestPaths(environment, users), tickets));
         Tunnel.BindService(_methods, new TunnelService());
     }
 
     public ILoggerFactory Loggers { get; }
 
+    /// <summary>Where the file lane listens, when it does.</summary>
+    public System.Net.IPEndPoint? FileLaneEndPoint => _lane?.EndPoint;
+
     /// <summary>The server's end of a new host session whose frames go to <paramref name="output"/>.</summary>
     public RpcServerConnection Connect(IRpcOutput output) => new(_methods, output, _secret.Authorize, _logger);
+
+    public void Dispose() => _lane?.Dispose();
 
     /// <summary>The agent's logging: warnings, plus host sessions starting and ending (a line per resume, for operators).</summary>
     public static ILoggerFactory CreateLoggers() => LoggerFactory.Create(logging => logging

@@ -9,4 +9,5 @@ namespace Wrenn.GuestAgent;
 /// True for PID 1 of a capsule: Init then sets the clock, the host name and the entropy pool.
 /// A development or test agent leaves the machine it runs on alone.
 /// </param>
-internal sealed record AgentSettings(EndPoint Endpoint, string InitialSecret, bool OwnsMachine = false);
+/// <param name="FileLane">Where the file lane listens (docs/file-lane.md); null: files use the link only.</param>
+internal sealed record AgentSettings(EndPoint Endpoint, string InitialSecret, bool OwnsMachine = false, IPEndPoint? FileLane = null);

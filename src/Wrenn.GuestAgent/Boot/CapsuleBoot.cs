@@ -1,3 +1,5 @@
+using System.Net;
+using Wrenn.Agent.Protocol.Lane;
 using Wrenn.GuestAgent.Processes;
 using Wrenn.GuestAgent.Transport;
 using Wrenn.Linux.Network;
@@ -29,7 +31,7 @@ internal static class CapsuleBoot
         }
 
         var loggers = AgentRpc.CreateLoggers();
-        var rpc = new AgentRpc(new AgentSettings(link, commandLine.Secret, OwnsMachine: true), loggers);
+        var rpc = new AgentRpc(new AgentSettings(link, commandLine.Secret, OwnsMachine: true, new IPEndPoint(IPAddress.Any, FileLane.Port)), loggers);
         while (true)
         {
             try

@@ -1,12 +1,18 @@
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
 using Wrenn.Agent.Protocol;
+using Wrenn.Agent.Protocol.Lane;
+using Wrenn.Linux.Io;
 
 namespace Wrenn.GuestAgent.Files;
 
-/// <summary>The Files gRPC service: stat, list, mkdir, remove, and streamed read and atomic write.</summary>
-internal sealed class FilesService(FileEntries entries, GuestPaths paths) : Agent.Protocol.Files.FilesBase
+/// <summary>
+/// The Files gRPC service: stat, list, mkdir, remove, and streamed read and atomic write, whose
+/// bytes can take the file lane when <paramref name="lane"/> is open (docs/file-lane.md).
+/// </summary>
+internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTickets? lane) : Agent.Protocol.Files.FilesBase
 {
     private const int ChunkBytes = 64 * 1024;
     private const int MaxDepth = 10;
@@ -97,6 +103,12 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths) : Agen
                 throw AgentErrors.Exception(AgentErrorCode.TooLarge, "file is larger than max_bytes");
             }
 
+            if (lane is not null && request.LaneTicket.Length == FileLane.TicketBytes && size >= FileLane.MinimumBytes)
+            {
+                await SendOnLaneAsync(stream, size, lane, request.LaneTicket, responseStream, context.CancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             // A size the file reports is what is sent, to the byte: it may not grow meanwhile.
             var left = size > 0 ? size : long.MaxValue;
             long sent = 0;
@@ -155,6 +167,17 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths) : Agen
             {
                 while (await requestStream.MoveNext(cancellation).ConfigureAwait(false))
                 {
+                    if (requestStream.Current.ChunkCase == WriteChunk.ChunkOneofCase.LaneTicket)
+                    {
+                        written += await ReceiveFromLaneAsync(requestStream.Current.LaneTicket, stream, cancellation).ConfigureAwait(false);
+                        if (await requestStream.MoveNext(cancellation).ConfigureAwait(false))
+                        {
+                            throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "nothing may follow the lane ticket");
+                        }
+
+                        break;
+                    }
+
                     var data = requestStream.Current.Data;
                     await stream.WriteAsync(data.Memory, cancellation).ConfigureAwait(false);
                     written += data.Length;
@@ -189,6 +212,44 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths) : Agen
             throw;
         }
     }
+
+    /// <summary>
+    /// Sends exactly <paramref name="size"/> bytes of <paramref name="file"/> on the lane connection
+    /// presenting <paramref name="ticket"/>, announced by a first message that carries only the size.
+    /// </summary>
+    private static async Task SendOnLaneAsync(FileStream file, long size, LaneTickets lane, ByteString ticket, IServerStreamWriter<ReadChunk> responseStream,
+        CancellationToken cancellationToken)
+    {
+        // Claimed before the announcement, so the host's connection finds the ticket expected.
+        var claim = lane.ClaimAsync(ticket.Memory, cancellationToken);
+        await responseStream.WriteAsync(new ReadChunk { Size = size, OnLane = true }, cancellationToken).ConfigureAwait(false);
+        using var connection = await claim.ConfigureAwait(false);
+        await Blocking(() => SocketFiles.SendFile(connection.SafeHandle, file.SafeFileHandle, 0, size, cancellationToken)).ConfigureAwait(false);
+        connection.Shutdown(SocketShutdown.Send);
+    }
+
+    /// <summary>Copies the lane connection presenting <paramref name="ticket"/> into <paramref name="file"/> up to its end; returns the bytes copied.</summary>
+    private async Task<long> ReceiveFromLaneAsync(ByteString ticket, FileStream file, CancellationToken cancellationToken)
+    {
+        if (lane is null || ticket.Length != FileLane.TicketBytes)
+        {
+            throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "the file lane is not open");
+        }
+
+        using var connection = await lane.ClaimAsync(ticket.Memory, cancellationToken).ConfigureAwait(false);
+        var offset = file.Position;
+        return await Blocking(() => SocketFiles.ReceiveToFile(connection.SafeHandle, file.SafeFileHandle, offset, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a blocking lane copy on a thread of its own: one syscall per chunk, where asynchronous
+    /// sockets and files would add wake-ups and thread-pool hops that an emulated guest pays dearly.
+    /// </summary>
+    private static Task<T> Blocking<T>(Func<T> copy) =>
+        Task.Factory.StartNew(copy, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private static Task Blocking(Action copy) =>
+        Task.Factory.StartNew(copy, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Creates the target's parents and returns a fresh temporary name beside it.</summary>
     private string PrepareTemporary(string path)

@@ -441,7 +441,7 @@ public sealed partial class CapsuleRuntime
     {
         var running = state with { Status = CapsuleStatus.Running, Pid = vm.Process.Pid, PidStartTicks = vm.Process.StartTicks };
         await running.SaveAsync(directory, cancellationToken).ConfigureAwait(false);
-        var capsule = new Capsule(id, running, directory, vm, new GuestAgentClient(vm.ConnectAgentAsync, running.Secret, id.Value, logger));
+        var capsule = new Capsule(id, running, directory, vm, AgentOf(vm, id, running.Secret));
         var begun = time.GetTimestamp();
         await InitOrExitAsync(capsule, cancellationToken).ConfigureAwait(false);
         var initMs = time.GetElapsedTime(begun).TotalMilliseconds;
@@ -449,6 +449,12 @@ public sealed partial class CapsuleRuntime
         Track(capsule);
         return capsule;
     }
+
+    /// <summary>The host's end of <paramref name="vm"/>'s guest agent, with its file lane when the VM has a network card.</summary>
+    private GuestAgentClient AgentOf(IVm vm, CapsuleId id, string secret) =>
+        new(vm.ConnectAgentAsync, secret, id.Value, logger, fileLane: vm.NetworkNamespace is { } networkNamespace
+            ? FileLaneConnector.InNamespace(networkNamespace, id.Value, logger, time)
+            : null);
 
     /// <summary>Finishes or undoes a pause the previous host agent was in the middle of.</summary>
     private async Task<CapsuleState> RecoverPauseAsync(CapsuleDirectory directory, CapsuleState state, CancellationToken cancellationToken)

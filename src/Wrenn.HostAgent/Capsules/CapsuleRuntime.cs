@@ -237,7 +237,7 @@ public sealed partial class CapsuleRuntime(
             // An Init cut short by the crash left one of two secrets in the guest.
             foreach (var secret in new[] { state.Secret, state.NextSecret }.OfType<string>())
             {
-                var agent = new GuestAgentClient(found.ConnectAgentAsync, secret, id.Value, logger);
+                var agent = AgentOf(found, id, secret);
                 try
                 {
                     var health = await agent.WaitReadyAsync(TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);

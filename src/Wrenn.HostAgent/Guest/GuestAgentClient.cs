@@ -40,7 +40,9 @@ public sealed partial class GuestAgentClient : IDisposable
     /// <param name="capsule">The capsule (or template) this agent belongs to, for logs.</param>
     /// <param name="logger">Where link failures are reported.</param>
     /// <param name="time">The clock of deadlines and the link's pings.</param>
-    public GuestAgentClient(Func<CancellationToken, ValueTask<Stream>> connect, string secret, string capsule, ILogger logger, TimeProvider? time = null)
+    /// <param name="fileLane">The guest's file lane, when it has a network card: file bytes go there instead of over the link.</param>
+    public GuestAgentClient(Func<CancellationToken, ValueTask<Stream>> connect, string secret, string capsule, ILogger logger, TimeProvider? time = null,
+        FileLaneConnector? fileLane = null)
     {
         _connect = connect;
         _secret = secret;
@@ -52,7 +54,7 @@ public sealed partial class GuestAgentClient : IDisposable
             metadata.Add("authorization", "Bearer " + _secret);
             return metadata;
         }).Intercept(new LinkFailureInterceptor(this));
-        Services = new GuestServices(invoker);
+        Services = new GuestServices(fileLane is null ? invoker : invoker.Intercept(new FileLaneInterceptor(fileLane)));
     }
 
     public string Capsule { get; }

@@ -13,7 +13,8 @@ internal static class CapsuleFirewall
     /// <summary>
     /// Inside a capsule's namespace: the guest's packets pass only from its own address (anything
     /// else is spoofed), only over IPv4, only where <paramref name="policy"/> allows, and leave
-    /// masqueraded as the namespace; nothing the guest sends reaches the namespace itself.
+    /// masqueraded as the namespace; nothing the guest sends reaches the namespace itself, except the
+    /// answers to connections made from the namespace (the host's file lane, docs/file-lane.md).
     /// </summary>
     public static string NamespaceRules(EgressPolicy policy)
     {
@@ -26,6 +27,7 @@ internal static class CapsuleFirewall
               set resolvers { type ipv4_addr;{{Elements(policy.Resolvers.Select(address => address.ToString()))}} }
               chain input {
                 type filter hook input priority filter; policy accept;
+                iifname "{{CapsuleNetwork.TapName}}" ct state established,related accept
                 iifname "{{CapsuleNetwork.TapName}}" drop
               }
               chain forward {

@@ -35,6 +35,9 @@ public sealed partial class CapsuleNetworks(EgressPolicy policy, TimeProvider ti
     public string Fingerprint { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
         System.Text.Encoding.UTF8.GetBytes(string.Join(',', policy.Resolvers))))[..8];
 
+    /// <summary>Path of the namespace of capsule <paramref name="key"/>'s network.</summary>
+    public static string PathOf(string key) => NamespaceDirectory + NamespacePrefix + key;
+
     /// <summary>Creates the network of capsule <paramref name="key"/>; on failure nothing is left behind.</summary>
     public async Task<CapsuleNetwork> CreateAsync(string key, CancellationToken cancellationToken)
     {

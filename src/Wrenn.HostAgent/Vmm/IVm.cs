@@ -10,6 +10,12 @@ public interface IVm : IAsyncDisposable
     /// <summary>Completes when the VMM process ends: after <see cref="StopAsync"/>, or unexpectedly.</summary>
     Task<VmExit> Exited { get; }
 
+    /// <summary>
+    /// Path of the network namespace where the guest's network card is reachable (its tap), or
+    /// null when the VM has no card.
+    /// </summary>
+    string? NetworkNamespace { get; }
+
     /// <summary>Opens a new byte stream to the guest agent (the previous one, if any, is closed first by the caller).</summary>
     ValueTask<Stream> ConnectAgentAsync(CancellationToken cancellationToken);
 

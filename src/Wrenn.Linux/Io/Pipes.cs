@@ -20,6 +20,17 @@ public static unsafe partial class Pipes
         return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
     }
 
+    /// <summary>Asks for a pipe of <paramref name="bytes"/> (F_SETPIPE_SZ); false when refused (above /proc/sys/fs/pipe-max-size).</summary>
+    public static bool TryResize(SafeFileHandle pipe, int bytes)
+    {
+        ArgumentNullException.ThrowIfNull(pipe);
+        const int F_SETPIPE_SZ = 1031;
+        return FcntlInt((int)pipe.DangerousGetHandle(), F_SETPIPE_SZ, bytes) >= 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int FcntlInt(int fd, int command, int argument);
+
     [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
     private static partial int Pipe2(int* fds, int flags);
 }

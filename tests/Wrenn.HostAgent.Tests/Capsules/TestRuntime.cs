@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.HostAgent.Capsules;
 using Wrenn.HostAgent.Images;
+using Wrenn.HostAgent.Network;
 using Wrenn.HostAgent.Vmm.Qemu;
 
 namespace Wrenn.HostAgent.Tests.Capsules;
@@ -9,11 +10,13 @@ namespace Wrenn.HostAgent.Tests.Capsules;
 public sealed class TestRuntime : IAsyncDisposable
 {
     private readonly TimeSpan _uploadDelay;
+    private readonly CapsuleNetworks? _networks;
 
-    private TestRuntime(string dataDirectory, TimeSpan uploadDelay)
+    private TestRuntime(string dataDirectory, TimeSpan uploadDelay, bool networked)
     {
         DataDirectory = dataDirectory;
         _uploadDelay = uploadDelay;
+        _networks = networked ? new CapsuleNetworks(EgressPolicy.Default, TimeProvider.System, NullLogger<CapsuleNetworks>.Instance) : null;
         Runtime = NewRuntime();
     }
 
@@ -31,9 +34,10 @@ public sealed class TestRuntime : IAsyncDisposable
     public static string TemplatesDirectory { get; } = SharedTemplates();
 
     /// <param name="uploadDelay">How long a pause waits before it is sent to a snapshot store (when one is used).</param>
-    public static TestRuntime Create(TimeSpan? uploadDelay = null) =>
+    /// <param name="networked">Capsules get network cards (and namespaces, as under a server); without, they have none.</param>
+    public static TestRuntime Create(TimeSpan? uploadDelay = null, bool networked = false) =>
         // Short root: Unix socket paths inside it must stay under 108 bytes.
-        new(Directory.CreateTempSubdirectory("wrenn-").FullName, uploadDelay ?? RuntimeOptions.DefaultUploadDelay);
+        new(Directory.CreateTempSubdirectory("wrenn-").FullName, uploadDelay ?? RuntimeOptions.DefaultUploadDelay, networked);
 
     /// <summary>Simulates a host agent restart: drops this runtime (VMs keep running) and starts another.</summary>
     public async Task RestartAsync()
@@ -50,6 +54,7 @@ public sealed class TestRuntime : IAsyncDisposable
         }
 
         await Runtime.DisposeAsync();
+        _networks?.Dispose();
         Directory.Delete(DataDirectory, recursive: true);
     }
 
@@ -62,7 +67,7 @@ public sealed class TestRuntime : IAsyncDisposable
 
     private CapsuleRuntime NewRuntime() => new(
         new RuntimeOptions { DataDirectory = DataDirectory, TemplatesDirectory = TemplatesDirectory, UploadDelay = _uploadDelay },
-        new QemuDriver(NullLogger<QemuDriver>.Instance),
+        new QemuDriver(NullLogger<QemuDriver>.Instance, _networks),
         Images,
         TimeProvider.System,
         NullLogger<CapsuleRuntime>.Instance);

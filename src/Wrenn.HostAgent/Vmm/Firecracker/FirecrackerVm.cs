@@ -46,6 +46,8 @@ internal sealed partial class FirecrackerVm : IVm
 
     public Task<VmExit> Exited { get; }
 
+    public string? NetworkNamespace => _network.NamespacePath;
+
     internal FirecrackerApi Api => _api;
 
     /// <summary>The page server session serving this VM's memory (restored VMs only).</summary>

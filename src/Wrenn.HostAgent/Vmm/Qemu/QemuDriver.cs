@@ -199,7 +199,8 @@ public sealed partial class QemuDriver(ILogger<QemuDriver> logger, CapsuleNetwor
     private QemuVm Watched(VmSpec spec, VmmProcess process, QmpClient qmp, int? uid)
     {
         var name = Path.GetFileName(spec.Directory.Root);
-        var vm = new QemuVm(spec, process, qmp, uid is { } user ? VmUsers.ExchangeOf(user) : spec.Directory.Root, async () =>
+        var vm = new QemuVm(spec, process, qmp, uid is { } user ? VmUsers.ExchangeOf(user) : spec.Directory.Root,
+            spec.Network && networks is not null ? CapsuleNetworks.PathOf(name) : null, async () =>
         {
             if (uid is { } user)
             {

@@ -31,9 +31,11 @@ internal sealed class QemuVm : IVm
     /// <param name="process">Its QEMU process.</param>
     /// <param name="qmp">The QMP connection to it.</param>
     /// <param name="exchange">Where QEMU can create files while it runs (its <see cref="VmUsers"/> exchange directory, or the capsule's own when it runs as root).</param>
+    /// <param name="networkNamespace">Path of the namespace holding the VM's tap; null without a network card.</param>
     /// <param name="released">Releases what the VM held on the host once its process is gone; <see cref="Exited"/> completes after it.</param>
-    public QemuVm(VmSpec spec, VmmProcess process, QmpClient qmp, string exchange, Func<Task> released)
+    public QemuVm(VmSpec spec, VmmProcess process, QmpClient qmp, string exchange, string? networkNamespace, Func<Task> released)
     {
+        NetworkNamespace = networkNamespace;
         _spec = spec;
         _exchange = exchange;
         _released = released;
@@ -48,6 +50,8 @@ internal sealed class QemuVm : IVm
     public VmmProcess Process { get; }
 
     public Task<VmExit> Exited { get; }
+
+    public string? NetworkNamespace { get; }
 
     internal QmpClient Qmp => _qmp;
 
