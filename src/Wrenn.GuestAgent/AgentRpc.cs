@@ -60,9 +60,6 @@ internal sealed class AgentRpc : IDisposable
 
     public void Dispose() => _lane?.Dispose();
 
-    /// <summary>The agent's logging: warnings, plus host sessions starting and ending (a line per resume, for operators).</summary>
-    public static ILoggerFactory CreateLoggers() => LoggerFactory.Create(logging => logging
-        .AddSimpleConsole(options => options.SingleLine = true)
-        .SetMinimumLevel(LogLevel.Warning)
-        .AddFilter("Wrenn.GuestAgent.Transport", LogLevel.Information));
+    /// <summary>The agent's logging (<see cref="ConsoleLoggers"/>).</summary>
+    public static ILoggerFactory CreateLoggers() => new ConsoleLoggers();
 }

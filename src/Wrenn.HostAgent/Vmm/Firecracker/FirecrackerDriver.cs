@@ -268,7 +268,7 @@ public sealed partial class FirecrackerDriver(
     {
         return string.Join(' ', new[]
         {
-            "console=ttyS0", "reboot=k", "panic=1", "pci=off", "quiet", "loglevel=4", "nokaslr", "root=/dev/vda",
+            "console=ttyS0", "reboot=k", "panic=1", "pci=off", "quiet", "loglevel=4", "cryptomgr.notests", "nokaslr", "root=/dev/vda",
             $"wrenn.secret={spec.AgentSecret}", $"wrenn.link=vsock:{FirecrackerRequests.AgentPort}",
         }.Concat(CapsuleNetwork.KernelArguments(networks.Policy.Resolvers)));
     }
