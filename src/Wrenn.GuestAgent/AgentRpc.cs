@@ -27,7 +27,7 @@ internal sealed class AgentRpc : IDisposable
         var clock = TimeProvider.System;
         var secret = new AgentSecret(settings.InitialSecret);
         var environment = new GuestEnvironment();
-        var users = new UserDatabase();
+        var users = new UserDatabase(clock);
         var table = new ProcessTable();
         _secret = new SecretCheck(secret);
         _logger = loggers.CreateLogger<RpcServerConnection>();
