@@ -222,7 +222,27 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
     {
         // Claimed before the announcement, so the host's connection finds the ticket expected.
         var claim = lane.ClaimAsync(ticket.Memory, cancellationToken);
-        await responseStream.WriteAsync(new ReadChunk { Size = size, OnLane = true }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await responseStream.WriteAsync(new ReadChunk { Size = size, OnLane = true }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The host is gone: a connection that still comes is closed, a claim that times out observed.
+            _ = claim.ContinueWith(static claimed =>
+            {
+                if (claimed.IsCompletedSuccessfully)
+                {
+                    claimed.Result.Dispose();
+                }
+                else
+                {
+                    _ = claimed.Exception;
+                }
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
+        }
+
         using var connection = await claim.ConfigureAwait(false);
         await Blocking(() => SocketFiles.SendFile(connection.SafeHandle, file.SafeFileHandle, 0, size, cancellationToken)).ConfigureAwait(false);
         connection.Shutdown(SocketShutdown.Send);
