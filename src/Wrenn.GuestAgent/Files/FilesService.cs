@@ -244,7 +244,11 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
         }
 
         using var connection = await claim.ConfigureAwait(false);
-        await Blocking(() => SocketFiles.SendFile(connection.SafeHandle, file.SafeFileHandle, 0, size, cancellationToken)).ConfigureAwait(false);
+        await Blocking(() =>
+        {
+            SocketFiles.SendFile(connection.SafeHandle, file.SafeFileHandle, 0, size, cancellationToken);
+            return size;
+        }).ConfigureAwait(false);
         connection.Shutdown(SocketShutdown.Send);
     }
 
@@ -266,9 +270,6 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
     /// sockets and files would add wake-ups and thread-pool hops that an emulated guest pays dearly.
     /// </summary>
     private static Task<T> Blocking<T>(Func<T> copy) =>
-        Task.Factory.StartNew(copy, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-    private static Task Blocking(Action copy) =>
         Task.Factory.StartNew(copy, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Creates the target's parents and returns a fresh temporary name beside it.</summary>

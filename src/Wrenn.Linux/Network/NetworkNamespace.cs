@@ -26,14 +26,29 @@ public static partial class NetworkNamespace
         using var own = File.OpenHandle("/proc/thread-self/ns/net");
         using var target = File.OpenHandle(namespacePath);
         Enter(target);
+        Socket socket;
         try
         {
-            return new Socket(family, type, protocol);
+            socket = new Socket(family, type, protocol);
         }
-        finally
+        catch
+        {
+            Enter(own);
+            throw;
+        }
+
+        try
         {
             Enter(own);
         }
+        catch
+        {
+            // The thread could not leave (it ends with the task): nothing made here is handed out.
+            socket.Dispose();
+            throw;
+        }
+
+        return socket;
     }
 
     private static void Enter(SafeFileHandle namespaceFile)
