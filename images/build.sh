@@ -653,6 +653,7 @@ finalize_tree() {
     mkdir -p "$tree/etc/default"
     printf 'LANG=C.UTF-8\n' >"$tree/etc/default/locale"
     install -d -m 0700 -o 0 -g 0 "$tree/root"
+    add_sandbox_user "$tree"
 
     # Package indexes and logs of the build: stale in a week, and `apt-get update` rebuilds them.
     # (apt's lock files and partial/ directories stay.)
@@ -669,6 +670,18 @@ finalize_tree() {
     local extra="$SCRIPT_DIR/templates/$template/rootfs"
     if [[ -d $extra ]]; then
         tar --owner=0 --group=0 --numeric-owner -C "$extra" -cf - . | tar -xpf - -C "$tree"
+    fi
+}
+
+# The unprivileged account E2B's SDKs assume (docs/e2b.md): "user", uid 1000, home /home/user, bash,
+# and passwordless sudo where the template has sudo. Processes started through the v1 API still run
+# as root unless they name this user.
+add_sandbox_user() {
+    local tree=$1
+    useradd --root "$tree" --uid 1000 --user-group --create-home --shell /bin/bash user
+    if [[ -d $tree/etc/sudoers.d ]]; then
+        printf 'user ALL=(ALL:ALL) NOPASSWD: ALL\n' >"$tree/etc/sudoers.d/user"
+        chmod 0440 "$tree/etc/sudoers.d/user"
     fi
 }
 

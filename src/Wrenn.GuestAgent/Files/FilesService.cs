@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Wrenn.Agent.Protocol;
 using Wrenn.Agent.Protocol.Lane;
+using Wrenn.GuestAgent.Accounts;
 using Wrenn.Linux.Io;
 
 namespace Wrenn.GuestAgent.Files;
@@ -18,7 +19,7 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
     private const int MaxDepth = 10;
 
     public override Task<FileEntry> Stat(PathRequest request, ServerCallContext context) =>
-        Task.FromResult(FileErrors.Translate(() => entries.Describe(paths.Resolve(request.Path))));
+        Task.FromResult(FileErrors.Translate(() => entries.Describe(paths.Resolve(request.Path, request.User))));
 
     public override Task<ListReply> List(ListRequest request, ServerCallContext context)
     {
@@ -45,7 +46,8 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
 
     public override Task<FileEntry> MakeDir(PathRequest request, ServerCallContext context)
     {
-        var path = paths.Resolve(request.Path);
+        var owner = paths.OwnerOf(request.User);
+        var path = GuestPaths.ResolveFor(request.Path, owner);
         return Task.FromResult(FileErrors.Translate(() =>
         {
             if (Path.Exists(path) || new FileInfo(path).LinkTarget is not null)
@@ -53,14 +55,41 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
                 throw AgentErrors.Exception(AgentErrorCode.Conflict, "path exists");
             }
 
-            paths.CreateDirectory(path);
+            GuestPaths.CreateDirectory(path, owner);
             return entries.Describe(path);
+        }));
+    }
+
+    public override Task<FileEntry> Move(MoveRequest request, ServerCallContext context)
+    {
+        var owner = paths.OwnerOf(request.User);
+        var source = GuestPaths.ResolveFor(request.Source, owner);
+        var destination = GuestPaths.ResolveFor(request.Destination, owner);
+        if (source == "/" || destination == "/")
+        {
+            throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "refusing to move /");
+        }
+
+        return Task.FromResult(FileErrors.Translate(() =>
+        {
+            var entry = entries.Describe(source);
+            GuestPaths.CreateDirectory(Path.GetDirectoryName(destination) ?? "/", owner);
+            if (entry.Type == FileType.Directory)
+            {
+                Directory.Move(source, destination);
+            }
+            else
+            {
+                File.Move(source, destination, overwrite: true);
+            }
+
+            return entries.Describe(destination);
         }));
     }
 
     public override Task<RemoveReply> Remove(PathRequest request, ServerCallContext context)
     {
-        var path = paths.Resolve(request.Path);
+        var path = paths.Resolve(request.Path, request.User);
         if (path == "/")
         {
             throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "refusing to remove /");
@@ -157,8 +186,9 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
         }
 
         var header = requestStream.Current.Header;
-        var path = paths.Resolve(header.Path);
-        var temporary = FileErrors.Translate(() => PrepareTemporary(path));
+        var owner = paths.OwnerOf(header.User);
+        var path = GuestPaths.ResolveFor(header.Path, owner);
+        var temporary = FileErrors.Translate(() => PrepareTemporary(path, owner));
         try
         {
             long written = 0;
@@ -196,7 +226,7 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
                     File.SetUnixFileMode(temporary, File.GetUnixFileMode(path));
                 }
 
-                paths.GiveToOwner(temporary);
+                GuestPaths.GiveTo(temporary, owner);
                 File.Move(temporary, path, overwrite: true);
                 return entries.Describe(path);
             });
@@ -272,8 +302,8 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
     private static Task<T> Blocking<T>(Func<T> copy) =>
         Task.Factory.StartNew(copy, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    /// <summary>Creates the target's parents and returns a fresh temporary name beside it.</summary>
-    private string PrepareTemporary(string path)
+    /// <summary>Creates the target's parents (given to <paramref name="owner"/>) and returns a fresh temporary name beside it.</summary>
+    private static string PrepareTemporary(string path, GuestUser? owner)
     {
         if (Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
         {
@@ -281,7 +311,7 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
         }
 
         var directory = Path.GetDirectoryName(path) ?? "/";
-        paths.CreateDirectory(directory);
+        GuestPaths.CreateDirectory(directory, owner);
         return Path.Combine(directory, $".{Path.GetFileName(path)}.wrenn-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
     }
 

@@ -5,25 +5,41 @@ using Wrenn.GuestAgent.Machine;
 namespace Wrenn.GuestAgent.Files;
 
 /// <summary>
-/// Turns request paths into absolute, normalised guest paths: relative and "~" paths are taken
-/// from the default user's home (root's, unless the capsule's template set another user). ".." is
-/// resolved lexically (as the hosted service does); symlinks are left to the kernel.
+/// The user a file call acts for, and its paths as absolute, normalised guest paths: relative and
+/// "~" paths are taken from that user's home. ".." is resolved lexically (as the hosted service
+/// does); symlinks are left to the kernel.
 /// </summary>
 internal sealed class GuestPaths(GuestEnvironment environment, UserDatabase users)
 {
     private const string RootHome = "/root";
 
-    /// <summary>The default user, when it is not root: what the agent creates is given to it.</summary>
-    public GuestUser? Owner => environment.DefaultUser == "root" ? null : users.FindUser(environment.DefaultUser);
+    /// <summary>
+    /// The user a call acts for, null for root: <paramref name="user"/>, or the default user when it
+    /// is empty (a default user the guest lacks counts as root); a named user the guest lacks is an
+    /// error.
+    /// </summary>
+    public GuestUser? OwnerOf(string user)
+    {
+        if (user.Length == 0)
+        {
+            return environment.DefaultUser == "root" ? null : users.FindUser(environment.DefaultUser);
+        }
 
-    public string Resolve(string path)
+        return user == "root" ? null : users.FindUser(user) ?? throw AgentErrors.Exception(AgentErrorCode.UnknownUser, "no such user");
+    }
+
+    /// <summary>The absolute path of <paramref name="path"/> for the call's <paramref name="user"/> (empty: the default user).</summary>
+    public string Resolve(string path, string user = "") => ResolveFor(path, OwnerOf(user));
+
+    /// <summary>The absolute path of <paramref name="path"/> for <paramref name="owner"/> (null: root).</summary>
+    public static string ResolveFor(string path, GuestUser? owner)
     {
         if (string.IsNullOrEmpty(path) || path.Contains('\0', StringComparison.Ordinal))
         {
             throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "path is empty or contains NUL");
         }
 
-        var home = Owner is { Home.Length: > 0 } owner ? owner.Home : RootHome;
+        var home = owner is { Home.Length: > 0 } ? owner.Home : RootHome;
         if (path == "~")
         {
             return home;
@@ -39,10 +55,10 @@ internal sealed class GuestPaths(GuestEnvironment environment, UserDatabase user
     }
 
     /// <summary>
-    /// Creates <paramref name="directory"/> and its missing parents, giving each one created to the
-    /// default user (as if that user had made them).
+    /// Creates <paramref name="directory"/> and its missing parents, giving each one created to
+    /// <paramref name="owner"/> (as if that user had made them).
     /// </summary>
-    public void CreateDirectory(string directory)
+    public static void CreateDirectory(string directory, GuestUser? owner)
     {
         var missing = new List<string>();
         for (var current = directory; !Directory.Exists(current) && !string.IsNullOrEmpty(current); current = Path.GetDirectoryName(current))
@@ -53,14 +69,14 @@ internal sealed class GuestPaths(GuestEnvironment environment, UserDatabase user
         Directory.CreateDirectory(directory);
         foreach (var created in missing)
         {
-            GiveToOwner(created);
+            GiveTo(created, owner);
         }
     }
 
-    /// <summary>Gives <paramref name="path"/>, just created by the agent, to the default user; nothing for root.</summary>
-    public void GiveToOwner(string path)
+    /// <summary>Gives <paramref name="path"/>, just created by the agent, to <paramref name="owner"/>; nothing for root.</summary>
+    public static void GiveTo(string path, GuestUser? owner)
     {
-        if (Owner is { } owner)
+        if (owner is not null)
         {
             Linux.FileSystem.Ownership.Change(path, owner.Uid, owner.Gid);
         }

@@ -91,12 +91,47 @@ public sealed class FilesServiceTests(AgentServerFixture agent) : IClassFixture<
         Assert.Equal(AgentErrorCode.IsADirectory, AgentErrors.CodeOf(failure));
     }
 
+    [Fact]
+    public async Task Move_CreatesTheDestinationsParents_AndReplacesAFile()
+    {
+        var source = Path.Combine(_root, "from.txt");
+        var destination = Path.Combine(_root, "to/deeper/moved.txt");
+        await File.WriteAllTextAsync(source, "moving");
+        await File.WriteAllTextAsync(Path.Combine(_root, "old.txt"), "old");
+
+        var moved = await Client.MoveAsync(new MoveRequest { Source = source, Destination = destination }, AgentServer.Authorized());
+        await Client.MoveAsync(new MoveRequest { Source = destination, Destination = Path.Combine(_root, "old.txt") }, AgentServer.Authorized());
+        var missing = await Assert.ThrowsAsync<RpcException>(async () =>
+            await Client.MoveAsync(new MoveRequest { Source = source, Destination = destination }, AgentServer.Authorized()));
+
+        Assert.Equal(destination, moved.Path);
+        Assert.Equal("moving", await File.ReadAllTextAsync(Path.Combine(_root, "old.txt")));
+        Assert.Equal(AgentErrorCode.NotFound, AgentErrors.CodeOf(missing));
+    }
+
+    [Fact]
+    public async Task WritesAndDirectories_OfANamedUser_BelongToIt()
+    {
+        var file = Path.Combine(_root, "theirs/sub/file.txt");
+
+        var written = await WriteAsync(file, [ByteString.CopyFromUtf8("x")], expectedSize: 1, user: "nobody");
+        var made = await Client.MakeDirAsync(new PathRequest { Path = Path.Combine(_root, "made/inner"), User = "nobody" }, AgentServer.Authorized());
+        var unknown = await Assert.ThrowsAsync<RpcException>(async () =>
+            await Client.MakeDirAsync(new PathRequest { Path = Path.Combine(_root, "x"), User = "no-such-user-here" }, AgentServer.Authorized()));
+
+        Assert.Equal("nobody", written.Owner);
+        Assert.Equal("nobody", made.Owner);
+        Assert.Equal("nobody", (await Client.StatAsync(new PathRequest { Path = Path.Combine(_root, "theirs") }, AgentServer.Authorized())).Owner);
+        Assert.Equal("nobody", (await Client.StatAsync(new PathRequest { Path = Path.Combine(_root, "made") }, AgentServer.Authorized())).Owner);
+        Assert.Equal(AgentErrorCode.UnknownUser, AgentErrors.CodeOf(unknown));
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private async Task<FileEntry> WriteAsync(string path, ByteString[] chunks, long expectedSize)
+    private async Task<FileEntry> WriteAsync(string path, ByteString[] chunks, long expectedSize, string user = "")
     {
         using var call = Client.Write(AgentServer.Authorized());
-        await call.RequestStream.WriteAsync(new WriteChunk { Header = new WriteHeader { Path = path, ExpectedSize = expectedSize } });
+        await call.RequestStream.WriteAsync(new WriteChunk { Header = new WriteHeader { Path = path, ExpectedSize = expectedSize, User = user } });
         foreach (var chunk in chunks)
         {
             await call.RequestStream.WriteAsync(new WriteChunk { Data = chunk });
