@@ -17,6 +17,7 @@ public sealed partial class SnapshotUploads : IAsyncDisposable
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(60);
 
+    private int _disposed;
     private readonly PortableSnapshots _portable;
     private readonly RuntimeOptions _options;
     private readonly TimeProvider _time;
@@ -61,8 +62,14 @@ public sealed partial class SnapshotUploads : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the worker; idempotent, since the host that owns it can be disposed once per registration of it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await _worker.ConfigureAwait(false);
