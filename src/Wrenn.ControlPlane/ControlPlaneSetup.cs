@@ -56,6 +56,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<CapsuleConnections>();
         services.AddSingleton<CapsuleGates>();
         services.AddSingleton<CapsuleLifecycle>();
+        services.AddSingleton<CapsuleOrders>();
         services.AddSingleton<GuestAccess>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<TemplateCollector>();

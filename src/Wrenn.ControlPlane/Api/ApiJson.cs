@@ -25,10 +25,24 @@ internal static class ApiJson
     /// </summary>
     public static async Task<T> ReadAsync<T>(HttpRequest request) where T : new()
     {
+        var body = await ReadElementAsync(request).ConfigureAwait(false);
+        try
+        {
+            return body is { } element ? element.Deserialize<T>(Options) ?? new T() : new T();
+        }
+        catch (JsonException exception)
+        {
+            throw new ApiException(ApiErrorCode.InvalidRequest, "malformed JSON body" + Where(exception), exception);
+        }
+    }
+
+    /// <summary>The request body's JSON object; null when the body is empty. Malformed JSON, or anything but an object, is a 400; over 1 MiB a 413.</summary>
+    public static async Task<JsonElement?> ReadElementAsync(HttpRequest request)
+    {
         var body = await ReadBytesAsync(request).ConfigureAwait(false);
         if (body.Length == 0 || body.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
         {
-            return new T();
+            return null;
         }
 
         try
@@ -39,7 +53,7 @@ internal static class ApiJson
                 throw ApiException.Invalid("the request body must be a JSON object");
             }
 
-            return document.RootElement.Deserialize<T>(Options) ?? new T();
+            return document.RootElement.Clone();
         }
         catch (JsonException exception)
         {

@@ -39,8 +39,7 @@ internal static class CapsuleEndpoints
     }
 
     private static async Task<IResult> CreateAsync(
-        Caller caller, HttpRequest request, CapsuleLifecycle lifecycle, CapsuleStore store, TemplateCatalog templates,
-        ControlPlaneOptions options, TimeProvider time)
+        Caller caller, HttpRequest request, CapsuleOrders orders, CapsuleStore store, ControlPlaneOptions options, TimeProvider time)
     {
         var body = await ApiJson.ReadAsync<CreateCapsuleRequest>(request).ConfigureAwait(false);
         var templateName = body.Template ?? CapsuleSpec.DefaultTemplate;
@@ -68,16 +67,9 @@ internal static class CapsuleEndpoints
             }
         }
 
-        var template = await templates.ResolveAsync(caller.Team, templateName, request.HttpContext.RequestAborted).ConfigureAwait(false)
-            ?? throw ApiException.NotFound("template");
-        vcpus = template.Vcpus ?? vcpus;
-        memoryMb = template.MemoryMb ?? memoryMb;
-        var id = CapsuleId.New();
-        var pending = new CapsuleRecord(id.Value, caller.Team.Value, Statuses.Pending, null, templateName, vcpus, memoryMb, timeoutSec,
-            now.ToUnixTimeMilliseconds(), null, null, now.ToUnixTimeMilliseconds(), "{}", idempotency.Length > 0 ? idempotency : null, requestHash, AutoResume: autoResume ? 1 : 0,
-            HostId: template.HostId);
-        var record = await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(template.RuntimeName, vcpus, memoryMb, Id: id, TemplateBuild: template.BuildId))
-            .ConfigureAwait(false);
+        var order = new CapsuleOrder(templateName, vcpus, memoryMb, timeoutSec, autoResume,
+            Idempotency: idempotency.Length > 0 ? idempotency : null, RequestHash: requestHash);
+        var record = await orders.PlaceAsync(caller, order, request.HttpContext.RequestAborted).ConfigureAwait(false);
         if (record is null)
         {
             // A concurrent create with the same Idempotency-Key was recorded first: answer as for a repeat.

@@ -51,9 +51,11 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
             var inserted = await connection.ExecuteAsync(
                 $"""
                 INSERT INTO capsules (id, team_id, status, status_reason, template, vcpus, memory_mb, timeout_sec, created_at,
-                                      started_at, last_active_at, last_updated, metadata, idempotency, request_hash, auto_resume, host_id)
+                                      started_at, last_active_at, last_updated, metadata, idempotency, request_hash, auto_resume, host_id,
+                                      expires_at, expiry_action, guest_env, guest_user, user_metadata)
                 SELECT @Id, @TeamId, @Status, @StatusReason, @Template, @Vcpus, @MemoryMb, @TimeoutSec, @CreatedAt,
-                       @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash, @AutoResume, @HostId
+                       @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash, @AutoResume, @HostId,
+                       @ExpiresAt, @ExpiryAction, @GuestEnv, @GuestUser, @UserMetadata
                 WHERE {WithinQuota}
                 """, QuotaParameters(record, quotas), transaction).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -200,6 +202,7 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
         record.Id, record.TeamId, record.Status, record.StatusReason, record.Template, record.Vcpus, record.MemoryMb, record.TimeoutSec,
         record.CreatedAt, record.StartedAt, record.LastActiveAt, record.LastUpdated, record.Metadata, record.Idempotency, record.RequestHash,
         record.AutoResume, quotas.MaxCapsules, quotas.MaxVcpus, quotas.MaxMemoryMb, Now, record.HostId,
+        record.ExpiresAt, record.ExpiryAction, record.GuestEnv, record.GuestUser, record.UserMetadata,
     };
 
     /// <summary>The team's capsule; another team's capsule is as absent as an unknown one.</summary>
@@ -274,6 +277,24 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
             WHERE id = @Id AND status = @From
             """,
             new { Id = id, From = from, To = to, Reason = reason, Now = now, Started = started, Metadata = metadata }).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Sets the capsule's absolute end (null: none) unless it is stopped or failed; returns whether it did.</summary>
+    public async Task<bool> SetExpiryAsync(string id, long? expiresAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(
+            "UPDATE capsules SET expires_at = @At WHERE id = @Id AND status NOT IN ('stopped', 'error')", new { Id = id, At = expiresAt })
+            .ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Running capsules whose absolute end has come.</summary>
+    public async Task<IReadOnlyList<CapsuleRecord>> ExpiredAsync(long now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<CapsuleRecord>(
+            "SELECT * FROM capsules WHERE status = 'running' AND expires_at IS NOT NULL AND expires_at <= @Now", new { Now = now })
+            .ConfigureAwait(false)).AsList();
     }
 
     public async Task SetLastActiveAsync(string id, long lastActive, CancellationToken cancellationToken)

@@ -5,8 +5,10 @@ namespace Wrenn.ControlPlane.Capsules;
 
 /// <summary>
 /// Auto-pause (spec §3.4): every second, pauses running capsules idle for their
-/// <c>timeout_sec</c>, and writes the in-memory activity clock to the database (≤ 5 s stale). A
-/// failed auto-pause leaves the capsule running and is retried a minute later.
+/// <c>timeout_sec</c>, ends those whose absolute end has come (killed or paused as their
+/// <see cref="CapsuleRecord.ExpiryAction"/> says: E2B's sandbox timeout), and writes the in-memory
+/// activity clock to the database (≤ 5 s stale). A failed auto-pause leaves the capsule running and
+/// is retried a minute later.
 /// </summary>
 internal sealed partial class IdleCapsules(
     CapsuleStore store, CapsuleLifecycle lifecycle, CapsuleActivity activity, ControlPlaneOptions options, TimeProvider time,
@@ -47,7 +49,17 @@ internal sealed partial class IdleCapsules(
                 continue;
             }
 
-            _ = PauseIdleAsync(capsule, cancellationToken);
+            _ = EndAsync(capsule, system => lifecycle.PauseAsync(system, capsule.Id, automatic: true, cancellationToken));
+        }
+
+        foreach (var capsule in await store.ExpiredAsync(now.ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false))
+        {
+            if (!_failedAt.TryGetValue(capsule.Id, out var failed) || now - failed >= RetryAfter)
+            {
+                _ = EndAsync(capsule, system => capsule.ExpiryAction == ExpiryActions.Pause
+                    ? lifecycle.PauseAsync(system, capsule.Id, automatic: true, cancellationToken)
+                    : lifecycle.DeleteAsync(system, capsule.Id, reason: "expired"));
+            }
         }
 
         if (now - _lastFlush >= FlushEvery)
@@ -64,12 +76,13 @@ internal sealed partial class IdleCapsules(
         }
     }
 
-    private async Task PauseIdleAsync(CapsuleRecord capsule, CancellationToken cancellationToken)
+    /// <summary>Pauses or deletes the capsule as the system caller of its team; a failure is retried a minute later.</summary>
+    private async Task EndAsync(CapsuleRecord capsule, Func<Caller, Task> end)
     {
         try
         {
             _failedAt[capsule.Id] = time.GetUtcNow() + TimeSpan.FromDays(1); // in progress: not again meanwhile
-            await lifecycle.PauseAsync(Caller.System(new TeamId(capsule.TeamId)), capsule.Id, automatic: true, cancellationToken).ConfigureAwait(false);
+            await end(Caller.System(new TeamId(capsule.TeamId))).ConfigureAwait(false);
             _failedAt.TryRemove(capsule.Id, out _);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -79,7 +92,7 @@ internal sealed partial class IdleCapsules(
         }
     }
 
-    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Auto-pause of {CapsuleId} failed; retrying in a minute")]
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Auto-pause or expiry of {CapsuleId} failed; retrying in a minute")]
     private static partial void LogAutoPauseFailed(ILogger logger, string capsuleId, Exception exception);
 
     [LoggerMessage(EventId = 4302, Level = LogLevel.Error, Message = "Idle capsule scan failed")]

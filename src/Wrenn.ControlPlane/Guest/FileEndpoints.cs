@@ -1,6 +1,4 @@
 using System.Text;
-using Google.Protobuf;
-using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
 using Wrenn.Agent.Protocol;
 using Wrenn.ControlPlane.Api;
@@ -96,51 +94,7 @@ internal static class FileEndpoints
     {
         var path = RequirePath((await ApiJson.ReadAsync<PathBody>(http.Request).ConfigureAwait(false)).Path);
         using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
-        using var call = session.Agent.Files.Read(new ReadRequest { Path = path, MaxBytes = maxBytes }, cancellationToken: session.Token);
-        var first = await session.CallAsync(async () => await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false) ? call.ResponseStream.Current : null, path, lookup: true)
-            .ConfigureAwait(false) ?? throw new ApiException(ApiErrorCode.AgentError, "the guest agent sent no data");
-        var response = http.Response;
-        response.ContentType = "application/octet-stream";
-        // files/read announces the length when the file knows it (procfs does not: then chunked).
-        var length = maxBytes > 0 && first.Size >= 0 ? first.Size : -1;
-        if (length >= 0)
-        {
-            response.ContentLength = length;
-        }
-
-        long written = 0;
-        try
-        {
-            var data = first.Data;
-            while (true)
-            {
-                if (length >= 0 && written + data.Length > length)
-                {
-                    // More than the agent announced (a hostile or broken guest): the body cannot be completed.
-                    throw new IOException("the guest sent more bytes than it announced");
-                }
-
-                await response.Body.WriteAsync(data.Memory, session.Token).ConfigureAwait(false);
-                written += data.Length;
-                if (!await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false))
-                {
-                    break;
-                }
-
-                data = call.ResponseStream.Current.Data;
-            }
-        }
-        catch (Exception exception) when ((exception is RpcException or OperationCanceledException or IOException) && (length < 0 || written < length))
-        {
-            // The client must see an incomplete body, never a clean short one. A body already
-            // complete is left alone: its client may have sent the next request on the connection.
-            http.Abort();
-        }
-        catch (Exception exception) when (exception is RpcException or OperationCanceledException or IOException)
-        {
-            // Every byte was sent; what failed after them (a pause, the call's end) changes nothing.
-        }
-
+        await GuestFiles.SendAsync(session, path, maxBytes, http).ConfigureAwait(false);
         return Results.Empty;
     }
 
@@ -226,50 +180,8 @@ internal static class FileEndpoints
     private static async Task UploadAsync(Caller caller, string id, HttpContext http, GuestAccess access, string path, Stream content, long limit)
     {
         using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
-        var call = session.Agent.Files.Write(cancellationToken: session.Token);
-        try
-        {
-            await call.RequestStream.WriteAsync(new WriteChunk { Header = new WriteHeader { Path = path, ExpectedSize = -1 } }, session.Token).ConfigureAwait(false);
-            var buffer = new byte[ChunkBytes];
-            long total = 0;
-            int read;
-            while ((read = await content.ReadAsync(buffer, session.Token).ConfigureAwait(false)) > 0)
-            {
-                total += read;
-                if (total > limit)
-                {
-                    throw new ApiException(ApiErrorCode.TooLarge, "files/write is limited to 100 MiB; use files/stream/write");
-                }
-
-                await call.RequestStream.WriteAsync(new WriteChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, session.Token).ConfigureAwait(false);
-            }
-
-            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-            await call.ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException exception)
-        {
-            throw await ResponseFailureAsync(session, call, exception, path).ConfigureAwait(false);
-        }
-        finally
-        {
-            call.Dispose();
-        }
-    }
-
-    /// <summary>A write refused early (bad path) surfaces as a failed request stream; the reply says why.</summary>
-    private static async Task<ApiException> ResponseFailureAsync(GuestSession session, AsyncClientStreamingCall<WriteChunk, FileEntry> call, RpcException exception, string path)
-    {
-        try
-        {
-            await call.ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException reply)
-        {
-            return session.Fail(reply, path);
-        }
-
-        return session.Fail(exception, path);
+        await GuestFiles.ReceiveAsync(session, new WriteHeader { Path = path, ExpectedSize = -1 }, content, limit, "files/write is limited to 100 MiB; use files/stream/write")
+            .ConfigureAwait(false);
     }
 
     private static async Task CopyLimitedAsync(Stream source, Stream target, long limit, CancellationToken cancellationToken)

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using Dapper;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Wrenn.ControlPlane.Storage;
@@ -65,12 +63,7 @@ internal sealed class Sessions(Database database, TimeProvider time, ControlPlan
             return _key;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(
-            "INSERT INTO settings (key, value) VALUES ('session_secret', @Secret) ON CONFLICT DO NOTHING",
-            new { Secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) }).ConfigureAwait(false);
-        var secret = await connection.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE key = 'session_secret'").ConfigureAwait(false);
-        _key = new SymmetricSecurityKey(Convert.FromBase64String(secret!));
+        _key = new SymmetricSecurityKey(await SharedSecrets.GetAsync(database, "session_secret", cancellationToken).ConfigureAwait(false));
         return _key;
     }
 }
