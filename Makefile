@@ -78,8 +78,13 @@ images: rootfs agent
 run: run-packages server cli images
 	./wrenn serve --data-dir $(DATA_DIR) --images-dir $(IMAGES_DIR)
 
+# E2B's SDK as its users install it (tests/e2b/package-lock.json pins it), for the conformance test.
+E2B_SDK     := tests/e2b/node_modules/.package-lock.json
+$(E2B_SDK): tests/e2b/package-lock.json
+	cd tests/e2b && npm ci --no-audit --no-fund --loglevel=error
+
 ## test: set up, then run every test suite (unit and real-VM end-to-end).
-test: setup
+test: setup $(E2B_SDK)
 	scripts/run-tests.sh $(CONFIG)
 
 ## bench: set up, then print the benchmark tables and their RESULT lines.

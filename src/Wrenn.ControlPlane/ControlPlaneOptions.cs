@@ -29,6 +29,9 @@ public sealed record ControlPlaneOptions
     /// <summary>The port proxy's domain; null matches any suffix (spec §6).</summary>
     public string? ProxyDomain { get; init; }
 
+    /// <summary>The path E2B's REST API is served under (docs/e2b.md); null: not served.</summary>
+    public string? E2bPath { get; init; } = "/e2b";
+
     /// <summary>Whether the port proxy requires an API key.</summary>
     public bool ProxyRequiresKey { get; init; }
 

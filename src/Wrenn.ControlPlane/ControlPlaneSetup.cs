@@ -57,6 +57,10 @@ public static class ControlPlaneSetup
         services.AddSingleton<CapsuleGates>();
         services.AddSingleton<CapsuleLifecycle>();
         services.AddSingleton<CapsuleOrders>();
+        services.AddSingleton<E2b.Sandboxes>();
+        services.AddSingleton<E2b.EnvdTokens>();
+        services.AddSingleton<E2b.Envd.ProcessRpc>();
+        services.AddSingleton<E2b.Envd.FileTransfers>();
         services.AddSingleton<GuestAccess>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<TemplateCollector>();
@@ -120,6 +124,21 @@ public static class ControlPlaneSetup
         app.UseMiddleware<RequestIds>();
         app.UseMiddleware<ErrorReplies>();
         app.UseMiddleware<RequestSizes>();
+        var options = app.Services.GetRequiredService<ControlPlaneOptions>();
+        if (options.E2bPath is { } e2bPath)
+        {
+            app.Use((context, next) =>
+            {
+                if (context.Request.Path.StartsWithSegments(e2bPath) || context.Request.Path.StartsWithSegments("/api" + e2bPath))
+                {
+                    E2b.E2bErrors.ClaimFor(context);
+                }
+
+                return next(context);
+            });
+        }
+
+        app.UseMiddleware<E2b.Envd.SandboxPlane>();
         app.UseMiddleware<PortProxy>();
         app.UseMiddleware<Dashboard.DashboardAssets>();
         app.UsePathBase("/api");
@@ -165,5 +184,9 @@ public static class ControlPlaneSetup
         KeyEndpoints.Map(app);
         AuditEndpoints.Map(app);
         HostEndpoints.Map(app);
+        if (options.E2bPath is { } path)
+        {
+            E2b.SandboxEndpoints.Map(app, path);
+        }
     }
 }

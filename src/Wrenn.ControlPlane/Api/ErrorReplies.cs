@@ -67,6 +67,12 @@ internal sealed partial class ErrorReplies(RequestDelegate next, ILogger<ErrorRe
             response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        if (E2b.E2bErrors.Claims(context))
+        {
+            await E2b.E2bErrors.WriteAsync(context, response.StatusCode, error.Message).ConfigureAwait(false);
+            return;
+        }
+
         response.ContentType = ApiJson.ContentType;
         await using var writer = new Utf8JsonWriter(response.Body);
         writer.WriteStartObject();

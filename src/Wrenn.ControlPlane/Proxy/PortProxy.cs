@@ -30,7 +30,7 @@ internal sealed partial class PortProxy(
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!TryParse(context.Request.Host.Host, out var port, out var id))
+        if (!TryParseHost(context.Request.Host.Host, options.ProxyDomain, out var port, out var id))
         {
             await next(context).ConfigureAwait(false);
             return;
@@ -117,13 +117,13 @@ internal sealed partial class PortProxy(
         return null;
     }
 
-    /// <summary>Matches <c>{port}-{capsule id}.</c> followed by the proxy domain (any domain when none is set).</summary>
-    private bool TryParse(string host, out int port, out string id)
+    /// <summary>Matches <c>{port}-{capsule id}.</c> followed by <paramref name="domain"/> (any domain when null).</summary>
+    public static bool TryParseHost(string host, string? domain, out int port, out string id)
     {
         port = 0;
         id = string.Empty;
         var match = ProxyHost().Match(host);
-        if (!match.Success || (options.ProxyDomain is { } domain && !match.Groups[3].Value.Equals(domain, StringComparison.OrdinalIgnoreCase)))
+        if (!match.Success || (domain is not null && !match.Groups[3].Value.Equals(domain, StringComparison.OrdinalIgnoreCase)))
         {
             return false;
         }

@@ -41,6 +41,7 @@ internal static class ServeHost
             DataDirectory = settings.DataDirectory,
             DatabaseUrl = settings.Database,
             ProxyDomain = settings.ProxyDomain,
+            E2bPath = settings.E2bPath,
             ProxyRequiresKey = settings.ProxyRequiresKey,
             MetricsToken = settings.MetricsToken,
             SignupEnabled = settings.Signup,

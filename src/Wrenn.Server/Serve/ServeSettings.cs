@@ -19,6 +19,7 @@ internal sealed record ServeSettings(
     string LogLevel,
     bool Signup,
     string? ProxyDomain,
+    string? E2bPath,
     bool ProxyRequiresKey,
     string? MetricsToken,
     int MaxVcpus,
@@ -57,7 +58,7 @@ internal sealed record ServeSettings(
         return new ServeSettings(
             values.Get(ServeCatalog.Listen), values.Get(ServeCatalog.DataDirectory), values.Get(ServeCatalog.Database), values.Get(ServeCatalog.ImagesDirectory),
             values.Get(ServeCatalog.TemplatesDirectory), values.Get(ServeCatalog.TlsCertificate), values.Get(ServeCatalog.TlsKey), values.Get(ServeCatalog.DashboardDirectory),
-            values.Get(ServeCatalog.LogFormat), values.Get(ServeCatalog.LogLevel), values.Get(ServeCatalog.Signup), values.Get(ServeCatalog.ProxyDomain),
+            values.Get(ServeCatalog.LogFormat), values.Get(ServeCatalog.LogLevel), values.Get(ServeCatalog.Signup), values.Get(ServeCatalog.ProxyDomain), values.Get(ServeCatalog.E2bPath),
             values.Get(ServeCatalog.ProxyRequiresKey), values.Get(ServeCatalog.MetricsToken), values.Get(ServeCatalog.MaxVcpus),
             values.Get(ServeCatalog.MaxMemoryMb), values.Get(ServeCatalog.MemoryStepMb), values.Get(ServeCatalog.TeamMaxCapsules),
             values.Get(ServeCatalog.TeamMaxVcpus), values.Get(ServeCatalog.TeamMaxMemoryMb), values.Get(ServeCatalog.TeamMaxSnapshotBytes),

@@ -59,6 +59,9 @@ internal static class ServeCatalog
     public static readonly Setting<string?> ProxyDomain = new(
         "proxy_domain", Access, "Public domain of the port proxy ({port}-{capsule}.<domain>)", ValueParsers.DomainName, _ => null, "any suffix matches");
 
+    public static readonly Setting<string?> E2bPath = new(
+        "e2b_path", Access, "Path E2B's REST API is served under (docs/e2b.md), or none", ValueParsers.UrlPathOrNone, _ => "/e2b", "/e2b");
+
     public static readonly Setting<bool> ProxyRequiresKey = new(
         "proxy_requires_key", Access, "Whether proxied requests need an X-API-Key of the capsule's team", ValueParsers.Bool, _ => false, "false");
 
@@ -174,7 +177,7 @@ internal static class ServeCatalog
     public static IReadOnlyList<Setting> All { get; } =
     [
         Listen, DataDirectory, Database, ImagesDirectory, TemplatesDirectory, TlsCertificate, TlsKey, DashboardDirectory, LogFormat, LogLevel,
-        Signup, ProxyDomain, ProxyRequiresKey, MetricsToken,
+        Signup, ProxyDomain, E2bPath, ProxyRequiresKey, MetricsToken,
         MaxVcpus, MaxMemoryMb, MemoryStepMb,
         TeamMaxCapsules, TeamMaxVcpus, TeamMaxMemoryMb, TeamMaxSnapshotBytes, RateLimit, RateBurst,
         TemplateCacheBytes, PrebuildTemplates, SnapshotUploadDelay, SnapshotStore, SnapshotStoreEndpoint, SnapshotStoreRegion, SnapshotStoreAccessKey, SnapshotStoreSecretKey,

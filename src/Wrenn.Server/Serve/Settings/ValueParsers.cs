@@ -41,6 +41,20 @@ internal static class ValueParsers
     public static string? PathOrNone(string raw) =>
         raw.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? null : Path(raw);
 
+    /// <summary>A URL path such as <c>/e2b</c> (letters, digits, <c>-</c>, <c>_</c>, <c>/</c>), or <c>none</c>.</summary>
+    public static string? UrlPathOrNone(string raw)
+    {
+        var path = raw.Trim().TrimEnd('/');
+        if (path.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return path.Length > 1 && path[0] == '/' && path.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '/') && !path.Contains("//", StringComparison.Ordinal)
+            ? path
+            : throw new FormatException("expected a path such as /e2b, or none");
+    }
+
     /// <summary>Where to listen: <c>host:port</c> with an IP address or <c>localhost</c>, IPv6 in brackets.</summary>
     public static IPEndPoint ListenAddress(string raw)
     {

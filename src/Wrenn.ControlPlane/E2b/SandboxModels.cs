@@ -1,0 +1,62 @@
+using System.Text.Json.Serialization;
+
+namespace Wrenn.ControlPlane.E2b;
+
+/// <summary>E2B's <c>NewSandbox</c> (v1, <c>POST /sandboxes</c>) and <c>NewSandboxV2</c> bodies; the members Wrenn does not act on are accepted and ignored.</summary>
+internal sealed class NewSandboxRequest
+{
+    [JsonPropertyName("templateID")]
+    public string? TemplateId { get; set; }
+
+    /// <summary>Seconds until the sandbox ends (killed, or paused with <see cref="AutoPause"/>).</summary>
+    public int? Timeout { get; set; }
+
+    public Dictionary<string, string>? Metadata { get; set; }
+
+    public Dictionary<string, string>? EnvVars { get; set; }
+
+    public bool? AutoPause { get; set; }
+
+    public AutoResumeSetting? AutoResume { get; set; }
+}
+
+internal sealed class AutoResumeSetting
+{
+    public bool Enabled { get; set; }
+}
+
+/// <summary>The body of connect, resume, timeout and refreshes: <c>timeout</c> or <c>duration</c> in seconds.</summary>
+internal sealed class SandboxTimeRequest
+{
+    public int? Timeout { get; set; }
+
+    public int? Duration { get; set; }
+}
+
+/// <summary>E2B's <c>Sandbox</c>: what create and connect answer.</summary>
+internal sealed record SandboxReply(
+    [property: JsonPropertyName("sandboxID")] string SandboxId,
+    [property: JsonPropertyName("templateID")] string TemplateId,
+    [property: JsonPropertyName("clientID")] string ClientId,
+    string EnvdVersion,
+    string EnvdAccessToken,
+    string? Domain);
+
+/// <summary>E2B's <c>SandboxDetail</c> (get) and, without the token and lifecycle, <c>ListedSandbox</c> (list).</summary>
+internal sealed record SandboxDetail(
+    [property: JsonPropertyName("sandboxID")] string SandboxId,
+    [property: JsonPropertyName("templateID")] string TemplateId,
+    [property: JsonPropertyName("clientID")] string ClientId,
+    int CpuCount,
+    [property: JsonPropertyName("memoryMB")] int MemoryMb,
+    [property: JsonPropertyName("diskSizeMB")] int DiskSizeMb,
+    string EnvdVersion,
+    string? EnvdAccessToken,
+    DateTimeOffset StartedAt,
+    DateTimeOffset EndAt,
+    string State,
+    IReadOnlyDictionary<string, string> Metadata,
+    string? Domain,
+    SandboxLifecycle? Lifecycle);
+
+internal sealed record SandboxLifecycle(string OnTimeout, bool AutoResume);

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Capsules;
+using Wrenn.ControlPlane.Identity;
+
+namespace Wrenn.ControlPlane.E2b;
+
+/// <summary>
+/// E2B's sandbox lifecycle on Wrenn's capsules (docs/e2b.md): a sandbox is a capsule, seen through
+/// both APIs and moved by the one state machine. What E2B adds is an absolute time to live (the
+/// capsule's <see cref="CapsuleRecord.ExpiresAt"/>, ending in a kill or, with <c>autoPause</c>, a
+/// pause) in place of Wrenn's inactivity timeout, and a stricter view of what exists: a stopped or
+/// failed capsule is "not found".
+/// </summary>
+internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, CapsuleLifecycle lifecycle, TimeProvider time)
+{
+    /// <summary>The user of E2B's templates (home <c>/home/user</c>, passwordless sudo), which the SDKs assume.</summary>
+    public const string DefaultUser = "user";
+
+    /// <summary>
+    /// The envd version sandboxes report. The SDKs switch features on by it: 0.4.0 the default user,
+    /// 0.5.2 closing stdin, 0.5.7 raw uploads — all served. File metadata (0.6.2) and watch entries
+    /// (0.6.3) are not, so no higher version is claimed.
+    /// </summary>
+    public const string EnvdVersion = "0.5.7";
+
+    /// <summary>The longest a create or connect waits for the capsule to run: a template's first snapshot build included.</summary>
+    private static readonly TimeSpan StartLimit = TimeSpan.FromMinutes(10);
+
+    private const int MaxTimeoutSec = 86400;
+
+    /// <summary>E2B's template names mapped to Wrenn's platform templates; any other name is Wrenn's.</summary>
+    public static string TemplateOf(string e2bTemplate) => e2bTemplate switch
+    {
+        "base" => "base-python",
+        _ => e2bTemplate,
+    };
+
+    /// <summary>Creates the sandbox and answers once it runs (the SDK talks to it at once).</summary>
+    public async Task<CapsuleRecord> CreateAsync(Caller caller, NewSandboxRequest request, int defaultTimeoutSec, CancellationToken cancellationToken)
+    {
+        var template = TemplateOf(request.TemplateId ?? "base");
+        var timeout = request.Timeout ?? defaultTimeoutSec;
+        ApiException.Require(Snapshots.TemplateCatalog.IsValidName(template), "templateID is not a valid template name");
+        ApiException.Require(timeout is >= 1 and <= MaxTimeoutSec, $"timeout must be between 1 and {MaxTimeoutSec} seconds");
+        ApiException.Require(request.Metadata is null || request.Metadata.Count <= 64, "metadata holds at most 64 entries");
+        var order = new CapsuleOrder(template, 1, ControlPlaneOptions.DefaultMemoryMb, TimeoutSec: 0, AutoResume: request.AutoResume?.Enabled ?? false,
+            UserMetadata: JsonSerializer.Serialize(request.Metadata ?? []),
+            ExpiresAt: ExpiryIn(timeout),
+            ExpiryAction: request.AutoPause == true ? ExpiryActions.Pause : ExpiryActions.Kill,
+            GuestEnv: JsonSerializer.Serialize(request.EnvVars ?? []),
+            GuestUser: DefaultUser);
+        var record = await orders.PlaceAsync(caller, order, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("a create without an Idempotency-Key cannot lose to a repeat");
+        record = await RunningAsync(caller, record.Id, cancellationToken).ConfigureAwait(false);
+        // The time to live counts from when the sandbox is usable, not from the order.
+        await store.SetExpiryAsync(record.Id, ExpiryIn(timeout), cancellationToken).ConfigureAwait(false);
+        return record;
+    }
+
+    /// <summary>The team's sandbox: a capsule that is not stopped or failed.</summary>
+    public async Task<CapsuleRecord> GetAsync(Caller caller, string id, CancellationToken cancellationToken)
+    {
+        var record = await store.GetAsync(caller.Team, id, cancellationToken).ConfigureAwait(false);
+        return record is null or { Status: Statuses.Stopped or Statuses.Error } ? throw ApiException.NotFound("sandbox") : record;
+    }
+
+    /// <summary>
+    /// Connect: a running sandbox's time to live is extended to <paramref name="timeoutSec"/> from now
+    /// (never shortened); a paused one is resumed with that time to live. True when it was resumed.
+    /// </summary>
+    public async Task<(CapsuleRecord Record, bool Resumed)> ConnectAsync(Caller caller, string id, int timeoutSec, CancellationToken cancellationToken)
+    {
+        ApiException.Require(timeoutSec is >= 1 and <= MaxTimeoutSec, $"timeout must be between 1 and {MaxTimeoutSec} seconds");
+        var record = await GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
+        var resumed = false;
+        if (record.Status == Statuses.Paused)
+        {
+            await lifecycle.ResumeAsync(caller, id, cancellationToken).ConfigureAwait(false);
+            resumed = true;
+        }
+
+        record = await RunningAsync(caller, id, cancellationToken).ConfigureAwait(false);
+        var end = ExpiryIn(timeoutSec);
+        if (resumed || record.ExpiresAt is null || record.ExpiresAt < end)
+        {
+            await store.SetExpiryAsync(id, end, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (record, resumed);
+    }
+
+    /// <summary>Sets the sandbox's end to <paramref name="timeoutSec"/> from now; <paramref name="extendOnly"/>: unless it ends later already.</summary>
+    public async Task SetTimeoutAsync(Caller caller, string id, int timeoutSec, bool extendOnly, CancellationToken cancellationToken)
+    {
+        ApiException.Require(timeoutSec is >= 0 and <= MaxTimeoutSec, $"timeout must be between 0 and {MaxTimeoutSec} seconds");
+        var record = await GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
+        var end = ExpiryIn(timeoutSec);
+        if (!extendOnly || record.ExpiresAt is null || record.ExpiresAt < end)
+        {
+            await store.SetExpiryAsync(id, end, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Pauses a running sandbox; a paused one is a 409 (the SDK then answers false).</summary>
+    public async Task PauseAsync(Caller caller, string id, CancellationToken cancellationToken)
+    {
+        var record = await GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
+        if (record.Status == Statuses.Paused)
+        {
+            throw new ApiException(ApiErrorCode.Conflict, "the sandbox is already paused");
+        }
+
+        await lifecycle.PauseAsync(caller, id, automatic: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task KillAsync(Caller caller, string id, CancellationToken cancellationToken)
+    {
+        _ = await GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
+        await lifecycle.DeleteAsync(caller, id).ConfigureAwait(false);
+    }
+
+    /// <summary>The team's running and paused sandboxes, newest first (E2B's list order).</summary>
+    public async Task<IReadOnlyList<CapsuleRecord>> ListAsync(Caller caller, bool running, bool paused, CancellationToken cancellationToken)
+    {
+        var statuses = new List<string>();
+        if (running)
+        {
+            statuses.AddRange([Statuses.Pending, Statuses.Starting, Statuses.Running, Statuses.Missing]);
+        }
+
+        if (paused)
+        {
+            statuses.Add(Statuses.Paused);
+        }
+
+        return statuses.Count == 0 ? [] : await store.ListAsync(caller.Team, statuses, null, int.MaxValue, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>E2B's state of a sandbox: <c>paused</c>, or <c>running</c> for every status on the way to or at running.</summary>
+    public static string StateOf(CapsuleRecord record) => record.Status == Statuses.Paused ? "paused" : "running";
+
+    private long ExpiryIn(int seconds) => time.GetUtcNow().AddSeconds(seconds).ToUnixTimeMilliseconds();
+
+    /// <summary>Waits for a pending or starting capsule to run; one that failed to is the failure it records.</summary>
+    private async Task<CapsuleRecord> RunningAsync(Caller caller, string id, CancellationToken cancellationToken)
+    {
+        var record = await StartingCapsules.WaitAsync(token => store.GetAsync(caller.Team, id, token), StartLimit, time, cancellationToken).ConfigureAwait(false)
+            ?? throw ApiException.NotFound("sandbox");
+        return record.Status == Statuses.Running
+            ? record
+            : throw new ApiException(ApiErrorCode.AgentError, $"the sandbox did not start: {record.Status}");
+    }
+}

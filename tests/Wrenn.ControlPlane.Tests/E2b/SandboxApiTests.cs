@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Wrenn.ControlPlane.Tests.Server;
+
+namespace Wrenn.ControlPlane.Tests.E2b;
+
+/// <summary>
+/// E2B's REST surface and the edges of its data plane against a test double host: the reply and
+/// error shapes its SDKs branch on, and the absolute time to live. (The SDK itself drives real
+/// capsules in <see cref="E2bSdkTests"/>.)
+/// </summary>
+public sealed class SandboxApiTests : IAsyncLifetime
+{
+    private InProcessServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await InProcessServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Create_AnswersASandbox_ThatIsACapsuleOfBothApis()
+    {
+        using var client = _server.Client();
+        var reply = await client.PostAsJsonAsync("/e2b/v2/sandboxes", new { templateID = "minimal", timeout = 60, metadata = new { team = "red" } });
+
+        Assert.Equal(HttpStatusCode.Created, reply.StatusCode);
+        var sandbox = await reply.Content.ReadFromJsonAsync<JsonElement>();
+        var id = sandbox.GetProperty("sandboxID").GetString()!;
+        Assert.Equal("minimal", sandbox.GetProperty("templateID").GetString());
+        Assert.Matches("^[0-9]+\\.[0-9]+\\.[0-9]+$", sandbox.GetProperty("envdVersion").GetString());
+        Assert.Equal(64, sandbox.GetProperty("envdAccessToken").GetString()!.Length);
+        var capsule = await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{id}");
+        Assert.Equal("running", capsule.GetProperty("status").GetString());
+        Assert.Equal(0, capsule.GetProperty("timeout_sec").GetInt32());
+
+        var detail = await client.GetFromJsonAsync<JsonElement>($"/e2b/sandboxes/{id}");
+        Assert.Equal("running", detail.GetProperty("state").GetString());
+        Assert.Equal("red", detail.GetProperty("metadata").GetProperty("team").GetString());
+        Assert.Equal("kill", detail.GetProperty("lifecycle").GetProperty("onTimeout").GetString());
+        var ttl = detail.GetProperty("endAt").GetDateTimeOffset() - detail.GetProperty("startedAt").GetDateTimeOffset();
+        Assert.InRange(ttl.TotalSeconds, 55, 65);
+    }
+
+    [Fact]
+    public async Task Errors_AreE2bsShape_WithTheStatusAsCode()
+    {
+        using var client = _server.Client();
+        await AssertE2bErrorAsync(await client.GetAsync("/e2b/sandboxes/cl-0000000000000000000000000"), 404);
+        await AssertE2bErrorAsync(await client.DeleteAsync("/e2b/sandboxes/cl-0000000000000000000000000"), 404);
+        await AssertE2bErrorAsync(await client.PostAsJsonAsync("/e2b/v2/sandboxes", new { templateID = "minimal", timeout = 0 }), 400);
+        await AssertE2bErrorAsync(await client.PostAsync("/e2b/v2/sandboxes", new StringContent("{", Encoding.UTF8, "application/json")), 400);
+        await AssertE2bErrorAsync(await client.GetAsync("/e2b/no/such/route"), 404);
+        using var anonymous = new HttpClient { BaseAddress = _server.Address };
+        await AssertE2bErrorAsync(await anonymous.GetAsync("/e2b/v2/sandboxes"), 401);
+        // The v1 API keeps its own shape.
+        await (await client.GetAsync("/v1/capsules/cl-0000000000000000000000000")).AssertErrorAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task PauseConnectKill_AnswerAsTheSdkExpects()
+    {
+        using var client = _server.Client();
+        var id = await CreateAsync(client, new { templateID = "minimal", timeout = 60 });
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/pause", new { })).StatusCode);
+        await AssertE2bErrorAsync(await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/pause", new { }), 409);
+        Assert.Equal("paused", (await client.GetFromJsonAsync<JsonElement>($"/e2b/sandboxes/{id}")).GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/e2b/v2/sandboxes/{id}/connect", new { timeout = 30 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/connect", new { timeout = 30 })).StatusCode);
+        await AssertE2bErrorAsync(await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/resume", new { }), 409);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/e2b/sandboxes/{id}")).StatusCode);
+        await AssertE2bErrorAsync(await client.DeleteAsync($"/e2b/sandboxes/{id}"), 404);
+        await AssertE2bErrorAsync(await client.GetAsync($"/e2b/sandboxes/{id}"), 404);
+        await AssertE2bErrorAsync(await client.PostAsJsonAsync($"/e2b/v2/sandboxes/{id}/connect", new { }), 404);
+    }
+
+    [Fact]
+    public async Task List_FiltersByStateAndMetadata_AndPagesWithXNextToken()
+    {
+        using var client = _server.Client();
+        var first = await CreateAsync(client, new { templateID = "minimal", metadata = new { app = "a", n = "1" } });
+        var second = await CreateAsync(client, new { templateID = "minimal", metadata = new { app = "a", n = "2" } });
+        await CreateAsync(client, new { templateID = "minimal", metadata = new { app = "b" } });
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync($"/e2b/sandboxes/{first}/pause", new { })).StatusCode);
+
+        var filter = Uri.EscapeDataString("app=a");
+        Assert.Equal([second, first], await IdsAsync(client, $"/e2b/v2/sandboxes?metadata={filter}"));
+        Assert.Equal([first], await IdsAsync(client, $"/e2b/v2/sandboxes?metadata={filter}&state=paused"));
+        Assert.Equal([second], await IdsAsync(client, $"/e2b/v2/sandboxes?metadata={Uri.EscapeDataString("app=a&n=2")}&state=running,paused"));
+
+        var page = await client.GetAsync($"/e2b/v2/sandboxes?metadata={filter}&limit=1");
+        var next = Assert.Single(page.Headers.GetValues("X-Next-Token"));
+        Assert.Equal([second], await IdsOfAsync(page));
+        var last = await client.GetAsync($"/e2b/v2/sandboxes?metadata={filter}&limit=1&nextToken={next}");
+        Assert.Equal([first], await IdsOfAsync(last));
+        Assert.False(last.Headers.Contains("X-Next-Token"));
+        await AssertE2bErrorAsync(await client.GetAsync("/e2b/v2/sandboxes?state=stopped"), 400);
+    }
+
+    [Fact]
+    public async Task AtItsTimeToLive_ASandboxIsKilled_OrPausedWithAutoPause()
+    {
+        using var client = _server.Client();
+        var killed = await CreateAsync(client, new { templateID = "minimal", timeout = 300 });
+        var paused = await CreateAsync(client, new { templateID = "minimal", timeout = 300, autoPause = true });
+        var extended = await CreateAsync(client, new { templateID = "minimal", timeout = 300 });
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync($"/e2b/sandboxes/{killed}/timeout", new { timeout = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync($"/e2b/sandboxes/{paused}/timeout", new { timeout = 1 })).StatusCode);
+        // A refresh only extends: the 300 s left stay.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync($"/e2b/sandboxes/{extended}/refreshes", new { duration = 1 })).StatusCode);
+
+        var stopped = await client.WaitForStatusAsync(killed, "stopped", seconds: 30);
+        Assert.Equal("expired", stopped.GetProperty("status_reason").GetString());
+        await client.WaitForStatusAsync(paused, "paused", seconds: 30);
+        Assert.Equal("running", (await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{extended}")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task TheDataPlane_Answers502ForAnUnknownSandbox_AndRefusesCallsWithoutItsToken()
+    {
+        using var client = _server.Client();
+        var id = await CreateAsync(client, new { templateID = "minimal" });
+        using var plane = new HttpClient { BaseAddress = _server.Address };
+
+        using var health = new HttpRequestMessage(HttpMethod.Get, "/health");
+        health.Headers.Add("E2b-Sandbox-Id", "cl-0000000000000000000000000");
+        var gone = await plane.SendAsync(health);
+        Assert.Equal(HttpStatusCode.BadGateway, gone.StatusCode);
+        Assert.Equal("cl-0000000000000000000000000", (await gone.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sandboxId").GetString());
+
+        using var call = new HttpRequestMessage(HttpMethod.Post, "/process.Process/List") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        call.Headers.Add("E2b-Sandbox-Id", id);
+        call.Headers.Add("E2b-Sandbox-Port", "49983");
+        call.Headers.Add("X-Access-Token", new string('0', 64));
+        var refused = await plane.SendAsync(call);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("unauthenticated", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
+    private static async Task<string> CreateAsync(HttpClient client, object body)
+    {
+        var reply = await client.PostAsJsonAsync("/e2b/v2/sandboxes", body);
+        Assert.Equal(HttpStatusCode.Created, reply.StatusCode);
+        return (await reply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sandboxID").GetString()!;
+    }
+
+    private static async Task<List<string>> IdsAsync(HttpClient client, string url) => await IdsOfAsync(await client.GetAsync(url));
+
+    private static async Task<List<string>> IdsOfAsync(HttpResponseMessage reply)
+    {
+        Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+        return (await reply.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(sandbox => sandbox.GetProperty("sandboxID").GetString()!).ToList();
+    }
+
+    private static async Task AssertE2bErrorAsync(HttpResponseMessage reply, int status)
+    {
+        Assert.Equal(status, (int)reply.StatusCode);
+        var body = await reply.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(status, body.GetProperty("code").GetInt32());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("message").GetString()));
+        Assert.False(body.TryGetProperty("error", out _));
+    }
+}

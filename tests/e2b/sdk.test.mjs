@@ -1,0 +1,185 @@
+// E2B's own JavaScript SDK (the pinned npm package `e2b`) against a real `wrenn serve` with real
+// capsules, in the SDK's plain-HTTP mode: E2B_API_URL (the REST surface under its path) and
+// E2B_SANDBOX_URL (the data plane, routed by E2B's sandbox headers). Run by
+// tests/Wrenn.ControlPlane.Tests/E2b/E2bSdkTests.cs, which starts the server and sets
+// E2B_API_KEY, E2B_API_URL and E2B_SANDBOX_URL. At most two capsules run at once.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Sandbox, CommandExitError, NotFoundError, SandboxNotFoundError, TimeoutError } from 'e2b'
+
+const marker = `run-${process.pid}-${Date.now()}`
+let sbx
+
+before(async () => {
+  sbx = await Sandbox.create('base', { metadata: { suite: marker, role: 'main' }, envs: { SUITE_VAR: 'from-create' }, timeoutMs: 600_000 })
+})
+
+after(async () => {
+  await sbx?.kill()
+})
+
+test('create answers a running sandbox with its metadata and lifecycle', async () => {
+  assert.match(sbx.sandboxId, /^cl-/)
+  const info = await sbx.getInfo()
+  assert.equal(info.sandboxId, sbx.sandboxId)
+  assert.equal(info.state, 'running')
+  assert.deepEqual(info.metadata, { suite: marker, role: 'main' })
+  assert.equal(info.lifecycle?.onTimeout, 'kill')
+  assert.ok(info.endAt > info.startedAt)
+  assert.equal(await sbx.isRunning(), true)
+})
+
+test('commands run as user in its home, with the sandbox and call environment', async () => {
+  const result = await sbx.commands.run('echo "$(whoami) $(pwd) $SUITE_VAR $CALL_VAR $E2B_SANDBOX"; echo oops >&2', { envs: { CALL_VAR: 'from-call' } })
+  assert.equal(result.exitCode, 0)
+  assert.equal(result.stdout, 'user /home/user from-create from-call true\n')
+  assert.equal(result.stderr, 'oops\n')
+  const root = await sbx.commands.run('whoami; pwd', { user: 'root', cwd: '/tmp' })
+  assert.equal(root.stdout, 'root\n/tmp\n')
+  const sudo = await sbx.commands.run('sudo -n whoami')
+  assert.equal(sudo.stdout, 'root\n')
+})
+
+test('a failing command is a CommandExitError with its output', async () => {
+  await assert.rejects(sbx.commands.run('echo partial; exit 3'), (error) => {
+    assert.ok(error instanceof CommandExitError)
+    assert.equal(error.exitCode, 3)
+    assert.equal(error.stdout, 'partial\n')
+    return true
+  })
+})
+
+test('output streams to callbacks as it comes', async () => {
+  const seen = []
+  const result = await sbx.commands.run('for i in 1 2 3; do echo line$i; sleep 0.2; done', { onStdout: (data) => seen.push(data) })
+  assert.equal(result.stdout, 'line1\nline2\nline3\n')
+  assert.ok(seen.length >= 2, `output came in ${seen.length} piece(s)`)
+})
+
+test('background processes are listed, outlive their stream, and can be killed', async () => {
+  const handle = await sbx.commands.run('sleep 300', { background: true })
+  assert.ok(handle.pid > 0)
+  await handle.disconnect()
+  const listed = await sbx.commands.list()
+  assert.ok(listed.some((process) => process.pid === handle.pid), 'the process is listed after its stream ended')
+  assert.equal(await sbx.commands.kill(handle.pid), true)
+  await sleep(200)
+  assert.ok(!(await sbx.commands.list()).some((process) => process.pid === handle.pid))
+  assert.equal(await sbx.commands.kill(handle.pid), false)
+})
+
+test('stdin can be written and closed', async () => {
+  const handle = await sbx.commands.run('cat; echo done', { background: true, stdin: true })
+  await sbx.commands.sendStdin(handle.pid, 'hello ')
+  await sbx.commands.sendStdin(handle.pid, 'stdin\n')
+  await sbx.commands.closeStdin(handle.pid)
+  const result = await handle.wait()
+  assert.equal(result.stdout, 'hello stdin\ndone\n')
+})
+
+test('a command past its timeout is killed and reported as a timeout', async () => {
+  await assert.rejects(sbx.commands.run('sleep 30', { timeoutMs: 2000 }), (error) => error instanceof TimeoutError)
+})
+
+test('files: write, read, stat, list, make, rename, remove, as user', async () => {
+  const info = await sbx.files.write('notes/hello.txt', 'hello from e2b')
+  assert.equal(info.path, '/home/user/notes/hello.txt')
+  assert.equal(await sbx.files.read('/home/user/notes/hello.txt'), 'hello from e2b')
+  const stat = await sbx.files.getInfo('notes/hello.txt')
+  assert.equal(stat.type, 'file')
+  assert.equal(stat.size, 14)
+  assert.equal(stat.owner, 'user')
+  assert.equal((await sbx.commands.run('echo more >> notes/hello.txt && wc -c < notes/hello.txt')).stdout, '19\n')
+
+  const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 256)
+  await sbx.files.write('/tmp/blob.bin', bytes)
+  assert.deepEqual(await sbx.files.read('/tmp/blob.bin', { format: 'bytes' }), bytes)
+  assert.equal(await sbx.files.read('/tmp/empty', { format: 'text' }).catch((e) => e.constructor.name), 'FileNotFoundError')
+  await sbx.files.write('/tmp/empty', '')
+  assert.equal(await sbx.files.read('/tmp/empty'), '')
+
+  await sbx.files.write([{ path: '/tmp/multi/a.txt', data: 'A' }, { path: '/tmp/multi/b.txt', data: 'B' }])
+  const listed = await sbx.files.list('/tmp/multi')
+  assert.deepEqual(listed.map((entry) => [entry.name, entry.type]), [['a.txt', 'file'], ['b.txt', 'file']])
+
+  assert.equal(await sbx.files.makeDir('made/deep'), true)
+  assert.equal(await sbx.files.makeDir('made/deep'), false)
+  assert.equal((await sbx.files.getInfo('made')).owner, 'user')
+  const moved = await sbx.files.rename('notes/hello.txt', 'made/deep/moved.txt')
+  assert.equal(moved.path, '/home/user/made/deep/moved.txt')
+  assert.equal(await sbx.files.exists('notes/hello.txt'), false)
+  assert.equal(await sbx.files.exists('made/deep/moved.txt'), true)
+  await sbx.files.remove('made')
+  assert.equal(await sbx.files.exists('made'), false)
+  await assert.rejects(sbx.files.list('/nowhere'), (error) => error instanceof NotFoundError)
+})
+
+test('pause keeps memory and files; connect resumes; pausing twice answers false', async () => {
+  const other = await Sandbox.create('base', { metadata: { suite: marker, role: 'paused' }, timeoutMs: 600_000 })
+  try {
+    await other.files.write('state.txt', 'kept')
+    const counter = await other.commands.run('i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done', { background: true, timeoutMs: 0 })
+    await sleep(500)
+    assert.equal(await other.pause(), true)
+    assert.equal(await other.isRunning(), false)
+    assert.equal(await Sandbox.pause(other.sandboxId), false)
+    assert.equal((await other.getInfo()).state, 'paused')
+
+    const resumed = await Sandbox.connect(other.sandboxId, { timeoutMs: 600_000 })
+    assert.equal((await resumed.getInfo()).state, 'running')
+    assert.equal(await resumed.files.read('state.txt'), 'kept')
+    assert.ok((await resumed.commands.list()).some((process) => process.pid === counter.pid), 'the background loop survived')
+    const before = Number(await resumed.files.read('/tmp/count'))
+    await sleep(1000)
+    assert.ok(Number(await resumed.files.read('/tmp/count')) > before, 'the loop runs again')
+  } finally {
+    await other.kill()
+  }
+})
+
+test('list filters by metadata and state, and pages', async () => {
+  const mine = await Sandbox.list({ query: { metadata: { suite: marker } } }).nextItems()
+  assert.ok(mine.some((info) => info.sandboxId === sbx.sandboxId))
+  assert.ok(mine.every((info) => info.metadata.suite === marker))
+  const paused = await Sandbox.list({ query: { metadata: { suite: marker }, state: ['paused'] } }).nextItems()
+  assert.ok(!paused.some((info) => info.sandboxId === sbx.sandboxId))
+
+  const extra = await Sandbox.create('base', { metadata: { suite: marker, role: 'page' }, timeoutMs: 600_000 })
+  try {
+    const pages = Sandbox.list({ query: { metadata: { suite: marker } }, limit: 1 })
+    const first = await pages.nextItems()
+    assert.equal(first.length, 1)
+    assert.equal(pages.hasNext, true)
+    const second = await pages.nextItems()
+    assert.equal(second.length, 1)
+    assert.notEqual(second[0].sandboxId, first[0].sandboxId)
+  } finally {
+    await extra.kill()
+  }
+})
+
+test('timeouts: a sandbox ends at its time to live, killed or paused', async () => {
+  const killed = await Sandbox.create('base', { metadata: { suite: marker, role: 'ttl' }, timeoutMs: 600_000 })
+  const paused = await Sandbox.create('base', { metadata: { suite: marker, role: 'ttl-pause' }, timeoutMs: 600_000, lifecycle: { onTimeout: 'pause' } })
+  try {
+    await killed.setTimeout(2000)
+    await paused.setTimeout(2000)
+    await sleep(6000)
+    assert.equal(await killed.isRunning(), false)
+    await assert.rejects(Sandbox.getInfo(killed.sandboxId), (error) => error instanceof SandboxNotFoundError)
+    assert.equal((await paused.getInfo()).state, 'paused')
+    await paused.connect()
+    assert.equal((await paused.getInfo()).state, 'running')
+  } finally {
+    await paused.kill()
+  }
+})
+
+test('kill answers true once, then false; a killed sandbox is not found', async () => {
+  const doomed = await Sandbox.create('base', { metadata: { suite: marker, role: 'doomed' } })
+  assert.equal(await doomed.kill(), true)
+  assert.equal(await Sandbox.kill(doomed.sandboxId), false)
+  await assert.rejects(Sandbox.getInfo(doomed.sandboxId), (error) => error instanceof SandboxNotFoundError)
+  await assert.rejects(Sandbox.connect(doomed.sandboxId), (error) => error instanceof SandboxNotFoundError)
+})
