@@ -87,6 +87,9 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
         }));
     }
 
+    public override Task Watch(WatchRequest request, IServerStreamWriter<WatchEvent> responseStream, ServerCallContext context) =>
+        DirectoryWatch.RunAsync(paths.Resolve(request.Path, request.User), request.Recursive, responseStream, context.CancellationToken);
+
     public override Task<RemoveReply> Remove(PathRequest request, ServerCallContext context)
     {
         var path = paths.Resolve(request.Path, request.User);

@@ -63,13 +63,13 @@ internal sealed class OutputHub(int replayBytes)
         }
     }
 
-    /// <summary>Adds an observer, which first receives the retained output.</summary>
-    public OutputObserver Observe()
+    /// <summary>Adds an observer, which first receives the retained output when <paramref name="replay"/> is set.</summary>
+    public OutputObserver Observe(bool replay = true)
     {
         var observer = new OutputObserver();
         lock (_sync)
         {
-            foreach (var item in _replay.Snapshot())
+            foreach (var item in replay ? _replay.Snapshot() : [])
             {
                 observer.Offer(item);
             }

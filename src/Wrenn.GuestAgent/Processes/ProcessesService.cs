@@ -54,7 +54,7 @@ internal sealed class ProcessesService(ProcessLauncher launcher, ProcessTable ta
             throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "PTY sessions are attached with Pty.Open");
         }
 
-        var observer = process.Output.Observe();
+        var observer = process.Output.Observe(replay: !request.LiveOnly);
         try
         {
             await responseStream.WriteAsync(new ProcessEvent { Started = new Started { Pid = process.Pid, Tag = process.Tag } }).ConfigureAwait(false);

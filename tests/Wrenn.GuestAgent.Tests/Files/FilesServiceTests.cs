@@ -126,6 +126,36 @@ public sealed class FilesServiceTests(AgentServerFixture agent) : IClassFixture<
         Assert.Equal(AgentErrorCode.UnknownUser, AgentErrors.CodeOf(unknown));
     }
 
+    [Fact]
+    public async Task Watch_ReportsChangesBelowTheDirectory_AfterItsFirstEvent()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "sub"));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var watch = Client.Watch(new WatchRequest { Path = _root, Recursive = true }, AgentServer.Authorized(deadline.Token));
+        Assert.True(await watch.ResponseStream.MoveNext(deadline.Token));
+        Assert.Equal(WatchEventType.Unspecified, watch.ResponseStream.Current.Type);
+
+        await File.WriteAllTextAsync(Path.Combine(_root, "sub/new.txt"), "x", deadline.Token);
+        File.Move(Path.Combine(_root, "sub/new.txt"), Path.Combine(_root, "moved.txt"));
+        File.Delete(Path.Combine(_root, "moved.txt"));
+
+        var seen = new List<(string, WatchEventType)>();
+        while (!seen.Contains(("moved.txt", WatchEventType.Remove)) && await watch.ResponseStream.MoveNext(deadline.Token))
+        {
+            seen.Add((watch.ResponseStream.Current.Name, watch.ResponseStream.Current.Type));
+        }
+
+        Assert.Contains(("sub/new.txt", WatchEventType.Create), seen);
+        Assert.Contains(("sub/new.txt", WatchEventType.Rename), seen);
+        Assert.Contains(("moved.txt", WatchEventType.Create), seen);
+        var missing = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var gone = Client.Watch(new WatchRequest { Path = Path.Combine(_root, "nowhere") }, AgentServer.Authorized());
+            await gone.ResponseStream.MoveNext();
+        });
+        Assert.Equal(AgentErrorCode.NotFound, AgentErrors.CodeOf(missing));
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private async Task<FileEntry> WriteAsync(string path, ByteString[] chunks, long expectedSize, string user = "")

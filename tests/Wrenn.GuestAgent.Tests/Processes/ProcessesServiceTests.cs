@@ -128,6 +128,38 @@ public sealed class ProcessesServiceTests(AgentServerFixture agent) : IClassFixt
     }
 
     [Fact]
+    public async Task Attach_LiveOnly_SkipsTheRetainedOutput()
+    {
+        var tag = "cat-" + Guid.NewGuid().ToString("N")[..8];
+        using (var start = Client.Start(new StartRequest { Cmd = "cat", Tag = tag, Kind = ProcessKind.Background, StdinOpen = true }, AgentServer.Authorized(Timeout())))
+        {
+            Assert.True(await start.ResponseStream.MoveNext(Timeout()));
+        }
+
+        await Client.WriteStdinAsync(new WriteStdinRequest { Selector = tag, Data = Google.Protobuf.ByteString.CopyFromUtf8("retained\n") }, AgentServer.Authorized());
+        using (var replayed = Client.Attach(new AttachRequest { Selector = tag }, AgentServer.Authorized(Timeout())))
+        {
+            // Started, then the retained line: it is in the replay buffer from here on.
+            Assert.True(await replayed.ResponseStream.MoveNext(Timeout()));
+            Assert.True(await replayed.ResponseStream.MoveNext(Timeout()));
+            Assert.Equal("retained\n", replayed.ResponseStream.Current.Output.Data.ToStringUtf8());
+        }
+
+        using var live = Client.Attach(new AttachRequest { Selector = tag, LiveOnly = true }, AgentServer.Authorized(Timeout()));
+        Assert.True(await live.ResponseStream.MoveNext(Timeout()));
+        Assert.Equal(tag, live.ResponseStream.Current.Started.Tag);
+        await Client.WriteStdinAsync(new WriteStdinRequest { Selector = tag, Data = Google.Protobuf.ByteString.CopyFromUtf8("new\n"), Close = true }, AgentServer.Authorized());
+
+        var text = new StringBuilder();
+        while (await live.ResponseStream.MoveNext(Timeout()) && live.ResponseStream.Current.Exited is null)
+        {
+            text.Append(live.ResponseStream.Current.Output?.Data.ToStringUtf8());
+        }
+
+        Assert.Equal("new\n", text.ToString());
+    }
+
+    [Fact]
     public async Task Signal_Kill_ReturnsAfterExit()
     {
         var tag = "sleeper-" + Guid.NewGuid().ToString("N")[..8];
