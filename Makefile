@@ -74,21 +74,21 @@ rootfs: image-packages
 images: rootfs agent
 	images/build.sh --agent $(AGENT) --out $(IMAGES_DIR) --cache $(IMAGES_CACHE)
 
-## run: set up what serving needs, then serve the API on 127.0.0.1:8080 with state in $(DATA_DIR).
-run: run-packages server cli images
-	./wrenn serve --data-dir $(DATA_DIR) --images-dir $(IMAGES_DIR)
-
 # E2B's SDK as its users install it (tests/e2b/package-lock.json pins it), for the conformance test.
 E2B_SDK     := tests/e2b/node_modules/.package-lock.json
 $(E2B_SDK): tests/e2b/package-lock.json
 	cd tests/e2b && npm ci --no-audit --no-fund --loglevel=error
+
+## run: set up what serving needs, then serve the API on 127.0.0.1:8080 with state in $(DATA_DIR).
+run: run-packages server cli images
+	./wrenn serve --data-dir $(DATA_DIR) --images-dir $(IMAGES_DIR)
 
 ## test: set up, then run every test suite (unit and real-VM end-to-end).
 test: setup $(E2B_SDK)
 	scripts/run-tests.sh $(CONFIG)
 
 ## bench: set up, then print the benchmark tables and their RESULT lines.
-bench: setup
+bench: setup $(E2B_SDK)
 	dotnet run --project bench/Wrenn.Bench -c $(CONFIG) --no-build -- --images-dir $(IMAGES_DIR)
 
 clean:

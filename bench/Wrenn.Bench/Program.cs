@@ -6,7 +6,7 @@ using Wrenn.HostAgent.Images;
 using Wrenn.HostAgent.Network;
 using Wrenn.HostAgent.Vmm.Qemu;
 
-// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|soak|hardening|interpreter|cli|dashboard|fastpath|multihost|uffd|portable]
+// Usage: Wrenn.Bench [--images-dir DIR] [--runs N] [--only runtime|snapshots|api|soak|hardening|interpreter|cli|dashboard|fastpath|multihost|e2b|uffd|portable]
 // [--soak-cycles N] [--server-log FILE]. Boots real capsules; prints tables and RESULT lines (the
 // page server's last). --server-log keeps the API servers' output (appended) for diagnosis.
 var imagesDirectory = Argument("--images-dir") ?? Environment.GetEnvironmentVariable("WRENN_IMAGES_DIR") ?? "/var/lib/wrenn/images";
@@ -37,7 +37,7 @@ try
         TimeProvider.System,
         NullLogger<CapsuleRuntime>.Instance))
     {
-        if (only is "soak" or "hardening" or "interpreter" or "cli" or "dashboard" or "fastpath" or "multihost")
+        if (only is "soak" or "hardening" or "interpreter" or "cli" or "dashboard" or "fastpath" or "multihost" or "e2b")
         {
             // These measure the API only; templates are built on first use.
             runtimeBaseline = (0, 0);
@@ -108,6 +108,12 @@ try
     {
         await using var server = await ApiServer.StartAsync(Path.Combine(dataDirectory, "dashboard"), imagesDirectory, templatesDirectory, serverLog);
         await DashboardBenchmark.RunAsync(server);
+    }
+
+    if (only is null or "e2b")
+    {
+        await using var server = await ApiServer.StartAsync(Path.Combine(dataDirectory, "e2b"), imagesDirectory, templatesDirectory, serverLog);
+        await E2bBenchmark.RunAsync(server);
     }
 
     if (only is null or "multihost")

@@ -59,8 +59,12 @@ public static class ControlPlaneSetup
         services.AddSingleton<CapsuleOrders>();
         services.AddSingleton<E2b.Sandboxes>();
         services.AddSingleton<E2b.EnvdTokens>();
+        services.AddSingleton<E2b.Envd.Terminals>();
         services.AddSingleton<E2b.Envd.ProcessRpc>();
+        services.AddSingleton<E2b.Envd.FilesystemRpc>();
         services.AddSingleton<E2b.Envd.FileTransfers>();
+        services.AddSingleton<E2b.Interpreter.JupyterKernels>();
+        services.AddSingleton<E2b.Interpreter.CodeInterpreter>();
         services.AddSingleton<GuestAccess>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<TemplateCollector>();
@@ -124,20 +128,7 @@ public static class ControlPlaneSetup
         app.UseMiddleware<RequestIds>();
         app.UseMiddleware<ErrorReplies>();
         app.UseMiddleware<RequestSizes>();
-        var options = app.Services.GetRequiredService<ControlPlaneOptions>();
-        if (options.E2bPath is { } e2bPath)
-        {
-            app.Use((context, next) =>
-            {
-                if (context.Request.Path.StartsWithSegments(e2bPath) || context.Request.Path.StartsWithSegments("/api" + e2bPath))
-                {
-                    E2b.E2bErrors.ClaimFor(context);
-                }
-
-                return next(context);
-            });
-        }
-
+        app.UseMiddleware<E2b.E2bRouting>();
         app.UseMiddleware<E2b.Envd.SandboxPlane>();
         app.UseMiddleware<PortProxy>();
         app.UseMiddleware<Dashboard.DashboardAssets>();
@@ -184,9 +175,9 @@ public static class ControlPlaneSetup
         KeyEndpoints.Map(app);
         AuditEndpoints.Map(app);
         HostEndpoints.Map(app);
-        if (options.E2bPath is { } path)
+        if (app.Services.GetRequiredService<ControlPlaneOptions>().E2bPath is { } e2bPath)
         {
-            E2b.SandboxEndpoints.Map(app, path);
+            E2b.SandboxEndpoints.Map(app, e2bPath);
         }
     }
 }

@@ -28,6 +28,12 @@ test('create answers a running sandbox with its metadata and lifecycle', async (
   assert.equal(info.lifecycle?.onTimeout, 'kill')
   assert.ok(info.endAt > info.startedAt)
   assert.equal(await sbx.isRunning(), true)
+  const metrics = await sbx.getMetrics()
+  assert.ok(Array.isArray(metrics))
+  for (const metric of metrics) {
+    assert.equal(metric.cpuCount, 1)
+    assert.equal(metric.memTotal, 512 * 1024 * 1024)
+  }
 })
 
 test('commands run as user in its home, with the sandbox and call environment', async () => {
@@ -78,6 +84,40 @@ test('stdin can be written and closed', async () => {
   assert.equal(result.stdout, 'hello stdin\ndone\n')
 })
 
+test('connect to a running process streams its output from then on', async () => {
+  const handle = await sbx.commands.run('for i in $(seq 1 40); do echo tick$i; sleep 0.1; done', { background: true })
+  await handle.disconnect()
+  await sleep(1000)
+  const seen = []
+  const again = await sbx.commands.connect(handle.pid, { onStdout: (data) => seen.push(data) })
+  const result = await again.wait()
+  assert.equal(result.exitCode, 0)
+  assert.match(result.stdout, /tick40\n$/)
+  assert.ok(!result.stdout.startsWith('tick1\n'), 'no replay of what came before the connect')
+})
+
+test('a terminal takes input, resizes and reports its output as a tty', async () => {
+  const decoder = new TextDecoder()
+  let text = ''
+  const terminal = await sbx.pty.create({ cols: 100, rows: 30, onData: (data) => { text += decoder.decode(data) }, timeoutMs: 120_000 })
+  const send = (line) => sbx.pty.sendInput(terminal.pid, new TextEncoder().encode(line + '\n'))
+  const until = async (pattern) => {
+    for (let waited = 0; !pattern.test(text); waited += 100) {
+      assert.ok(waited < 20_000, `no ${pattern} in the terminal's output: ${JSON.stringify(text)}`)
+      await sleep(100)
+    }
+  }
+  await send('stty size; tty; echo mark-$((6*7))')
+  await until(/mark-42/)
+  assert.match(text, /30 100/)
+  assert.match(text, /\/dev\/pts\//)
+  await sbx.pty.resize(terminal.pid, { cols: 120, rows: 40 })
+  await send('stty size')
+  await until(/40 120/)
+  assert.equal(await sbx.pty.kill(terminal.pid), true)
+  await assert.rejects(terminal.wait())
+})
+
 test('a command past its timeout is killed and reported as a timeout', async () => {
   await assert.rejects(sbx.commands.run('sleep 30', { timeoutMs: 2000 }), (error) => error instanceof TimeoutError)
 })
@@ -99,6 +139,11 @@ test('files: write, read, stat, list, make, rename, remove, as user', async () =
   await sbx.files.write('/tmp/empty', '')
   assert.equal(await sbx.files.read('/tmp/empty'), '')
 
+  await sbx.files.write('/tmp/zipped.txt', 'sent gzip-encoded', { gzip: true })
+  assert.equal(await sbx.files.read('/tmp/zipped.txt', { gzip: true }), 'sent gzip-encoded')
+  await sbx.files.write('/tmp/raw.txt', 'sent as a raw body', { useOctetStream: true })
+  assert.equal(await sbx.files.read('/tmp/raw.txt'), 'sent as a raw body')
+
   await sbx.files.write([{ path: '/tmp/multi/a.txt', data: 'A' }, { path: '/tmp/multi/b.txt', data: 'B' }])
   const listed = await sbx.files.list('/tmp/multi')
   assert.deepEqual(listed.map((entry) => [entry.name, entry.type]), [['a.txt', 'file'], ['b.txt', 'file']])
@@ -113,6 +158,21 @@ test('files: write, read, stat, list, make, rename, remove, as user', async () =
   await sbx.files.remove('made')
   assert.equal(await sbx.files.exists('made'), false)
   await assert.rejects(sbx.files.list('/nowhere'), (error) => error instanceof NotFoundError)
+})
+
+test('watching a directory reports what changes below it', async () => {
+  await sbx.files.makeDir('watched')
+  const events = []
+  const handle = await sbx.files.watchDir('watched', (event) => { events.push(`${event.type} ${event.name}`) }, { recursive: true, timeoutMs: 0 })
+  await sbx.files.write('watched/a.txt', 'a')
+  await sbx.commands.run('mkdir -p watched/sub && echo b > watched/sub/b.txt && rm watched/a.txt')
+  for (let waited = 0; !events.includes('remove a.txt'); waited += 100) {
+    assert.ok(waited < 20_000, `events so far: ${JSON.stringify(events)}`)
+    await sleep(100)
+  }
+  await handle.stop()
+  assert.ok(events.includes('create sub/b.txt'), JSON.stringify(events))
+  assert.ok(events.some((event) => event.endsWith(' a.txt') && !event.startsWith('remove')), JSON.stringify(events))
 })
 
 test('pause keeps memory and files; connect resumes; pausing twice answers false', async () => {
@@ -159,9 +219,9 @@ test('list filters by metadata and state, and pages', async () => {
   }
 })
 
-test('timeouts: a sandbox ends at its time to live, killed or paused', async () => {
+test('timeouts: a sandbox ends at its time to live, killed or paused; a paused one with auto-resume wakes on use', async () => {
   const killed = await Sandbox.create('base', { metadata: { suite: marker, role: 'ttl' }, timeoutMs: 600_000 })
-  const paused = await Sandbox.create('base', { metadata: { suite: marker, role: 'ttl-pause' }, timeoutMs: 600_000, lifecycle: { onTimeout: 'pause' } })
+  const paused = await Sandbox.create('base', { metadata: { suite: marker, role: 'ttl-pause' }, timeoutMs: 600_000, lifecycle: { onTimeout: 'pause', autoResume: true } })
   try {
     await killed.setTimeout(2000)
     await paused.setTimeout(2000)
@@ -169,7 +229,9 @@ test('timeouts: a sandbox ends at its time to live, killed or paused', async () 
     assert.equal(await killed.isRunning(), false)
     await assert.rejects(Sandbox.getInfo(killed.sandboxId), (error) => error instanceof SandboxNotFoundError)
     assert.equal((await paused.getInfo()).state, 'paused')
-    await paused.connect()
+    assert.deepEqual((await paused.getInfo()).lifecycle, { onTimeout: 'pause', autoResume: true })
+    // Auto-resume: the sandbox's own traffic wakes it.
+    assert.equal((await paused.commands.run('echo awake')).stdout, 'awake\n')
     assert.equal((await paused.getInfo()).state, 'running')
   } finally {
     await paused.kill()

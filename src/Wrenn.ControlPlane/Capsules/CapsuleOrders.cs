@@ -7,7 +7,8 @@ namespace Wrenn.ControlPlane.Capsules;
 
 /// <summary>
 /// What a create asks for, checked by its surface (v1 or E2B). <paramref name="Vcpus"/> and
-/// <paramref name="MemoryMb"/> give way to a template snapshot's own size.
+/// <paramref name="MemoryMb"/> give way to a template snapshot's own size; <paramref name="ExpiryTtlSec"/>:
+/// an absolute end that far from the start (<see cref="CapsuleRecord.ExpiresAt"/>).
 /// </summary>
 internal sealed record CapsuleOrder(
     string Template,
@@ -18,7 +19,7 @@ internal sealed record CapsuleOrder(
     string? UserMetadata = null,
     string? Idempotency = null,
     string? RequestHash = null,
-    long? ExpiresAt = null,
+    long? ExpiryTtlSec = null,
     string? ExpiryAction = null,
     string? GuestEnv = null,
     string? GuestUser = null);
@@ -37,7 +38,8 @@ internal sealed class CapsuleOrders(CapsuleLifecycle lifecycle, TemplateCatalog 
         var id = CapsuleId.New();
         var pending = new CapsuleRecord(id.Value, caller.Team.Value, Statuses.Pending, null, order.Template, vcpus, memoryMb, order.TimeoutSec,
             now, null, null, now, "{}", order.Idempotency, order.RequestHash, AutoResume: order.AutoResume ? 1 : 0,
-            HostId: template.HostId, ExpiresAt: order.ExpiresAt, ExpiryAction: order.ExpiryAction, GuestEnv: order.GuestEnv, GuestUser: order.GuestUser,
+            HostId: template.HostId,
+            ExpiresAt: order.ExpiryTtlSec is { } ttl ? now + (ttl * 1000) : null, ExpiryTtlSec: order.ExpiryTtlSec, ExpiryAction: order.ExpiryAction, GuestEnv: order.GuestEnv, GuestUser: order.GuestUser,
             UserMetadata: order.UserMetadata);
         return await lifecycle.CreateAsync(caller, pending, new CapsuleSpec(template.RuntimeName, vcpus, memoryMb, Id: id, TemplateBuild: template.BuildId))
             .ConfigureAwait(false);

@@ -34,7 +34,8 @@ internal static class ExpiryActions
 /// host it runs on; MissingFrom: while <c>missing</c>, the status it had before its host went silent.
 /// SnapshotGeneration / StoredGeneration: its latest pause, and the latest its host put in the snapshot store.
 /// ExpiresAt / ExpiryAction: an absolute end (Unix ms) at which a running capsule is killed or paused
-/// (<see cref="ExpiryActions"/>; E2B's sandbox timeout). GuestEnv: a JSON object of environment
+/// (<see cref="ExpiryActions"/>; E2B's sandbox timeout); ExpiryTtlSec: how far every start (create,
+/// resume) moves that end at least. GuestEnv: a JSON object of environment
 /// variables for every process; GuestUser: the default user of E2B-surface calls (null: root);
 /// UserMetadata: the user's key/value pairs (JSON object), apart from the agent facts in Metadata.
 /// </summary>
@@ -63,6 +64,7 @@ internal sealed record CapsuleRecord(
     long? SnapshotGeneration = null,
     long? StoredGeneration = null,
     long? ExpiresAt = null,
+    long? ExpiryTtlSec = null,
     string? ExpiryAction = null,
     string? GuestEnv = null,
     string? GuestUser = null,

@@ -52,10 +52,10 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
                 $"""
                 INSERT INTO capsules (id, team_id, status, status_reason, template, vcpus, memory_mb, timeout_sec, created_at,
                                       started_at, last_active_at, last_updated, metadata, idempotency, request_hash, auto_resume, host_id,
-                                      expires_at, expiry_action, guest_env, guest_user, user_metadata)
+                                      expires_at, expiry_ttl_sec, expiry_action, guest_env, guest_user, user_metadata)
                 SELECT @Id, @TeamId, @Status, @StatusReason, @Template, @Vcpus, @MemoryMb, @TimeoutSec, @CreatedAt,
                        @StartedAt, @LastActiveAt, @LastUpdated, @Metadata, @Idempotency, @RequestHash, @AutoResume, @HostId,
-                       @ExpiresAt, @ExpiryAction, @GuestEnv, @GuestUser, @UserMetadata
+                       @ExpiresAt, @ExpiryTtlSec, @ExpiryAction, @GuestEnv, @GuestUser, @UserMetadata
                 WHERE {WithinQuota}
                 """, QuotaParameters(record, quotas), transaction).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -202,7 +202,7 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
         record.Id, record.TeamId, record.Status, record.StatusReason, record.Template, record.Vcpus, record.MemoryMb, record.TimeoutSec,
         record.CreatedAt, record.StartedAt, record.LastActiveAt, record.LastUpdated, record.Metadata, record.Idempotency, record.RequestHash,
         record.AutoResume, quotas.MaxCapsules, quotas.MaxVcpus, quotas.MaxMemoryMb, Now, record.HostId,
-        record.ExpiresAt, record.ExpiryAction, record.GuestEnv, record.GuestUser, record.UserMetadata,
+        record.ExpiresAt, record.ExpiryTtlSec, record.ExpiryAction, record.GuestEnv, record.GuestUser, record.UserMetadata,
     };
 
     /// <summary>The team's capsule; another team's capsule is as absent as an unknown one.</summary>
@@ -262,7 +262,9 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
 
     /// <summary>
     /// Moves the capsule from <paramref name="from"/> to <paramref name="to"/> if it is still in
-    /// <paramref name="from"/>; returns whether it did.
+    /// <paramref name="from"/>; returns whether it did. A start (<paramref name="started"/>) moves an
+    /// absolute end to at least its time to live from now: a capsule paused at its end, then resumed,
+    /// does not end again at once.
     /// </summary>
     public async Task<bool> TransitionAsync(string id, string from, string to, string? reason, CancellationToken cancellationToken, bool started = false, string? metadata = null)
     {
@@ -273,19 +275,27 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
             UPDATE capsules SET status = @To, status_reason = @Reason, last_updated = @Now,
               started_at = CASE WHEN @Started THEN @Now ELSE started_at END,
               last_active_at = CASE WHEN @Started THEN @Now ELSE last_active_at END,
+              expires_at = CASE WHEN @Started AND expires_at IS NOT NULL AND expires_at < @Now + expiry_ttl_sec * 1000
+                                THEN @Now + expiry_ttl_sec * 1000 ELSE expires_at END,
               metadata = COALESCE(@Metadata, metadata)
             WHERE id = @Id AND status = @From
             """,
             new { Id = id, From = from, To = to, Reason = reason, Now = now, Started = started, Metadata = metadata }).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>Sets the capsule's absolute end (null: none) unless it is stopped or failed; returns whether it did.</summary>
-    public async Task<bool> SetExpiryAsync(string id, long? expiresAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets the capsule's absolute end to <paramref name="seconds"/> from now unless it is stopped or
+    /// failed; with <paramref name="forNextStarts"/>, also the time to live its next starts give it.
+    /// </summary>
+    public async Task<bool> SetExpiryAsync(string id, long seconds, bool forNextStarts, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(
-            "UPDATE capsules SET expires_at = @At WHERE id = @Id AND status NOT IN ('stopped', 'error')", new { Id = id, At = expiresAt })
-            .ConfigureAwait(false) == 1;
+            """
+            UPDATE capsules SET expires_at = @At, expiry_ttl_sec = CASE WHEN @ForNextStarts THEN @Seconds ELSE expiry_ttl_sec END
+            WHERE id = @Id AND status NOT IN ('stopped', 'error')
+            """,
+            new { Id = id, At = Now + (seconds * 1000), Seconds = seconds, ForNextStarts = forNextStarts }).ConfigureAwait(false) == 1;
     }
 
     /// <summary>Running capsules whose absolute end has come.</summary>

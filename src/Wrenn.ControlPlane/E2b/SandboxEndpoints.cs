@@ -34,6 +34,7 @@ internal static class SandboxEndpoints
         e2b.MapPost("/sandboxes/{id}/resume", ResumeAsync);
         e2b.MapPost("/sandboxes/{id}/timeout", TimeoutAsync);
         e2b.MapPost("/sandboxes/{id}/refreshes", RefreshAsync);
+        e2b.MapGet("/sandboxes/{id}/metrics", MetricsAsync);
     }
 
     private static async Task<IResult> CreateAsync(Caller caller, HttpRequest request, Sandboxes sandboxes, EnvdTokens tokens, int defaultTimeoutSec)
@@ -128,6 +129,39 @@ internal static class SandboxEndpoints
         var body = await E2bJson.ReadAsync<SandboxTimeRequest>(request).ConfigureAwait(false);
         await sandboxes.SetTimeoutAsync(caller, id, body.Duration ?? 60, extendOnly: true, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return Results.NoContent();
+    }
+
+    /// <summary>
+    /// The samples between <c>start</c> and <c>end</c> (Unix seconds; by default the last 10
+    /// minutes), from the control plane's per-capsule metrics (spec §4.12: kept up to 24 h). The
+    /// disk's size is not sampled: <c>diskTotal</c> is 0, as is <c>memCache</c>.
+    /// </summary>
+    private static async Task<IResult> MetricsAsync(Caller caller, string id, HttpContext context, Sandboxes sandboxes, Usage.CapsuleMetricsStore metrics, TimeProvider time)
+    {
+        var record = await sandboxes.GetAsync(caller, id, context.RequestAborted).ConfigureAwait(false);
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var end = UnixSeconds(context, "end") ?? now;
+        var start = UnixSeconds(context, "start") ?? end - 600;
+        ApiException.Require(start <= end, "start must not be after end");
+        var points = metrics.Query(record.Id, TimeSpan.FromSeconds(Math.Clamp(now - start, 1, 86400)), now)
+            .Where(point => point.TimestampUnix >= start && point.TimestampUnix <= end)
+            .Select(point => new SandboxMetric(DateTimeOffset.FromUnixTimeSeconds(point.TimestampUnix), point.TimestampUnix, (int)record.Vcpus, point.CpuPct,
+                point.MemBytes, record.MemoryMb * 1024 * 1024, MemCache: 0, point.DiskBytes, DiskTotal: 0))
+            .ToList();
+        return E2bJson.Reply(points);
+    }
+
+    private static long? UnixSeconds(HttpContext context, string name)
+    {
+        var text = context.Request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        ApiException.Require(long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds),
+            $"{name} must be Unix seconds");
+        return seconds;
     }
 
     private static async Task<SandboxReply> ReplyOfAsync(CapsuleRecord record, string templateId, EnvdTokens tokens, CancellationToken cancellationToken) =>

@@ -60,3 +60,15 @@ internal sealed record SandboxDetail(
     SandboxLifecycle? Lifecycle);
 
 internal sealed record SandboxLifecycle(string OnTimeout, bool AutoResume);
+
+/// <summary>E2B's <c>SandboxMetric</c>: one sample of a sandbox's use (bytes; CPU in percent of its vCPUs).</summary>
+internal sealed record SandboxMetric(
+    DateTimeOffset Timestamp,
+    long TimestampUnix,
+    int CpuCount,
+    double CpuUsedPct,
+    long MemUsed,
+    long MemTotal,
+    long MemCache,
+    long DiskUsed,
+    long DiskTotal);

@@ -33,6 +33,7 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
     public static string TemplateOf(string e2bTemplate) => e2bTemplate switch
     {
         "base" => "base-python",
+        "code-interpreter-v1" => "code-runner-beta",
         _ => e2bTemplate,
     };
 
@@ -46,16 +47,14 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
         ApiException.Require(request.Metadata is null || request.Metadata.Count <= 64, "metadata holds at most 64 entries");
         var order = new CapsuleOrder(template, 1, ControlPlaneOptions.DefaultMemoryMb, TimeoutSec: 0, AutoResume: request.AutoResume?.Enabled ?? false,
             UserMetadata: JsonSerializer.Serialize(request.Metadata ?? []),
-            ExpiresAt: ExpiryIn(timeout),
+            ExpiryTtlSec: timeout,
             ExpiryAction: request.AutoPause == true ? ExpiryActions.Pause : ExpiryActions.Kill,
             GuestEnv: JsonSerializer.Serialize(request.EnvVars ?? []),
             GuestUser: DefaultUser);
         var record = await orders.PlaceAsync(caller, order, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("a create without an Idempotency-Key cannot lose to a repeat");
-        record = await RunningAsync(caller, record.Id, cancellationToken).ConfigureAwait(false);
-        // The time to live counts from when the sandbox is usable, not from the order.
-        await store.SetExpiryAsync(record.Id, ExpiryIn(timeout), cancellationToken).ConfigureAwait(false);
-        return record;
+        // The time to live counts from when the sandbox runs (CapsuleStore.TransitionAsync), not from the order.
+        return await RunningAsync(caller, record.Id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The team's sandbox: a capsule that is not stopped or failed.</summary>
@@ -67,7 +66,8 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
 
     /// <summary>
     /// Connect: a running sandbox's time to live is extended to <paramref name="timeoutSec"/> from now
-    /// (never shortened); a paused one is resumed with that time to live. True when it was resumed.
+    /// (never shortened); a paused one is resumed with that time to live, which later starts (an
+    /// auto-resume) give it too. True when it was resumed.
     /// </summary>
     public async Task<(CapsuleRecord Record, bool Resumed)> ConnectAsync(Caller caller, string id, int timeoutSec, CancellationToken cancellationToken)
     {
@@ -81,10 +81,9 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
         }
 
         record = await RunningAsync(caller, id, cancellationToken).ConfigureAwait(false);
-        var end = ExpiryIn(timeoutSec);
-        if (resumed || record.ExpiresAt is null || record.ExpiresAt < end)
+        if (resumed || record.ExpiresAt is null || record.ExpiresAt < ExpiryIn(timeoutSec))
         {
-            await store.SetExpiryAsync(id, end, cancellationToken).ConfigureAwait(false);
+            await store.SetExpiryAsync(id, timeoutSec, forNextStarts: true, cancellationToken).ConfigureAwait(false);
         }
 
         return (record, resumed);
@@ -95,10 +94,10 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
     {
         ApiException.Require(timeoutSec is >= 0 and <= MaxTimeoutSec, $"timeout must be between 0 and {MaxTimeoutSec} seconds");
         var record = await GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
-        var end = ExpiryIn(timeoutSec);
-        if (!extendOnly || record.ExpiresAt is null || record.ExpiresAt < end)
+        if (!extendOnly || record.ExpiresAt is null || record.ExpiresAt < ExpiryIn(timeoutSec))
         {
-            await store.SetExpiryAsync(id, end, cancellationToken).ConfigureAwait(false);
+            // The current end only: a later resume gives the sandbox the time to live of its create or last connect.
+            await store.SetExpiryAsync(id, timeoutSec, forNextStarts: false, cancellationToken).ConfigureAwait(false);
         }
     }
 

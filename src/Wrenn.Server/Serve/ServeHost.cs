@@ -12,7 +12,7 @@ namespace Wrenn.Server.Serve;
 /// Composes <c>wrenn serve</c>: the control plane (public API, SQLite or PostgreSQL state) and this
 /// machine's host agent (capsule runtime with the Firecracker or the QEMU driver) in one process.
 /// </summary>
-internal static class ServeHost
+internal static partial class ServeHost
 {
     public static WebApplication Build(ServeSettings settings)
     {
@@ -68,6 +68,12 @@ internal static class ServeHost
         }
 
         var app = builder.Build();
+        if (settings.TlsLocalCa)
+        {
+            var caPath = LocalTls.CaPath(settings.DataDirectory);
+            LogLocalCa(app.Logger, caPath, settings.ProxyDomain!);
+        }
+
         app.UseWrennControlPlane();
         return app;
     }
@@ -75,7 +81,9 @@ internal static class ServeHost
     /// <summary>Every listen address, over HTTPS when a certificate is configured (HTTP/1.1 and HTTP/2 then).</summary>
     private static void Listen(KestrelServerOptions kestrel, ServeSettings settings)
     {
-        var certificate = settings.TlsCertificate is { } pem ? X509Certificate2.CreateFromPemFile(pem, settings.TlsKey) : null;
+        var certificate = settings.TlsCertificate is { } pem ? X509Certificate2.CreateFromPemFile(pem, settings.TlsKey)
+            : settings.TlsLocalCa ? LocalTls.ServerCertificate(settings.DataDirectory, settings.ProxyDomain!, TimeProvider.System)
+            : null;
         foreach (var endpoint in settings.Listen)
         {
             kestrel.Listen(endpoint, listen =>
@@ -106,4 +114,8 @@ internal static class ServeHost
         // A guest port that refuses is an ordinary 502 for the client, not a server warning.
         logging.AddFilter("Yarp", LogLevel.Error);
     }
+
+    [LoggerMessage(EventId = 6020, Level = LogLevel.Information,
+        Message = "HTTPS with the development CA {CaPath}: clients trust it (NODE_EXTRA_CA_CERTS={CaPath}) and reach E2B's API with E2B_DOMAIN={Domain}:<port>")]
+    private static partial void LogLocalCa(ILogger logger, string caPath, string domain);
 }

@@ -14,6 +14,7 @@ internal sealed record ServeSettings(
     string TemplatesDirectory,
     string? TlsCertificate,
     string? TlsKey,
+    bool TlsLocalCa,
     string? DashboardDirectory,
     string LogFormat,
     string LogLevel,
@@ -57,7 +58,7 @@ internal sealed record ServeSettings(
         ArgumentNullException.ThrowIfNull(values);
         return new ServeSettings(
             values.Get(ServeCatalog.Listen), values.Get(ServeCatalog.DataDirectory), values.Get(ServeCatalog.Database), values.Get(ServeCatalog.ImagesDirectory),
-            values.Get(ServeCatalog.TemplatesDirectory), values.Get(ServeCatalog.TlsCertificate), values.Get(ServeCatalog.TlsKey), values.Get(ServeCatalog.DashboardDirectory),
+            values.Get(ServeCatalog.TemplatesDirectory), values.Get(ServeCatalog.TlsCertificate), values.Get(ServeCatalog.TlsKey), values.Get(ServeCatalog.TlsLocalCa), values.Get(ServeCatalog.DashboardDirectory),
             values.Get(ServeCatalog.LogFormat), values.Get(ServeCatalog.LogLevel), values.Get(ServeCatalog.Signup), values.Get(ServeCatalog.ProxyDomain), values.Get(ServeCatalog.E2bPath),
             values.Get(ServeCatalog.ProxyRequiresKey), values.Get(ServeCatalog.MetricsToken), values.Get(ServeCatalog.MaxVcpus),
             values.Get(ServeCatalog.MaxMemoryMb), values.Get(ServeCatalog.MemoryStepMb), values.Get(ServeCatalog.TeamMaxCapsules),
@@ -99,6 +100,11 @@ internal sealed record ServeSettings(
     /// <summary>Problems no single value shows: settings that need each other, files that must exist.</summary>
     public IEnumerable<string> Problems()
     {
+        if (TlsLocalCa && (ProxyDomain is null || TlsCertificate is not null))
+        {
+            yield return "tls_local_ca needs proxy_domain (the names its certificate is for), and excludes tls_cert";
+        }
+
         foreach (var (certificateName, keyName, certificate, key) in new[] { ("tls_cert", "tls_key", TlsCertificate, TlsKey), ("host_ca_cert", "host_ca_key", HostCaCertificate, HostCaKey) })
         {
             if ((certificate is null) != (key is null))

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Wrenn.ControlPlane.Tests.Server;
 
 namespace Wrenn.ControlPlane.Tests.E2b;
@@ -7,60 +5,57 @@ namespace Wrenn.ControlPlane.Tests.E2b;
 /// <summary>
 /// E2B's own JavaScript SDK, the npm package pinned in <c>tests/e2b/package-lock.json</c>
 /// (installed by <c>make test</c>), runs the conformance script <c>tests/e2b/sdk.test.mjs</c>
-/// against the shared real server and its capsules: create, commands, files, pause and connect,
-/// list, timeouts and kill, as an E2B user's code calls them.
+/// against the shared real server and its capsules, in the SDK's plain-HTTP mode
+/// (<c>E2B_API_URL</c>, <c>E2B_SANDBOX_URL</c>): create, commands, terminals, files, pause and
+/// connect, list, timeouts and kill, as an E2B user's code calls them; and the code interpreter SDK
+/// (<c>tests/e2b/interpreter.test.mjs</c>).
 /// </summary>
 [Collection("server")]
 public sealed class E2bSdkTests(ServerFixture fixture)
 {
-    private static readonly string Scripts = Path.Combine(WrennServer.RepositoryRoot, "tests", "e2b");
+    [Fact]
+    public Task TheE2bSdk_WorksUnmodified_AgainstWrenn() => RunAsync("sdk.test.mjs");
 
     [Fact]
-    public async Task TheE2bSdk_WorksUnmodified_AgainstWrenn()
+    public Task TheE2bCodeInterpreterSdk_RunsCode_OnTheCodeRunnerKernels() => RunAsync("interpreter.test.mjs");
+
+    /// <summary>Runs the script in the SDK's plain-HTTP mode: the API under /e2b, sandboxes by E2B's routing headers.</summary>
+    private Task RunAsync(string script)
     {
-        Assert.True(File.Exists(Path.Combine(Scripts, "node_modules", "e2b", "package.json")), "the pinned SDK is not installed: run `make test` (npm ci in tests/e2b)");
         var server = fixture.Server.BaseAddress.ToString().TrimEnd('/');
-        var start = new ProcessStartInfo("node", ["--test", "--test-reporter=spec", "sdk.test.mjs"])
+        return NodeScripts.RunAsync(script, new Dictionary<string, string>
         {
-            WorkingDirectory = Scripts,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["E2B_API_KEY"] = fixture.Server.AdminKey,
-                ["E2B_API_URL"] = server + "/e2b",
-                ["E2B_SANDBOX_URL"] = server,
-                ["NO_COLOR"] = "1",
-            },
-        };
-        using var node = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        var output = new StringBuilder();
-        node.OutputDataReceived += (_, line) => Append(output, line.Data);
-        node.ErrorDataReceived += (_, line) => Append(output, line.Data);
-        node.BeginOutputReadLine();
-        node.BeginErrorReadLine();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-        try
-        {
-            await node.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            throw new TimeoutException("the SDK script ran over 15 minutes:\n" + output);
-        }
-
-        Assert.True(node.ExitCode == 0, "the E2B SDK script failed:\n" + output);
+            ["E2B_API_KEY"] = fixture.Server.AdminKey,
+            ["E2B_API_URL"] = server + "/e2b",
+            ["E2B_SANDBOX_URL"] = server,
+        });
     }
+}
 
-    private static void Append(StringBuilder output, string? line)
+/// <summary>
+/// The SDK in its default mode, with only <c>E2B_DOMAIN</c>: <c>https://api.&lt;domain&gt;</c> and
+/// <c>https://&lt;port&gt;-&lt;sandbox&gt;.&lt;domain&gt;</c> served by a server with its development CA
+/// (<c>tls_local_ca</c>), trusted through <c>NODE_EXTRA_CA_CERTS</c> (<c>tests/e2b/hosts.test.mjs</c>).
+/// </summary>
+public sealed class E2bHostsTests : IAsyncLifetime
+{
+    private const string Domain = "wrenn.test";
+
+    private WrennServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await WrennServer.StartAsync("--proxy-domain", Domain, "--tls-local-ca", "on");
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task TheE2bSdk_ReachesWrenn_ByItsHostNames_OverTls()
     {
-        if (line is not null)
+        await NodeScripts.RunAsync("hosts.test.mjs", new Dictionary<string, string>
         {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
+            ["E2B_API_KEY"] = _server.AdminKey,
+            ["E2B_DOMAIN"] = $"{Domain}:{_server.Port}",
+            ["NODE_EXTRA_CA_CERTS"] = _server.CaCertificate,
+            ["WRENN_TEST_DNS_SUFFIX"] = Domain,
+        }, "--require", "./resolve-to-loopback.cjs");
     }
 }

@@ -9,7 +9,7 @@ namespace Wrenn.ControlPlane.Tests.E2b;
 /// <summary>
 /// E2B's REST surface and the edges of its data plane against a test double host: the reply and
 /// error shapes its SDKs branch on, and the absolute time to live. (The SDK itself drives real
-/// capsules in <see cref="E2bSdkTests"/>.)
+/// capsules in <see cref="E2bSdkTests"/> and <see cref="E2bHostsTests"/>.)
 /// </summary>
 public sealed class SandboxApiTests : IAsyncLifetime
 {
@@ -41,6 +41,9 @@ public sealed class SandboxApiTests : IAsyncLifetime
         Assert.Equal("kill", detail.GetProperty("lifecycle").GetProperty("onTimeout").GetString());
         var ttl = detail.GetProperty("endAt").GetDateTimeOffset() - detail.GetProperty("startedAt").GetDateTimeOffset();
         Assert.InRange(ttl.TotalSeconds, 55, 65);
+        var metrics = await client.GetFromJsonAsync<JsonElement>($"/e2b/sandboxes/{id}/metrics?start=0");
+        Assert.Equal(JsonValueKind.Array, metrics.ValueKind);
+        await AssertE2bErrorAsync(await client.GetAsync($"/e2b/sandboxes/{id}/metrics?start=x"), 400);
     }
 
     [Fact]
@@ -117,6 +120,14 @@ public sealed class SandboxApiTests : IAsyncLifetime
         Assert.Equal("expired", stopped.GetProperty("status_reason").GetString());
         await client.WaitForStatusAsync(paused, "paused", seconds: 30);
         Assert.Equal("running", (await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{extended}")).GetProperty("status").GetString());
+
+        // Resumed by any way (here the v1 API), it gets its time to live again instead of ending at once.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/v1/capsules/{paused}/resume", null)).StatusCode);
+        await client.WaitForStatusAsync(paused, "running");
+        var end = (await client.GetFromJsonAsync<JsonElement>($"/e2b/sandboxes/{paused}")).GetProperty("endAt").GetDateTimeOffset();
+        Assert.True(end > TimeProvider.System.GetUtcNow(), $"the end {end:O} is not ahead after the resume");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal("running", (await client.GetFromJsonAsync<JsonElement>($"/v1/capsules/{paused}")).GetProperty("status").GetString());
     }
 
     [Fact]

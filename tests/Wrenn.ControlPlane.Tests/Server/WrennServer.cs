@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 
 namespace Wrenn.ControlPlane.Tests.Server;
@@ -23,7 +24,7 @@ public sealed class WrennServer : IAsyncDisposable
         DataDirectory = dataDirectory;
         DatabaseUrl = databaseUrl;
         Port = port;
-        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+        BaseAddress = new Uri($"{(Tls ? "https" : "http")}://127.0.0.1:{port}/");
     }
 
     public string DataDirectory { get; }
@@ -75,13 +76,39 @@ public sealed class WrennServer : IAsyncDisposable
     /// <summary>A client sending <paramref name="key"/> (the admin key by default).</summary>
     public HttpClient Client(string? key = null)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        var client = Anonymous();
         client.DefaultRequestHeaders.Add("X-API-Key", key ?? AdminKey);
         return client;
     }
 
     /// <summary>A client without credentials.</summary>
-    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+    public HttpClient Anonymous() => new(Tls ? new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => IssuedByOwnCa(certificate) } }
+        : new SocketsHttpHandler())
+    {
+        BaseAddress = BaseAddress,
+        Timeout = TimeSpan.FromSeconds(120),
+    };
+
+    /// <summary>The server serves HTTPS with its development CA (<c>--tls-local-ca on</c>).</summary>
+    public bool Tls => _settings.Contains("--tls-local-ca");
+
+    /// <summary>The development CA's certificate, which TLS clients of this server trust.</summary>
+    public string CaCertificate => Path.Combine(DataDirectory, "tls", "ca.pem");
+
+    private bool IssuedByOwnCa(X509Certificate? certificate)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.CustomTrustStore.Add(X509Certificate2.CreateFromPem(File.ReadAllText(CaCertificate)));
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
 
     /// <summary>Stops the server: gracefully (SIGTERM) or as a crash (SIGKILL). Its VMs keep running.</summary>
     public async Task StopAsync(bool kill)

@@ -115,6 +115,42 @@ public sealed class SettingsReaderTests : IDisposable
     }
 
     [Fact]
+    public void TheDevelopmentCa_NeedsTheDomainItsCertificateNames()
+    {
+        var settings = Read(new() { [ServeCatalog.TlsLocalCa] = ["on"], [ServeCatalog.ImagesDirectory] = [_directory] });
+
+        Assert.Equal(["tls_local_ca needs proxy_domain (the names its certificate is for), and excludes tls_cert"], settings.Problems());
+        Assert.Empty(Read(new() { [ServeCatalog.TlsLocalCa] = ["on"], [ServeCatalog.ProxyDomain] = ["wrenn.test"], [ServeCatalog.ImagesDirectory] = [_directory] }).Problems());
+    }
+
+    [Theory]
+    [InlineData("/e2b", "/e2b")]
+    [InlineData("/compat/e2b/", "/compat/e2b")]
+    [InlineData("none", null)]
+    public void TheE2bPath_IsAUrlPath_OrNone(string given, string? expected) =>
+        Assert.Equal(expected, Read(new() { [ServeCatalog.E2bPath] = [given] }).E2bPath);
+
+    [Fact]
+    public void TheDevelopmentCa_SignsACertificate_ForTheDomainAndItsSubdomains()
+    {
+        using var certificate = LocalTls.ServerCertificate(_directory, "wrenn.test", TimeProvider.System);
+        using var again = LocalTls.ServerCertificate(_directory, "wrenn.test", TimeProvider.System);
+
+        Assert.True(certificate.HasPrivateKey);
+        Assert.True(certificate.MatchesHostname("api.wrenn.test"));
+        Assert.True(certificate.MatchesHostname("49983-cl-abc.wrenn.test"));
+        Assert.False(certificate.MatchesHostname("other.example"));
+        Assert.Equal(certificate.Thumbprint, again.Thumbprint);
+        using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+        chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+        chain.ChainPolicy.CustomTrustStore.Add(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(LocalTls.CaPath(_directory))));
+        Assert.True(chain.Build(certificate));
+        using var other = LocalTls.ServerCertificate(_directory, "other.test", TimeProvider.System);
+        Assert.True(other.MatchesHostname("api.other.test"));
+    }
+
+    [Fact]
     public void AMemoryStep_ThatRefusesTheDefaultSize_IsAProblem()
     {
         var settings = Read(new() { [ServeCatalog.MemoryStepMb] = ["384"], [ServeCatalog.ImagesDirectory] = [_directory] });

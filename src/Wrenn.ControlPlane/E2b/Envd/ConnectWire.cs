@@ -92,6 +92,32 @@ internal static class ConnectWire
     public static Task WriteMessageAsync(HttpResponse response, IMessage message, CancellationToken cancellationToken) =>
         WriteEnvelopeAsync(response, 0, Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(message)), cancellationToken);
 
+    /// <summary>
+    /// Sends <paramref name="keepalive"/> after each <paramref name="interval"/> that passes before
+    /// <paramref name="next"/> completes (E2B's streams: a proxy must not see them idle).
+    /// </summary>
+    public static async Task KeepAliveUntilAsync(Task next, HttpResponse response, IMessage keepalive, TimeSpan interval, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        while (!next.IsCompleted)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (await Task.WhenAny(next, Task.Delay(interval, time, wait.Token)).ConfigureAwait(false) == next)
+            {
+                await wait.CancelAsync().ConfigureAwait(false);
+                return;
+            }
+
+            await WriteMessageAsync(response, keepalive, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The stream's keepalive interval: <c>Keepalive-Ping-Interval</c> seconds, 90 without it (as E2B's daemon).</summary>
+    public static TimeSpan KeepaliveOf(HttpRequest request) =>
+        int.TryParse(request.Headers["Keepalive-Ping-Interval"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : TimeSpan.FromSeconds(90);
+
     /// <summary>The end-of-stream envelope: <c>{}</c>, or the error the stream ended with.</summary>
     public static Task EndStreamAsync(HttpResponse response, ConnectException? error, CancellationToken cancellationToken)
     {

@@ -1,21 +1,29 @@
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using AgentApi = Wrenn.Agent.Protocol;
 
 namespace Wrenn.ControlPlane.E2b.Envd;
 
-/// <summary>envd's filesystem service (unary calls) on the guest agent's Files service, as the request's user.</summary>
-internal static class FilesystemRpc
+/// <summary>
+/// envd's filesystem service on the guest agent's Files service, as the request's user: unary
+/// calls, and WatchDir's stream (its start event, then changes, with keepalives; it ends at the
+/// call's deadline with <c>deadline_exceeded</c>, as E2B's daemon does).
+/// </summary>
+internal sealed class FilesystemRpc(TimeProvider time)
 {
+    private static readonly WatchDirResponse Keepalive = new() { Keepalive = new WatchDirResponse.Types.KeepAlive() };
+
     private const uint ListLimit = 10_000;
 
-    public static Task ServeAsync(HttpContext context, SandboxCall call, string method) => method switch
+    public Task ServeAsync(HttpContext context, SandboxCall call, string method) => method switch
     {
         "Stat" => StatAsync(context, call),
         "ListDir" => ListDirAsync(context, call),
         "MakeDir" => MakeDirAsync(context, call),
         "Move" => MoveAsync(context, call),
         "Remove" => RemoveAsync(context, call),
-        "WatchDir" or "CreateWatcher" or "GetWatcherEvents" or "RemoveWatcher" => throw ConnectException.Unimplemented("watching a directory"),
+        "WatchDir" => WatchDirAsync(context, call),
+        "CreateWatcher" or "GetWatcherEvents" or "RemoveWatcher" => throw ConnectException.Unimplemented("polled directory watchers"),
         _ => throw new ConnectException(ConnectCode.Unimplemented, "no such method"),
     };
 
@@ -75,6 +83,59 @@ internal static class FilesystemRpc
         await session.CallAsync(() => session.Agent.Files.RemoveAsync(new AgentApi.PathRequest { Path = path, User = call.User }, cancellationToken: session.Token)
             .ResponseAsync, path, lookup: true).ConfigureAwait(false);
         await ConnectWire.WriteUnaryAsync(context.Response, new RemoveResponse()).ConfigureAwait(false);
+    }
+
+    private async Task WatchDirAsync(HttpContext context, SandboxCall call)
+    {
+        var request = await ConnectWire.ReadRequestAsync(context.Request, WatchDirRequest.Parser, streaming: true).ConfigureAwait(false);
+        var path = call.Resolve(request.Path);
+        var session = call.Session;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(session.Token);
+        if (ConnectWire.TimeoutOf(context.Request) is { } deadline)
+        {
+            limit.CancelAfter(deadline);
+        }
+
+        using var watch = session.Agent.Files.Watch(new AgentApi.WatchRequest { Path = path, Recursive = request.Recursive, User = call.User }, cancellationToken: limit.Token);
+        var events = watch.ResponseStream;
+        if (!await session.CallAsync(() => events.MoveNext(limit.Token), path, lookup: true).ConfigureAwait(false))
+        {
+            throw new ConnectException(ConnectCode.Internal, "the guest agent did not start the watch");
+        }
+
+        var response = context.Response;
+        await ConnectWire.BeginStreamAsync(response).ConfigureAwait(false);
+        ConnectException? ending = null;
+        try
+        {
+            await ConnectWire.WriteMessageAsync(response, new WatchDirResponse { Start = new WatchDirResponse.Types.StartEvent() }, limit.Token).ConfigureAwait(false);
+            var keepalive = ConnectWire.KeepaliveOf(context.Request);
+            while (true)
+            {
+                var next = events.MoveNext(limit.Token);
+                await ConnectWire.KeepAliveUntilAsync(next, response, Keepalive, keepalive, time, limit.Token).ConfigureAwait(false);
+                if (!await next.ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                var change = new FilesystemEvent { Name = events.Current.Name, Type = (EventType)(int)events.Current.Type };
+                await ConnectWire.WriteMessageAsync(response, new WatchDirResponse { Filesystem = change }, limit.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or RpcException && !context.RequestAborted.IsCancellationRequested)
+        {
+            ending = session.Token.IsCancellationRequested
+                ? new ConnectException(ConnectCode.Unavailable, "the sandbox was paused or killed")
+                : new ConnectException(ConnectCode.DeadlineExceeded, "the watch reached its deadline");
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or RpcException)
+        {
+            // The client went away: the watch ends with it.
+            return;
+        }
+
+        await ConnectWire.EndStreamAsync(response, ending, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>envd's entry for the agent's; other kinds of file (devices, sockets) are UNSPECIFIED, which the SDK skips.</summary>

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
 using Wrenn.ControlPlane.Api;
@@ -13,9 +15,9 @@ namespace Wrenn.ControlPlane.E2b.Envd;
 /// <c>deadline_exceeded</c>. Output is relayed as it comes, with a keepalive event after each
 /// <c>Keepalive-Ping-Interval</c> seconds without any.
 /// </summary>
-internal sealed class ProcessRpc(TimeProvider time)
+internal sealed class ProcessRpc(Terminals terminals, TimeProvider time)
 {
-    private static readonly TimeSpan DefaultKeepalive = TimeSpan.FromSeconds(90);
+    private static readonly StartResponse Keepalive = new() { Event = new ProcessEvent { Keepalive = new ProcessEvent.Types.KeepAlive() } };
 
     public Task ServeAsync(HttpContext context, SandboxCall call, string method) => method switch
     {
@@ -25,7 +27,7 @@ internal sealed class ProcessRpc(TimeProvider time)
         "SendInput" => SendInputAsync(context, call),
         "CloseStdin" => CloseStdinAsync(context, call),
         "SendSignal" => SendSignalAsync(context, call),
-        "Update" => throw ConnectException.Unimplemented("resizing a terminal"),
+        "Update" => UpdateAsync(context, call),
         "StreamInput" => throw ConnectException.Unimplemented("client-streamed input"),
         _ => throw new ConnectException(ConnectCode.Unimplemented, "no such method"),
     };
@@ -33,11 +35,6 @@ internal sealed class ProcessRpc(TimeProvider time)
     private async Task StartAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, StartRequest.Parser, streaming: true).ConfigureAwait(false);
-        if (request.Pty is not null)
-        {
-            throw ConnectException.Unimplemented("a terminal (pty)");
-        }
-
         var config = request.Process ?? throw ConnectException.Invalid("process is required");
         if (config.Cmd.Length == 0)
         {
@@ -45,89 +42,132 @@ internal sealed class ProcessRpc(TimeProvider time)
         }
 
         var timeout = ConnectWire.TimeoutOf(context.Request);
-        var start = new AgentApi.StartRequest
+        var cwd = call.Resolve(config.HasCwd ? config.Cwd : string.Empty);
+        var tag = request.HasTag ? request.Tag : string.Empty;
+        if (request.Pty is { } pty)
+        {
+            var start = new AgentApi.PtyStart
+            {
+                Cmd = config.Cmd, Cwd = cwd, User = call.User, Tag = tag.Length > 0 ? tag : "pty-" + Guid.NewGuid().ToString("N")[..12],
+                Cols = Math.Clamp(pty.Size?.Cols ?? 80, 1, 1000), Rows = Math.Clamp(pty.Size?.Rows ?? 24, 1, 1000),
+            };
+            start.Args.AddRange(config.Args);
+            start.Envs.Add(call.Environment(config.Envs));
+            var terminal = await terminals.StartAsync(call.Record, start, call.Session.Token).ConfigureAwait(false);
+            await WatchTerminalAsync(context, call, terminal, timeout).ConfigureAwait(false);
+            return;
+        }
+
+        var process = new AgentApi.StartRequest
         {
             Cmd = config.Cmd,
-            Cwd = call.Resolve(config.HasCwd ? config.Cwd : string.Empty),
+            Cwd = cwd,
             User = call.User,
-            Tag = request.HasTag ? request.Tag : string.Empty,
+            Tag = tag,
             Kind = AgentApi.ProcessKind.Stream,
             StdinOpen = request.HasStdin && request.Stdin,
             DetachKills = false,
             TimeoutSec = timeout is { } limit ? (uint)Math.Ceiling(limit.TotalSeconds) : 0,
         };
-        start.Args.AddRange(config.Args);
-        start.Envs.Add(call.Environment(config.Envs));
+        process.Args.AddRange(config.Args);
+        process.Envs.Add(call.Environment(config.Envs));
         var session = call.Session;
-        using var events = session.Agent.Processes.Start(start, cancellationToken: session.Token);
-        await RelayAsync(context, call, events.ResponseStream, "process " + config.Cmd).ConfigureAwait(false);
+        using var events = session.Agent.Processes.Start(process, cancellationToken: session.Token);
+        await RelayAsync(context, call, FromAgent(events.ResponseStream, session.Token), "process " + config.Cmd).ConfigureAwait(false);
     }
 
     private async Task ConnectAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, ConnectRequest.Parser, streaming: true).ConfigureAwait(false);
+        if (request.Process?.SelectorCase == ProcessSelector.SelectorOneofCase.Pid && terminals.Find(call.Record.Id, request.Process.Pid) is { } terminal)
+        {
+            await WatchTerminalAsync(context, call, terminal, ConnectWire.TimeoutOf(context.Request)).ConfigureAwait(false);
+            return;
+        }
+
         var session = call.Session;
-        using var events = session.Agent.Processes.Attach(new AgentApi.AttachRequest { Selector = SelectorOf(request.Process) }, cancellationToken: session.Token);
-        await RelayAsync(context, call, events.ResponseStream, "process").ConfigureAwait(false);
+        using var events = session.Agent.Processes.Attach(new AgentApi.AttachRequest { Selector = SelectorOf(request.Process), LiveOnly = true },
+            cancellationToken: session.Token);
+        await RelayAsync(context, call, FromAgent(events.ResponseStream, session.Token), "process").ConfigureAwait(false);
     }
 
+    /// <summary>Streams a terminal's output to this call until it ends; at <paramref name="deadline"/> the terminal is killed.</summary>
+    private async Task WatchTerminalAsync(HttpContext context, SandboxCall call, Terminal terminal, TimeSpan? deadline)
+    {
+        var watcher = terminal.Watch();
+        try
+        {
+            await RelayAsync(context, call, FromTerminal(terminal, watcher, deadline, call.Session.Token), "terminal").ConfigureAwait(false);
+        }
+        finally
+        {
+            terminal.Unwatch(watcher);
+        }
+    }
+
+    /// <summary>One event for envd's stream: a message, or the end at the process's deadline.</summary>
+    private readonly record struct EnvdEvent(StartResponse? Message, bool TimedOut = false);
+
     /// <summary>
-    /// The stream of a process's events in envd's form. Failures before the first event are unary
-    /// errors of the call's HTTP reply; after it, the end-of-stream frame carries them.
+    /// A process's events in envd's form. A failure before the first event is the call's unary
+    /// error; after it, the end-of-stream frame carries it.
     /// </summary>
-    private async Task RelayAsync(HttpContext context, SandboxCall call, IAsyncStreamReader<AgentApi.ProcessEvent> events, string subject)
+    private async Task RelayAsync(HttpContext context, SandboxCall call, IAsyncEnumerable<EnvdEvent> source, string subject)
     {
         var session = call.Session;
         var response = context.Response;
-        var keepalive = KeepaliveOf(context.Request);
+        var keepalive = ConnectWire.KeepaliveOf(context.Request);
         var cancellation = session.Token;
         ConnectException? ending = null;
-        try
+        var events = source.GetAsyncEnumerator(cancellation);
+        await using (events.ConfigureAwait(false))
         {
-            var next = events.MoveNext(cancellation);
-            if (!await session.CallAsync(() => next, subject, lookup: true).ConfigureAwait(false))
+            try
             {
-                throw new ConnectException(ConnectCode.Internal, "the guest agent sent no event");
-            }
+                if (!await session.CallAsync(() => events.MoveNextAsync().AsTask(), subject, lookup: true).ConfigureAwait(false))
+                {
+                    throw new ConnectException(ConnectCode.Internal, "the guest agent sent no event");
+                }
 
-            await ConnectWire.BeginStreamAsync(response).ConfigureAwait(false);
-            while (true)
+                await ConnectWire.BeginStreamAsync(response).ConfigureAwait(false);
+                while (true)
+                {
+                    if (events.Current.Message is { } message)
+                    {
+                        await ConnectWire.WriteMessageAsync(response, message, cancellation).ConfigureAwait(false);
+                    }
+
+                    if (events.Current.TimedOut)
+                    {
+                        ending = new ConnectException(ConnectCode.DeadlineExceeded, "the command's deadline passed; it was killed");
+                        break;
+                    }
+
+                    var next = events.MoveNextAsync().AsTask();
+                    await ConnectWire.KeepAliveUntilAsync(next, response, Keepalive, keepalive, time, cancellation).ConfigureAwait(false);
+                    if (!await next.ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (ApiException error) when (response.HasStarted)
             {
-                if (ToEnvd(events.Current, out var timedOut) is { } message)
-                {
-                    await ConnectWire.WriteMessageAsync(response, message, cancellation).ConfigureAwait(false);
-                }
-
-                if (timedOut)
-                {
-                    ending = new ConnectException(ConnectCode.DeadlineExceeded, "the command's deadline passed; it was killed");
-                    break;
-                }
-
-                next = events.MoveNext(cancellation);
-                await KeepAliveUntilAsync(next, response, keepalive, cancellation).ConfigureAwait(false);
-                if (!await next.ConfigureAwait(false))
-                {
-                    break;
-                }
+                ending = ConnectCodes.From(error);
             }
-        }
-        catch (ApiException error) when (response.HasStarted)
-        {
-            ending = ConnectCodes.From(error);
-        }
-        catch (RpcException error) when (response.HasStarted)
-        {
-            ending = ConnectCodes.From(session.Fail(error, subject));
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away; the process lives on.
-            return;
-        }
-        catch (OperationCanceledException) when (response.HasStarted)
-        {
-            ending = new ConnectException(ConnectCode.Unavailable, "the sandbox was paused or killed");
+            catch (RpcException error) when (response.HasStarted)
+            {
+                ending = ConnectCodes.From(session.Fail(error, subject));
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; the process lives on.
+                return;
+            }
+            catch (OperationCanceledException) when (response.HasStarted)
+            {
+                ending = new ConnectException(ConnectCode.Unavailable, "the sandbox was paused or killed");
+            }
         }
 
         if (response.HasStarted)
@@ -136,21 +176,58 @@ internal sealed class ProcessRpc(TimeProvider time)
         }
     }
 
-    /// <summary>Sends a keepalive event after each <paramref name="interval"/> that passes before <paramref name="next"/> completes.</summary>
-    private async Task KeepAliveUntilAsync(Task next, HttpResponse response, TimeSpan interval, CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<EnvdEvent> FromAgent(IAsyncStreamReader<AgentApi.ProcessEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        while (!next.IsCompleted)
+        while (await events.MoveNext(cancellationToken).ConfigureAwait(false))
         {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (await Task.WhenAny(next, Task.Delay(interval, time, wait.Token)).ConfigureAwait(false) == next)
+            var converted = ToEnvd(events.Current, out var timedOut);
+            if (converted is not null || timedOut)
             {
-                await wait.CancelAsync().ConfigureAwait(false);
-                return;
+                yield return new EnvdEvent(converted, timedOut);
+            }
+        }
+    }
+
+    /// <summary>A terminal's events: its pid first (E2B's start event), then output as <c>data.pty</c>, then its end.</summary>
+    private static async IAsyncEnumerable<EnvdEvent> FromTerminal(Terminal terminal, ChannelReader<AgentApi.PtyServerMessage> watcher, TimeSpan? deadline,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        yield return new EnvdEvent(new StartResponse { Event = new ProcessEvent { Start = new ProcessEvent.Types.StartEvent { Pid = (uint)terminal.Pid } } });
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (deadline is { } after)
+        {
+            limit.CancelAfter(after);
+        }
+
+        while (true)
+        {
+            AgentApi.PtyServerMessage message;
+            try
+            {
+                if (!await watcher.WaitToReadAsync(limit.Token).ConfigureAwait(false) || !watcher.TryRead(out message!))
+                {
+                    yield break;
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break;
             }
 
-            await ConnectWire.WriteMessageAsync(response, new StartResponse { Event = new ProcessEvent { Keepalive = new ProcessEvent.Types.KeepAlive() } },
-                cancellationToken).ConfigureAwait(false);
+            if (message.MessageCase == AgentApi.PtyServerMessage.MessageOneofCase.Output)
+            {
+                yield return new EnvdEvent(new StartResponse { Event = new ProcessEvent { Data = new ProcessEvent.Types.DataEvent { Pty = message.Output } } });
+            }
+            else if (message.MessageCase == AgentApi.PtyServerMessage.MessageOneofCase.Exited)
+            {
+                yield return new EnvdEvent(ToEnvd(new AgentApi.ProcessEvent { Exited = message.Exited }, out var timedOut), timedOut);
+                yield break;
+            }
         }
+
+        // The deadline passed: the terminal is killed, and the stream ends deadline_exceeded.
+        await terminal.SendAsync(new AgentApi.PtyClientMessage { Kill = true }, cancellationToken).ConfigureAwait(false);
+        yield return new EnvdEvent(null, TimedOut: true);
     }
 
     /// <summary>envd's event for the agent's (a Start and a Connect stream share its shape); <paramref name="timedOut"/>: the process was killed at its deadline.</summary>
@@ -219,19 +296,42 @@ internal sealed class ProcessRpc(TimeProvider time)
         await ConnectWire.WriteUnaryAsync(context.Response, list).ConfigureAwait(false);
     }
 
-    private static async Task SendInputAsync(HttpContext context, SandboxCall call)
+    private async Task SendInputAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, SendInputRequest.Parser, streaming: false).ConfigureAwait(false);
-        if (request.Input?.InputCase != ProcessInput.InputOneofCase.Stdin)
+        switch (request.Input?.InputCase)
         {
-            throw request.Input?.InputCase == ProcessInput.InputOneofCase.Pty
-                ? ConnectException.Unimplemented("a terminal (pty)")
-                : ConnectException.Invalid("input.stdin is required");
+            case ProcessInput.InputOneofCase.Stdin:
+                await WriteStdinAsync(call, request.Process, request.Input.Stdin, close: false).ConfigureAwait(false);
+                break;
+            case ProcessInput.InputOneofCase.Pty:
+                await TerminalOf(call, request.Process).SendAsync(new AgentApi.PtyClientMessage { Input = request.Input.Pty }, call.Session.Token)
+                    .ConfigureAwait(false);
+                break;
+            default:
+                throw ConnectException.Invalid("input must be stdin or pty");
         }
 
-        await WriteStdinAsync(call, request.Process, request.Input.Stdin, close: false).ConfigureAwait(false);
         await ConnectWire.WriteUnaryAsync(context.Response, new SendInputResponse()).ConfigureAwait(false);
     }
+
+    /// <summary>Resizes a terminal (E2B's only update).</summary>
+    private async Task UpdateAsync(HttpContext context, SandboxCall call)
+    {
+        var request = await ConnectWire.ReadRequestAsync(context.Request, UpdateRequest.Parser, streaming: false).ConfigureAwait(false);
+        if (request.Pty?.Size is { } size)
+        {
+            var resize = new AgentApi.PtyResize { Cols = Math.Clamp(size.Cols, 1, 1000), Rows = Math.Clamp(size.Rows, 1, 1000) };
+            await TerminalOf(call, request.Process).SendAsync(new AgentApi.PtyClientMessage { Resize = resize }, call.Session.Token).ConfigureAwait(false);
+        }
+
+        await ConnectWire.WriteUnaryAsync(context.Response, new UpdateResponse()).ConfigureAwait(false);
+    }
+
+    private Terminal TerminalOf(SandboxCall call, ProcessSelector? selector) =>
+        selector?.SelectorCase == ProcessSelector.SelectorOneofCase.Pid && terminals.Find(call.Record.Id, selector.Pid) is { } terminal
+            ? terminal
+            : throw new ConnectException(ConnectCode.NotFound, "no terminal with that pid");
 
     private static async Task CloseStdinAsync(HttpContext context, SandboxCall call)
     {
@@ -271,9 +371,4 @@ internal sealed class ProcessRpc(TimeProvider time)
         ProcessSelector.SelectorOneofCase.Tag when selector.Tag.Length > 0 && !selector.Tag.All(char.IsAsciiDigit) => selector.Tag,
         _ => throw ConnectException.Invalid("process must name a pid or a tag"),
     };
-
-    private static TimeSpan KeepaliveOf(HttpRequest request) =>
-        int.TryParse(request.Headers["Keepalive-Ping-Interval"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-            ? TimeSpan.FromSeconds(seconds)
-            : DefaultKeepalive;
 }

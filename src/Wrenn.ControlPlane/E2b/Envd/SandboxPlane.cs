@@ -15,12 +15,14 @@ namespace Wrenn.ControlPlane.E2b.Envd;
 /// carried out through the capsule's authenticated guest agent; nothing inside the guest listens
 /// for it. A request is for a sandbox when it carries E2B's routing headers (<c>E2b-Sandbox-Id</c>,
 /// <c>E2b-Sandbox-Port</c>: the SDKs' <c>E2B_SANDBOX_URL</c> mode) or its Host is
-/// <c>49983-{id}.{proxy domain}</c>. Routed to another port, a request is handed to the port proxy.
+/// <c>49983-{id}.{proxy domain}</c>; port 49999 is E2B's code interpreter
+/// (<see cref="Interpreter.CodeInterpreter"/>). Routed to another port, a request is handed to the
+/// port proxy.
 /// Every call but <c>/health</c> needs the sandbox's access token (<see cref="EnvdTokens"/>).
 /// </summary>
 internal sealed class SandboxPlane(
-    RequestDelegate next, CapsuleStore store, GuestAccess access, EnvdTokens tokens, ProcessRpc processes,
-    FileTransfers transfers, ControlPlaneOptions options)
+    RequestDelegate next, CapsuleStore store, GuestAccess access, EnvdTokens tokens, ProcessRpc processes, FilesystemRpc filesystem,
+    FileTransfers transfers, Interpreter.CodeInterpreter interpreter, ControlPlaneOptions options)
 {
     public const int EnvdPort = 49983;
 
@@ -36,6 +38,18 @@ internal sealed class SandboxPlane(
         }
 
         E2bErrors.ClaimFor(context);
+        if (port == Interpreter.CodeInterpreter.Port)
+        {
+            var tokenValid = await tokens.IsValidAsync(id, context.Request.Headers["X-Access-Token"].ToString(), context.RequestAborted).ConfigureAwait(false);
+            using var sandbox = await OpenAsync(context, id, string.Empty, context.RequestAborted).ConfigureAwait(false);
+            if (sandbox is not null)
+            {
+                await interpreter.ServeAsync(context, sandbox, tokenValid).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (port != EnvdPort)
         {
             // Any other port of the sandbox: the port proxy's, as if asked by its host name.
@@ -51,7 +65,7 @@ internal sealed class SandboxPlane(
         }
         else if (Method(path, FilesystemService) is { } filesystemMethod)
         {
-            await ServeRpcAsync(context, id, call => FilesystemRpc.ServeAsync(context, call, filesystemMethod)).ConfigureAwait(false);
+            await ServeRpcAsync(context, id, call => filesystem.ServeAsync(context, call, filesystemMethod)).ConfigureAwait(false);
         }
         else if (path.EndsWith("/health", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method))
         {
@@ -164,7 +178,7 @@ internal sealed class SandboxPlane(
             return CapsuleId.TryParse(id, out _);
         }
 
-        return PortProxy.TryParseHost(context.Request.Host.Host, options.ProxyDomain, out port, out id) && port == EnvdPort;
+        return PortProxy.TryParseHost(context.Request.Host.Host, options.ProxyDomain, out port, out id) && port is EnvdPort or Interpreter.CodeInterpreter.Port;
     }
 
     /// <summary>E2B's proxy reply for a sandbox that is not running: 502 with the sandbox's id.</summary>

@@ -41,6 +41,10 @@ internal static class ServeCatalog
     public static readonly Setting<string?> TlsKey = new(
         "tls_key", Server, "PEM private key of tls_cert", ValueParsers.Path, _ => null, "none");
 
+    public static readonly Setting<bool> TlsLocalCa = new(
+        "tls_local_ca", Server, "HTTPS for development: a CA made under <data_dir>/tls signs a certificate for proxy_domain and *.proxy_domain (docs/e2b.md); needs proxy_domain, not tls_cert",
+        ValueParsers.Bool, _ => false, "off");
+
     public static readonly Setting<string?> DashboardDirectory = new(
         "dashboard_dir", Server, "The built web dashboard to serve at / (`make setup` builds it); `none` serves the API only", ValueParsers.PathOrNone,
         _ => System.IO.Path.Combine(AppContext.BaseDirectory, "dashboard"), "the dashboard installed beside the server");
@@ -176,7 +180,7 @@ internal static class ServeCatalog
 
     public static IReadOnlyList<Setting> All { get; } =
     [
-        Listen, DataDirectory, Database, ImagesDirectory, TemplatesDirectory, TlsCertificate, TlsKey, DashboardDirectory, LogFormat, LogLevel,
+        Listen, DataDirectory, Database, ImagesDirectory, TemplatesDirectory, TlsCertificate, TlsKey, TlsLocalCa, DashboardDirectory, LogFormat, LogLevel,
         Signup, ProxyDomain, E2bPath, ProxyRequiresKey, MetricsToken,
         MaxVcpus, MaxMemoryMb, MemoryStepMb,
         TeamMaxCapsules, TeamMaxVcpus, TeamMaxMemoryMb, TeamMaxSnapshotBytes, RateLimit, RateBurst,

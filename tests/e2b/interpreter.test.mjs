@@ -1,0 +1,74 @@
+// E2B's code interpreter SDK (the pinned npm package @e2b/code-interpreter) against a real
+// `wrenn serve`, in the plain-HTTP mode of sdk.test.mjs: its default template code-interpreter-v1
+// is Wrenn's code-runner-beta, and port 49999 is served by the server on the capsule's Jupyter
+// kernels. Run by tests/Wrenn.ControlPlane.Tests/E2b/E2bSdkTests.cs.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { Sandbox } from '@e2b/code-interpreter'
+import { NotFoundError } from 'e2b'
+
+let sbx
+
+before(async () => {
+  // The template's first sandbox builds its snapshot (Jupyter and a warm kernel: minutes under
+  // emulation), longer than the SDK's default 60 s request timeout.
+  sbx = await Sandbox.create({ timeoutMs: 600_000, requestTimeoutMs: 900_000 })
+})
+
+after(async () => {
+  await sbx?.kill()
+})
+
+test('run code: results, state between runs, output and errors', async () => {
+  const first = await sbx.runCode('x = 20\nx + 1')
+  assert.equal(first.text, '21')
+  assert.equal(first.results.length, 1)
+  assert.equal(first.results[0].isMainResult, true)
+  assert.ok(first.executionCount >= 1)
+  assert.equal((await sbx.runCode('x * 2')).text, '40')
+
+  const seen = []
+  const logs = await sbx.runCode('import sys\nprint("to stdout")\nprint("to stderr", file=sys.stderr)', { onStdout: (line) => seen.push(line.line) })
+  assert.deepEqual(logs.logs.stdout, ['to stdout\n'])
+  assert.deepEqual(logs.logs.stderr, ['to stderr\n'])
+  assert.deepEqual(seen, ['to stdout\n'])
+
+  const failed = await sbx.runCode('1 / 0')
+  assert.equal(failed.error?.name, 'ZeroDivisionError')
+  assert.match(failed.error?.traceback ?? '', /ZeroDivisionError/)
+})
+
+test('environment variables hold for one run only', async () => {
+  assert.equal((await sbx.runCode('import os\nos.environ["ONLY_NOW"]', { envs: { ONLY_NOW: 'yes' } })).text, "'yes'")
+  assert.equal((await sbx.runCode('repr(os.environ.get("ONLY_NOW"))')).text, "'None'")
+})
+
+test('a matplotlib figure comes back as a png and a chart', async () => {
+  const execution = await sbx.runCode([
+    'import matplotlib.pyplot as plt',
+    'plt.figure()',
+    'plt.plot([1, 2, 3], [4, 1, 9], label="growth")',
+    'plt.title("Growth")',
+    'plt.xlabel("day")',
+    'plt.show()',
+  ].join('\n'))
+  const figure = execution.results.find((result) => result.png)
+  assert.ok(figure, `no figure among ${JSON.stringify(execution.results.map((result) => result.formats()))}`)
+  assert.equal(figure.chart?.type, 'line')
+  assert.equal(figure.chart?.title, 'Growth')
+  assert.equal(figure.chart?.x_label, 'day')
+  assert.deepEqual(figure.chart?.elements[0].points, [[1, 4], [2, 1], [3, 9]])
+})
+
+test('contexts: own working directory and state; removed ones are not found', async () => {
+  const context = await sbx.createCodeContext({ cwd: '/tmp' })
+  assert.equal(context.cwd, '/tmp')
+  assert.equal((await sbx.runCode('import os\nos.getcwd()', { context })).text, "'/tmp'")
+  assert.equal((await sbx.runCode("'x' in dir()", { context })).text, 'False')
+  assert.ok((await sbx.listCodeContexts()).some((listed) => listed.id === context.id))
+  await sbx.removeCodeContext(context)
+  assert.ok(!(await sbx.listCodeContexts()).some((listed) => listed.id === context.id))
+  // A short request timeout: the SDK leaves its request timer running when a run is refused, which
+  // would hold this process open for the sandbox's whole request timeout.
+  await assert.rejects(sbx.runCode('1', { context, requestTimeoutMs: 5_000 }), (error) => error instanceof NotFoundError)
+})
