@@ -81,7 +81,9 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
         }
 
         record = await RunningAsync(caller, id, cancellationToken).ConfigureAwait(false);
-        if (resumed || record.ExpiresAt is null || record.ExpiresAt < ExpiryIn(timeoutSec))
+        // A resume already set the end to the time to live from now (CapsuleStore.TransitionAsync):
+        // written again only when this connect asks for another one.
+        if (resumed ? record.ExpiryTtlSec != timeoutSec : record.ExpiresAt is null || record.ExpiresAt < ExpiryIn(timeoutSec))
         {
             await store.SetExpiryAsync(id, timeoutSec, forNextStarts: true, cancellationToken).ConfigureAwait(false);
         }
