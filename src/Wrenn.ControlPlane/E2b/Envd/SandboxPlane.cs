@@ -41,6 +41,14 @@ internal sealed class SandboxPlane(
         if (port == Interpreter.CodeInterpreter.Port)
         {
             var tokenValid = await tokens.IsValidAsync(id, context.Request.Headers["X-Access-Token"].ToString(), context.RequestAborted).ConfigureAwait(false);
+            if (!tokenValid && options.ProxyRequiresKey)
+            {
+                // An operator who closed the guest ports to anonymous callers closes this one too,
+                // even though E2B's SDK sends no token with its context calls.
+                await E2bErrors.WriteAsync(context, StatusCodes.Status401Unauthorized, "unauthorized access, invalid access token").ConfigureAwait(false);
+                return;
+            }
+
             using var sandbox = await OpenAsync(context, id, string.Empty, context.RequestAborted).ConfigureAwait(false);
             if (sandbox is not null)
             {
