@@ -52,7 +52,7 @@ internal static class ConnectWire
             var text = Encoding.UTF8.GetString(json.Span);
             return text.Trim().Length == 0 ? parser.ParseFrom(ByteString.Empty) : (T)Parser.Parse(text, parser.ParseFrom(ByteString.Empty).Descriptor);
         }
-        catch (Exception exception) when (exception is InvalidProtocolBufferException or InvalidJsonException or FormatException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
             throw ConnectException.Invalid("malformed request message");
         }
