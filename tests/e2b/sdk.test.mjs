@@ -180,7 +180,10 @@ test('pause keeps memory and files; connect resumes; pausing twice answers false
   try {
     await other.files.write('state.txt', 'kept')
     const counter = await other.commands.run('i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done', { background: true, timeoutMs: 0 })
-    await sleep(500)
+    for (let waited = 0; !(await other.files.exists('/tmp/count')); waited += 100) {
+      assert.ok(waited < 20_000, 'the counter loop never wrote')
+      await sleep(100)
+    }
     assert.equal(await other.pause(), true)
     assert.equal(await other.isRunning(), false)
     assert.equal(await Sandbox.pause(other.sandboxId), false)
