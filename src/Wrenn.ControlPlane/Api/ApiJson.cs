@@ -21,14 +21,14 @@ internal static class ApiJson
     /// <summary>
     /// Reads the request body as a JSON object of <typeparamref name="T"/>: empty means <c>{}</c>,
     /// unknown members are ignored, null means absent; anything else malformed is a 400, and a
-    /// body over 1 MiB a 413.
+    /// body over 1 MiB a 413. <paramref name="options"/>: another surface's JSON names (E2B's).
     /// </summary>
-    public static async Task<T> ReadAsync<T>(HttpRequest request) where T : new()
+    public static async Task<T> ReadAsync<T>(HttpRequest request, JsonSerializerOptions? options = null) where T : new()
     {
         var body = await ReadElementAsync(request).ConfigureAwait(false);
         try
         {
-            return body is { } element ? element.Deserialize<T>(Options) ?? new T() : new T();
+            return body is { } element ? element.Deserialize<T>(options ?? Options) ?? new T() : new T();
         }
         catch (JsonException exception)
         {

@@ -15,17 +15,6 @@ internal static class E2bJson
 
     public static IResult Reply<T>(T value, int status = StatusCodes.Status200OK) => TypedResults.Json(value, Options, ApiJson.ContentType, status);
 
-    /// <summary>The body as <typeparamref name="T"/>, with the v1 API's limits and 400s (<see cref="ApiJson.ReadAsync{T}"/>).</summary>
-    public static async Task<T> ReadAsync<T>(HttpRequest request) where T : new()
-    {
-        var body = await ApiJson.ReadElementAsync(request).ConfigureAwait(false);
-        try
-        {
-            return body is { } element ? element.Deserialize<T>(Options) ?? new T() : new T();
-        }
-        catch (JsonException exception)
-        {
-            throw new ApiException(ApiErrorCode.InvalidRequest, "malformed JSON body", exception);
-        }
-    }
+    /// <summary>The body as <typeparamref name="T"/>, with the v1 API's limits and 400s.</summary>
+    public static Task<T> ReadAsync<T>(HttpRequest request) where T : new() => ApiJson.ReadAsync<T>(request, Options);
 }
