@@ -153,6 +153,12 @@ test('files: write, read, stat, list, make, rename, remove, as user', async () =
   assert.equal((await sbx.files.getInfo('made')).owner, 'user')
   const moved = await sbx.files.rename('notes/hello.txt', 'made/deep/moved.txt')
   assert.equal(moved.path, '/home/user/made/deep/moved.txt')
+  assert.deepEqual((await sbx.files.list('made')).map((entry) => entry.path), ['/home/user/made/deep'])
+  assert.equal((await sbx.commands.run('pwd', { cwd: '~/made/deep' })).stdout, '/home/user/made/deep\n')
+  // Relative paths are the home of the call's own user, as the guest's accounts say.
+  await sbx.files.write('mine.txt', 'root wrote this', { user: 'root' })
+  assert.equal(await sbx.files.read('/root/mine.txt', { user: 'root' }), 'root wrote this')
+  assert.equal(await sbx.files.read('mine.txt', { user: 'root' }), 'root wrote this')
   assert.equal(await sbx.files.exists('notes/hello.txt'), false)
   assert.equal(await sbx.files.exists('made/deep/moved.txt'), true)
   await sbx.files.remove('made')

@@ -94,7 +94,7 @@ internal static class FileEndpoints
     {
         var path = RequirePath((await ApiJson.ReadAsync<PathBody>(http.Request).ConfigureAwait(false)).Path);
         using var session = await access.OpenAsync(caller, id, http.RequestAborted).ConfigureAwait(false);
-        await GuestFiles.SendAsync(session, path, maxBytes, http).ConfigureAwait(false);
+        await GuestFiles.SendAsync(session, new ReadRequest { Path = path, MaxBytes = maxBytes }, http).ConfigureAwait(false);
         return Results.Empty;
     }
 

@@ -11,14 +11,15 @@ internal static class GuestFiles
     private const int ChunkBytes = 64 * 1024;
 
     /// <summary>
-    /// Streams the guest file at <paramref name="path"/> (at most <paramref name="maxBytes"/>; 0: no
+    /// Streams the guest file <paramref name="request"/> reads (at most its <c>MaxBytes</c>; 0: no
     /// limit, and no Content-Length) into the response. A failure before the first byte is the API
     /// error; after it, the response is cut so that the client sees an incomplete body.
     /// </summary>
-    public static async Task SendAsync(GuestSession session, string path, long maxBytes, HttpContext http)
+    public static async Task SendAsync(GuestSession session, ReadRequest request, HttpContext http)
     {
-        using var call = session.Agent.Files.Read(new ReadRequest { Path = path, MaxBytes = maxBytes }, cancellationToken: session.Token);
-        var first = await session.CallAsync(async () => await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false) ? call.ResponseStream.Current : null, path, lookup: true)
+        var maxBytes = request.MaxBytes;
+        using var call = session.Agent.Files.Read(request, cancellationToken: session.Token);
+        var first = await session.CallAsync(async () => await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false) ? call.ResponseStream.Current : null, request.Path, lookup: true)
             .ConfigureAwait(false) ?? throw new ApiException(ApiErrorCode.AgentError, "the guest agent sent no data");
         var response = http.Response;
         response.ContentType = "application/octet-stream";

@@ -29,7 +29,7 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
             throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "depth must be 1..10");
         }
 
-        var root = paths.Resolve(request.Path);
+        var root = paths.Resolve(request.Path, request.User);
         return Task.FromResult(FileErrors.Translate(() =>
         {
             var top = entries.Describe(root);
@@ -117,7 +117,7 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
 
     public override async Task Read(ReadRequest request, IServerStreamWriter<ReadChunk> responseStream, ServerCallContext context)
     {
-        var path = paths.Resolve(request.Path);
+        var path = paths.Resolve(request.Path, request.User);
         var stream = FileErrors.Translate(() =>
         {
             if (Directory.Exists(path))

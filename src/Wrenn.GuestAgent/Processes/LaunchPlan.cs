@@ -26,7 +26,7 @@ internal sealed record LaunchPlan(string Path, IReadOnlyList<string> Argv, IRead
         var account = users.FindUser(string.IsNullOrEmpty(user) ? environment.DefaultUser : user)
             ?? throw AgentErrors.Exception(AgentErrorCode.UnknownUser, "no such user");
         var home = string.IsNullOrEmpty(account.Home) ? "/" : account.Home;
-        var directory = string.IsNullOrEmpty(cwd) ? home : System.IO.Path.GetFullPath(cwd, home);
+        var directory = string.IsNullOrEmpty(cwd) ? home : Files.GuestPaths.ResolveFor(cwd, account);
         if (!Directory.Exists(directory))
         {
             throw AgentErrors.Exception(AgentErrorCode.NotFound, "working directory does not exist");

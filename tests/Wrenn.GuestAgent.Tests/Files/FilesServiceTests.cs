@@ -127,6 +127,33 @@ public sealed class FilesServiceTests(AgentServerFixture agent) : IClassFixture<
     }
 
     [Fact]
+    public async Task ReadAndList_TakeRelativePaths_FromTheCallsUsersHome()
+    {
+        // root's home is /root in the user database; a directory of this test's own below it.
+        var name = ".wrenn-test-" + Guid.NewGuid().ToString("N");
+        var directory = Path.Combine("/root", name);
+        Directory.CreateDirectory(directory);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "f.txt"), "home");
+
+            var listed = await Client.ListAsync(new ListRequest { Path = name, User = "root" }, AgentServer.Authorized());
+            using var read = Client.Read(new ReadRequest { Path = "~/" + name + "/f.txt", User = "root" }, AgentServer.Authorized());
+            var chunks = await read.ResponseStream.ReadAllAsync().ToListAsync();
+            var unknown = await Assert.ThrowsAsync<RpcException>(async () =>
+                await Client.ListAsync(new ListRequest { Path = name, User = "no-such-user-here" }, AgentServer.Authorized()));
+
+            Assert.Equal(Path.Combine(directory, "f.txt"), Assert.Single(listed.Entries).Path);
+            Assert.Equal("home", string.Concat(chunks.Select(chunk => chunk.Data.ToStringUtf8())));
+            Assert.Equal(AgentErrorCode.UnknownUser, AgentErrors.CodeOf(unknown));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Watch_ReportsChangesBelowTheDirectory_AfterItsFirstEvent()
     {
         Directory.CreateDirectory(Path.Combine(_root, "sub"));

@@ -90,6 +90,16 @@ public sealed class ProcessesServiceTests(AgentServerFixture agent) : IClassFixt
     }
 
     [Fact]
+    public async Task Start_TakesARelativeOrTildeCwd_FromTheUsersHome()
+    {
+        var (home, _, _) = await RunAsync(new StartRequest { Cmd = "pwd", Cwd = "~", User = "root" });
+        var (below, _, _) = await RunAsync(new StartRequest { Cmd = "pwd", Cwd = "~/../", User = "root" });
+
+        Assert.Equal("/root\n", home);
+        Assert.Equal("/\n", below);
+    }
+
+    [Fact]
     public async Task Start_UnknownUser_IsUnknownUser()
     {
         var failure = await Assert.ThrowsAsync<RpcException>(() => RunAsync(new StartRequest { Cmd = "true", User = "nobody-here-" + Guid.NewGuid().ToString("N")[..6] }));

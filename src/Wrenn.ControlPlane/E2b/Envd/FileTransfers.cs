@@ -41,9 +41,9 @@ internal sealed class FileTransfers(EnvdTokens tokens, TimeProvider time)
         if (download)
         {
             ApiException.Require(path.Length > 0, "path is required");
-            var target = call.Resolve(path);
-            context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("inline") { FileNameStar = Path.GetFileName(target) }.ToString();
-            await GuestFiles.SendAsync(call.Session, target, long.MaxValue, context).ConfigureAwait(false);
+            context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("inline") { FileNameStar = Path.GetFileName(path) }.ToString();
+            var read = new AgentApi.ReadRequest { Path = path, MaxBytes = long.MaxValue, User = call.User };
+            await GuestFiles.SendAsync(call.Session, read, context).ConfigureAwait(false);
             return;
         }
 
@@ -95,8 +95,7 @@ internal sealed class FileTransfers(EnvdTokens tokens, TimeProvider time)
 
     private static async Task<Written> WriteAsync(SandboxCall call, string path, Stream content)
     {
-        var target = call.Resolve(FileEndpoints.RequirePath(path));
-        var header = new AgentApi.WriteHeader { Path = target, ExpectedSize = -1, User = call.User };
+        var header = new AgentApi.WriteHeader { Path = FileEndpoints.RequirePath(path), ExpectedSize = -1, User = call.User };
         var entry = await GuestFiles.ReceiveAsync(call.Session, header, content, long.MaxValue, "the upload is too large").ConfigureAwait(false);
         return new Written(entry.Path, entry.Name, "file");
     }

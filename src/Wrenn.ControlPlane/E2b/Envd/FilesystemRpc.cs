@@ -30,7 +30,7 @@ internal sealed class FilesystemRpc(TimeProvider time)
     private static async Task StatAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, StatRequest.Parser, streaming: false).ConfigureAwait(false);
-        var path = call.Resolve(request.Path);
+        var path = SandboxCall.PathOf(request.Path);
         var session = call.Session;
         var entry = await session.CallAsync(() => session.Agent.Files.StatAsync(new AgentApi.PathRequest { Path = path, User = call.User }, cancellationToken: session.Token)
             .ResponseAsync, path, lookup: true).ConfigureAwait(false);
@@ -45,9 +45,9 @@ internal sealed class FilesystemRpc(TimeProvider time)
             throw ConnectException.Invalid("depth must be between 1 and 10");
         }
 
-        var path = call.Resolve(request.Path);
+        var path = SandboxCall.PathOf(request.Path);
         var session = call.Session;
-        var list = new AgentApi.ListRequest { Path = path, Depth = Math.Max(1, request.Depth), MaxEntries = ListLimit };
+        var list = new AgentApi.ListRequest { Path = path, Depth = Math.Max(1, request.Depth), MaxEntries = ListLimit, User = call.User };
         var reply = await session.CallAsync(() => session.Agent.Files.ListAsync(list, cancellationToken: session.Token).ResponseAsync, path, lookup: true)
             .ConfigureAwait(false);
         var response = new ListDirResponse();
@@ -58,7 +58,7 @@ internal sealed class FilesystemRpc(TimeProvider time)
     private static async Task MakeDirAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, MakeDirRequest.Parser, streaming: false).ConfigureAwait(false);
-        var path = call.Resolve(request.Path);
+        var path = SandboxCall.PathOf(request.Path);
         var session = call.Session;
         var entry = await session.CallAsync(() => session.Agent.Files.MakeDirAsync(new AgentApi.PathRequest { Path = path, User = call.User }, cancellationToken: session.Token)
             .ResponseAsync, path).ConfigureAwait(false);
@@ -68,7 +68,7 @@ internal sealed class FilesystemRpc(TimeProvider time)
     private static async Task MoveAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, MoveRequest.Parser, streaming: false).ConfigureAwait(false);
-        var move = new AgentApi.MoveRequest { Source = call.Resolve(request.Source), Destination = call.Resolve(request.Destination), User = call.User };
+        var move = new AgentApi.MoveRequest { Source = SandboxCall.PathOf(request.Source), Destination = SandboxCall.PathOf(request.Destination), User = call.User };
         var session = call.Session;
         var entry = await session.CallAsync(() => session.Agent.Files.MoveAsync(move, cancellationToken: session.Token).ResponseAsync, move.Source, lookup: true)
             .ConfigureAwait(false);
@@ -78,7 +78,7 @@ internal sealed class FilesystemRpc(TimeProvider time)
     private static async Task RemoveAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, RemoveRequest.Parser, streaming: false).ConfigureAwait(false);
-        var path = call.Resolve(request.Path);
+        var path = SandboxCall.PathOf(request.Path);
         var session = call.Session;
         await session.CallAsync(() => session.Agent.Files.RemoveAsync(new AgentApi.PathRequest { Path = path, User = call.User }, cancellationToken: session.Token)
             .ResponseAsync, path, lookup: true).ConfigureAwait(false);
@@ -88,7 +88,7 @@ internal sealed class FilesystemRpc(TimeProvider time)
     private async Task WatchDirAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, WatchDirRequest.Parser, streaming: true).ConfigureAwait(false);
-        var path = call.Resolve(request.Path);
+        var path = SandboxCall.PathOf(request.Path);
         var session = call.Session;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(session.Token);
         if (ConnectWire.TimeoutOf(context.Request) is { } deadline)

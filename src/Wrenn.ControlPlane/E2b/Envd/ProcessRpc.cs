@@ -42,7 +42,7 @@ internal sealed class ProcessRpc(Terminals terminals, TimeProvider time)
         }
 
         var timeout = ConnectWire.TimeoutOf(context.Request);
-        var cwd = call.Resolve(config.HasCwd ? config.Cwd : string.Empty);
+        var cwd = config.HasCwd ? config.Cwd : string.Empty;
         var tag = request.HasTag ? request.Tag : string.Empty;
         if (request.Pty is { } pty)
         {

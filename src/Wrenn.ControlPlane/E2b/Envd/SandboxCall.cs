@@ -18,27 +18,14 @@ internal sealed partial class SandboxCall(GuestSession session, string user) : I
 
     public string User { get; } = user;
 
-    /// <summary>The user's home, where relative paths, <c>~</c> and an empty cwd lead.</summary>
-    public string Home => User == "root" ? "/root" : "/home/" + User;
-
     /// <summary>Whether <paramref name="name"/> can name a guest user (what useradd accepts, at most 32 characters).</summary>
     public static bool IsUserName(string name) => UserName().IsMatch(name);
 
-    /// <summary>An absolute guest path: relative ones and <c>~</c> are the user's home's.</summary>
-    public string Resolve(string path)
-    {
-        if (path.Length == 0 || path == "~")
-        {
-            return Home;
-        }
-
-        if (path.StartsWith("~/", StringComparison.Ordinal))
-        {
-            return Home + path[1..];
-        }
-
-        return path.StartsWith('/') ? path : Home + "/" + path;
-    }
+    /// <summary>
+    /// A path for the guest agent, which resolves relative and <c>~</c> paths against the call's
+    /// user's home: E2B's empty path is that home.
+    /// </summary>
+    public static string PathOf(string path) => path.Length == 0 ? "~" : path;
 
     /// <summary>A process's environment: the sandbox's variables, E2B's own, then the request's.</summary>
     public Dictionary<string, string> Environment(IEnumerable<KeyValuePair<string, string>> requested)
