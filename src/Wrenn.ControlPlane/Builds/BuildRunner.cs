@@ -135,7 +135,7 @@ internal sealed partial class BuildRunner(
 
     private async Task WaitRunningAsync(Caller caller, CapsuleId id, CancellationToken cancellationToken)
     {
-        var record = await StartingCapsules.WaitAsync(token => capsules.GetAsync(caller.Team, id.Value, token), CapsuleStartLimit, time, cancellationToken)
+        var record = await StartingCapsules.WaitAsync(capsules, id.Value, caller.Team, CapsuleStartLimit, time, cancellationToken)
             .ConfigureAwait(false);
         if (record?.Status != Statuses.Running)
         {

@@ -249,7 +249,7 @@ internal sealed partial class CapsuleLifecycle(
             // Another request's resume got there first (or it was deleted): see where it stands.
         }
 
-        return await StartingCapsules.WaitAsync(token => store.GetAnyAsync(record.Id, token), WakeWait, time, cancellationToken).ConfigureAwait(false);
+        return await StartingCapsules.WaitAsync(store, record.Id, null, WakeWait, time, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>429 when the team's paused capsules and templates already take its snapshot quota (spec §2.4, operator setting).</summary>

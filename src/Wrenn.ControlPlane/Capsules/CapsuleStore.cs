@@ -14,7 +14,15 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     /// <summary>How long a create's Idempotency-Key is remembered (spec §4.1).</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
+    private readonly CapsuleMoves _moves = new();
+
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>A task that completes at the capsule's next transition made through this store (see <see cref="CapsuleMoves"/>).</summary>
+    public Task NextMove(string id) => _moves.Next(id);
+
+    /// <summary>Drops a wait on <see cref="NextMove"/> that is over.</summary>
+    public void ForgetMove(string id, Task next) => _moves.Forget(id, next);
 
     /// <summary>
     /// Records a pending capsule unless the team's active capsules (pending, starting, running)
@@ -270,7 +278,7 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     {
         var now = Now;
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync(
+        var moved = await connection.ExecuteAsync(
             """
             UPDATE capsules SET status = @To, status_reason = @Reason, last_updated = @Now,
               started_at = CASE WHEN @Started THEN @Now ELSE started_at END,
@@ -281,6 +289,12 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
             WHERE id = @Id AND status = @From
             """,
             new { Id = id, From = from, To = to, Reason = reason, Now = now, Started = started, Metadata = metadata }).ConfigureAwait(false) == 1;
+        if (moved)
+        {
+            _moves.Moved(id);
+        }
+
+        return moved;
     }
 
     /// <summary>

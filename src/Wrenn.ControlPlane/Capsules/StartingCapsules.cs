@@ -1,29 +1,42 @@
+using Wrenn.ControlPlane.Identity;
+
 namespace Wrenn.ControlPlane.Capsules;
 
 /// <summary>
 /// Waits out a capsule's start (create or resume): a guest operation, stream or proxied request
 /// that arrives while the capsule is pending or starting goes through once it runs (spec §3.3),
-/// instead of failing because a restore was still finishing.
+/// instead of failing because a restore was still finishing. The wait ends as soon as this
+/// process's store records the start (<see cref="CapsuleMoves"/>); a start recorded by another
+/// control plane is found by reading the row again every <see cref="PollInterval"/>.
 /// </summary>
 internal static class StartingCapsules
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Reads the capsule until it is neither pending nor starting, or <paramref name="limit"/> passes; returns the last read.</summary>
+    /// <summary>
+    /// Reads the capsule (the team's, or any team's when <paramref name="team"/> is null) until it is
+    /// neither pending nor starting, or <paramref name="limit"/> passes; returns the last read.
+    /// </summary>
     public static async Task<CapsuleRecord?> WaitAsync(
-        Func<CancellationToken, Task<CapsuleRecord?>> read, TimeSpan limit, TimeProvider time, CancellationToken cancellationToken)
+        CapsuleStore store, string id, TeamId? team, TimeSpan limit, TimeProvider time, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(store);
         var deadline = time.GetUtcNow() + limit;
         while (true)
         {
-            var record = await read(cancellationToken).ConfigureAwait(false);
+            // Taken before the read, so that a change between the read and the wait still wakes it.
+            var moved = store.NextMove(id);
+            var record = team is { } owner
+                ? await store.GetAsync(owner, id, cancellationToken).ConfigureAwait(false)
+                : await store.GetAnyAsync(id, cancellationToken).ConfigureAwait(false);
             if (record is not { Status: Statuses.Pending or Statuses.Starting } || time.GetUtcNow() >= deadline)
             {
+                store.ForgetMove(id, moved);
                 return record;
             }
 
-            await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
+            await moved.WaitAsync(PollInterval, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 }

@@ -146,7 +146,7 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
     /// <summary>Waits for a pending or starting capsule to run; one that failed to is the failure it records.</summary>
     private async Task<CapsuleRecord> RunningAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        var record = await StartingCapsules.WaitAsync(token => store.GetAsync(caller.Team, id, token), StartLimit, time, cancellationToken).ConfigureAwait(false)
+        var record = await StartingCapsules.WaitAsync(store, id, caller.Team, StartLimit, time, cancellationToken).ConfigureAwait(false)
             ?? throw ApiException.NotFound("sandbox");
         return record.Status == Statuses.Running
             ? record

@@ -88,7 +88,7 @@ internal sealed class GuestAccess(
     /// </summary>
     public async Task<GuestSession> OpenAsync(Caller caller, string id, CancellationToken cancellationToken, bool busy = true)
     {
-        var record = await StartingCapsules.WaitAsync(token => store.GetAsync(caller.Team, id, token), StartWait, time, cancellationToken).ConfigureAwait(false)
+        var record = await StartingCapsules.WaitAsync(store, id, caller.Team, StartWait, time, cancellationToken).ConfigureAwait(false)
             ?? throw ApiException.NotFound("capsule");
         if (record is { Status: Statuses.Paused, AutoResume: not 0 })
         {

@@ -87,7 +87,7 @@ internal sealed partial class PortProxy(
                 // A request that arrives while the capsule is being created or resumed waits a little
                 // for it (a resume takes about a second): still starting after that, it is a 503.
                 { Status: Statuses.Pending or Statuses.Starting } =>
-                    await StartingCapsules.WaitAsync(token => store.GetAnyAsync(id, token), StartWait, time, context.RequestAborted).ConfigureAwait(false),
+                    await StartingCapsules.WaitAsync(store, id, null, StartWait, time, context.RequestAborted).ConfigureAwait(false),
                 // Paused with auto_resume: the request waits for the resume, then goes through.
                 { Status: Statuses.Paused, AutoResume: not 0 } => await lifecycle.WakeAsync(record, context.RequestAborted).ConfigureAwait(false),
                 _ => record,
