@@ -33,7 +33,14 @@ internal static class DirectoryWatch
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             InternalBufferSize = 64 * 1024,
         };
-        watcher.Created += (_, change) => events.Writer.TryWrite(EventOf(directory, change.FullPath, WatchEventType.Create));
+        watcher.Created += (_, change) =>
+        {
+            events.Writer.TryWrite(EventOf(directory, change.FullPath, WatchEventType.Create));
+            if (recursive)
+            {
+                ReportContents(directory, change.FullPath, events.Writer);
+            }
+        };
         watcher.Changed += (_, change) => events.Writer.TryWrite(EventOf(directory, change.FullPath, WatchEventType.Write));
         watcher.Deleted += (_, change) => events.Writer.TryWrite(EventOf(directory, change.FullPath, WatchEventType.Remove));
         watcher.Renamed += (_, change) =>
@@ -54,6 +61,34 @@ internal static class DirectoryWatch
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The caller went away: the watch ends.
+        }
+    }
+
+    /// <summary>
+    /// Reports what a directory that appeared under a recursive watch already holds once its own
+    /// watch is in place: inotify tells only of what comes after, so the contents of a directory
+    /// moved in, or written at once after a <c>mkdir</c>, would go unreported. An entry made between
+    /// the watch and this listing is reported twice.
+    /// </summary>
+    private static void ReportContents(string directory, string created, ChannelWriter<WatchEvent> events)
+    {
+        var appeared = new DirectoryInfo(created);
+        if (!appeared.Exists || appeared.LinkTarget is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            var below = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+            foreach (var entry in appeared.EnumerateFileSystemInfos("*", below))
+            {
+                events.TryWrite(EventOf(directory, entry.FullName, WatchEventType.Create));
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // It went away while being listed: its removal is reported by inotify.
         }
     }
 

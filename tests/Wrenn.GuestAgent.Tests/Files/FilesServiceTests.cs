@@ -183,6 +183,28 @@ public sealed class FilesServiceTests(AgentServerFixture agent) : IClassFixture<
         Assert.Equal(AgentErrorCode.NotFound, AgentErrors.CodeOf(missing));
     }
 
+    [Fact]
+    public async Task Watch_ReportsWhatADirectoryMovedInAlreadyHolds()
+    {
+        var watched = Directory.CreateDirectory(Path.Combine(_root, "watched")).FullName;
+        var outside = Directory.CreateDirectory(Path.Combine(_root, "outside/tree/inner")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(outside, "x.txt"), "x");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var watch = Client.Watch(new WatchRequest { Path = watched, Recursive = true }, AgentServer.Authorized(deadline.Token));
+        Assert.True(await watch.ResponseStream.MoveNext(deadline.Token));
+
+        // inotify reports the moved directory only, never what it holds.
+        Directory.Move(Path.Combine(_root, "outside/tree"), Path.Combine(watched, "tree"));
+
+        var seen = new List<(string, WatchEventType)>();
+        while (!seen.Contains(("tree/inner/x.txt", WatchEventType.Create)) && await watch.ResponseStream.MoveNext(deadline.Token))
+        {
+            seen.Add((watch.ResponseStream.Current.Name, watch.ResponseStream.Current.Type));
+        }
+
+        Assert.Equal([("tree", WatchEventType.Create), ("tree/inner", WatchEventType.Create), ("tree/inner/x.txt", WatchEventType.Create)], seen);
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private async Task<FileEntry> WriteAsync(string path, ByteString[] chunks, long expectedSize, string user = "")
