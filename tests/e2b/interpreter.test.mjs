@@ -38,6 +38,13 @@ test('run code: results, state between runs, output and errors', async () => {
   assert.match(failed.error?.traceback ?? '', /ZeroDivisionError/)
 })
 
+test('the default context works in /home/user, where the SDK\'s relative file paths lead', async () => {
+  await sbx.files.write('data.csv', 'a,b\n1,2\n')
+  const read = await sbx.runCode('import os\nprint(os.getcwd())\nopen("data.csv").read()')
+  assert.deepEqual(read.logs.stdout, ['/home/user\n'])
+  assert.equal(read.text, "'a,b\\n1,2\\n'")
+})
+
 test('environment variables hold for one run only', async () => {
   assert.equal((await sbx.runCode('import os\nos.environ["ONLY_NOW"]', { envs: { ONLY_NOW: 'yes' } })).text, "'yes'")
   assert.equal((await sbx.runCode('repr(os.environ.get("ONLY_NOW"))')).text, "'None'")

@@ -21,9 +21,9 @@ internal sealed class CodeInterpreter(JupyterKernels kernels, TimeProvider time)
 
     private const string DefaultCwd = "/home/user";
 
-    // Kernels whose chart formatter is on; a kernel it was switched on in before a restart of this
-    // process just gets it switched on again (it is idempotent).
-    private readonly ConcurrentDictionary<string, byte> _charted = new(StringComparer.Ordinal);
+    // Kernels set up for E2B here (KernelSetup); one set up before a restart of this process runs
+    // the setup again, which the kernel's own flag makes do nothing.
+    private readonly ConcurrentDictionary<string, byte> _setUp = new(StringComparer.Ordinal);
 
     // The working directory each created context was given (E2B lists it; Jupyter does not know it).
     private readonly ConcurrentDictionary<string, string> _cwds = new(StringComparer.Ordinal);
@@ -63,7 +63,7 @@ internal sealed class CodeInterpreter(JupyterKernels kernels, TimeProvider time)
                 case ("POST", _) when at >= 0 && at == segments.Length - 3 && segments[^1] == "restart":
                     var restarted = await ContextKernelAsync(call, segments[at + 1], context.RequestAborted).ConfigureAwait(false);
                     await kernels.RestartAsync(call.Record.Id, restarted, context.RequestAborted).ConfigureAwait(false);
-                    _charted.TryRemove(restarted, out _);
+                    _setUp.TryRemove(restarted, out _);
                     return;
                 default:
                     throw new InterpreterException(StatusCodes.Status404NotFound, "no such route on the code interpreter");
@@ -91,9 +91,9 @@ internal sealed class CodeInterpreter(JupyterKernels kernels, TimeProvider time)
             ? await DefaultKernelAsync(call, cancellation).ConfigureAwait(false)
             : await ContextKernelAsync(call, contextId, cancellation).ConfigureAwait(false);
         await using var channel = new KernelChannel(await kernels.ConnectAsync(call.Record.Id, kernel, cancellation).ConfigureAwait(false), time);
-        if (_charted.TryAdd(kernel, 0))
+        if (_setUp.TryAdd(kernel, 0))
         {
-            await channel.RunQuietlyAsync("try:\n    import wrenn_e2b_charts\n    wrenn_e2b_charts.enable()\nexcept ImportError:\n    pass", cancellation).ConfigureAwait(false);
+            await channel.RunQuietlyAsync(KernelSetup(toDefaultCwd: contextId is null), cancellation).ConfigureAwait(false);
         }
 
         if (env.Count > 0)
@@ -225,6 +225,27 @@ internal sealed class CodeInterpreter(JupyterKernels kernels, TimeProvider time)
             ? contextId
             : throw new InterpreterException(StatusCodes.Status404NotFound, $"Context {contextId} not found");
     }
+
+    /// <summary>
+    /// Python run in a kernel before its first run through E2B, once per kernel life (a flag on
+    /// <c>sys</c>, so that neither a restart of this process nor a resume repeats it, and no name
+    /// enters the user's namespace): E2B's chart formatter on, and the default context moved from
+    /// the template's <c>/root</c> to E2B's working directory, where relative paths of the SDK's file
+    /// calls lead too.
+    /// </summary>
+    private static string KernelSetup(bool toDefaultCwd) =>
+        $$"""
+        if not getattr(__import__('sys'), '_wrenn_e2b', False):
+            __import__('sys')._wrenn_e2b = True
+            try:
+                {{(toDefaultCwd ? $"__import__('os').chdir('{DefaultCwd}')" : "pass")}}
+            except OSError:
+                pass
+            try:
+                __import__('wrenn_e2b_charts').enable()
+            except ImportError:
+                pass
+        """;
 
     /// <summary>
     /// Python that runs <paramref name="statement"/> with <c>_os</c> and <c>_wanted</c> (the values,
