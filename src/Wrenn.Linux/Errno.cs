@@ -20,8 +20,11 @@ public static class Errno
     public const int EINVAL = 22;
     public const int ENOSPC = 28;
     public const int EPIPE = 32;
+    public const int ERANGE = 34;
     public const int ENAMETOOLONG = 36;
     public const int ELOOP = 40;
     public const int ENOTEMPTY = 39;
+    public const int ENODATA = 61;
+    public const int EOPNOTSUPP = 95;
     public const int EDQUOT = 122;
 }

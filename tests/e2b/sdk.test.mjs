@@ -144,6 +144,13 @@ test('files: write, read, stat, list, make, rename, remove, as user', async () =
   await sbx.files.write('/tmp/raw.txt', 'sent as a raw body', { useOctetStream: true })
   assert.equal(await sbx.files.read('/tmp/raw.txt'), 'sent as a raw body')
 
+  const tagged = await sbx.files.write('tagged.txt', 'x', { metadata: { Stage: 'raw', owner: 'team a' } })
+  assert.deepEqual(tagged.metadata, { stage: 'raw', owner: 'team a' })
+  assert.deepEqual((await sbx.files.getInfo('tagged.txt')).metadata, { stage: 'raw', owner: 'team a' })
+  assert.deepEqual((await sbx.files.list('.')).find((entry) => entry.name === 'tagged.txt')?.metadata, { stage: 'raw', owner: 'team a' })
+  await sbx.files.write('tagged.txt', 'y')
+  assert.equal((await sbx.files.getInfo('tagged.txt')).metadata, undefined, 'an upload replaces the metadata')
+
   await sbx.files.write([{ path: '/tmp/multi/a.txt', data: 'A' }, { path: '/tmp/multi/b.txt', data: 'B' }])
   const listed = await sbx.files.list('/tmp/multi')
   assert.deepEqual(listed.map((entry) => [entry.name, entry.type]), [['a.txt', 'file'], ['b.txt', 'file']])
@@ -169,7 +176,11 @@ test('files: write, read, stat, list, make, rename, remove, as user', async () =
 test('watching a directory reports what changes below it', async () => {
   await sbx.files.makeDir('watched')
   const events = []
-  const handle = await sbx.files.watchDir('watched', (event) => { events.push(`${event.type} ${event.name}`) }, { recursive: true, timeoutMs: 0 })
+  const entries = []
+  const handle = await sbx.files.watchDir('watched', (event) => {
+    events.push(`${event.type} ${event.name}`)
+    if (event.entry) entries.push(event.entry)
+  }, { recursive: true, timeoutMs: 0, includeEntry: true })
   await sbx.files.write('watched/a.txt', 'a')
   await sbx.commands.run('mkdir -p watched/sub && echo b > watched/sub/b.txt && rm watched/a.txt')
   for (let waited = 0; !events.includes('remove a.txt'); waited += 100) {
@@ -178,6 +189,7 @@ test('watching a directory reports what changes below it', async () => {
   }
   await handle.stop()
   assert.ok(events.includes('create sub/b.txt'), JSON.stringify(events))
+  assert.ok(entries.some((entry) => entry.path === '/home/user/watched/sub/b.txt' && entry.type === 'file' && entry.owner === 'user'), JSON.stringify(entries))
   assert.ok(events.some((event) => event.endsWith(' a.txt') && !event.startsWith('remove')), JSON.stringify(events))
 })
 

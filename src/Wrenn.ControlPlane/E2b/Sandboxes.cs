@@ -19,10 +19,10 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
 
     /// <summary>
     /// The envd version sandboxes report. The SDKs switch features on by it: 0.4.0 the default user,
-    /// 0.5.2 closing stdin, 0.5.7 raw uploads — all served. File metadata (0.6.2) and watch entries
-    /// (0.6.3) are not, so no higher version is claimed.
+    /// 0.5.2 closing stdin, 0.5.7 raw uploads, 0.6.2 file metadata, 0.6.3 watch entries — all
+    /// served. 0.6.4 allows watches on network mounts, which capsules do not have, so it is not claimed.
     /// </summary>
-    public const string EnvdVersion = "0.5.7";
+    public const string EnvdVersion = "0.6.3";
 
     /// <summary>The longest a create or connect waits for the capsule to run: a template's first snapshot build included.</summary>
     private static readonly TimeSpan StartLimit = TimeSpan.FromMinutes(10);

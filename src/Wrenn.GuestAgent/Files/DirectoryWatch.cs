@@ -7,13 +7,14 @@ namespace Wrenn.GuestAgent.Files;
 /// <summary>
 /// The Files service's Watch: a <see cref="FileSystemWatcher"/> (inotify) on one directory,
 /// whose events go to the caller in order through a bounded queue. A caller that does not keep up
-/// loses events rather than holding the watcher's thread: the queue drops the newest.
+/// loses events rather than holding the watcher's thread: the queue drops the newest. With
+/// <c>entries</c>, an event of a path that exists carries its entry, described as the event comes.
 /// </summary>
 internal static class DirectoryWatch
 {
     private const int QueuedEvents = 4096;
 
-    public static async Task RunAsync(string directory, bool recursive, IServerStreamWriter<WatchEvent> responseStream, CancellationToken cancellationToken)
+    public static async Task RunAsync(string directory, bool recursive, FileEntries? entries, IServerStreamWriter<WatchEvent> responseStream, CancellationToken cancellationToken)
     {
         FileErrors.Translate(() =>
         {
@@ -33,21 +34,22 @@ internal static class DirectoryWatch
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             InternalBufferSize = 64 * 1024,
         };
+        void Report(string path, WatchEventType type) => events.Writer.TryWrite(EventOf(directory, path, type, entries));
         watcher.Created += (_, change) =>
         {
-            events.Writer.TryWrite(EventOf(directory, change.FullPath, WatchEventType.Create));
+            Report(change.FullPath, WatchEventType.Create);
             if (recursive)
             {
-                ReportContents(directory, change.FullPath, events.Writer);
+                ReportContents(change.FullPath, Report);
             }
         };
-        watcher.Changed += (_, change) => events.Writer.TryWrite(EventOf(directory, change.FullPath, WatchEventType.Write));
-        watcher.Deleted += (_, change) => events.Writer.TryWrite(EventOf(directory, change.FullPath, WatchEventType.Remove));
+        watcher.Changed += (_, change) => Report(change.FullPath, WatchEventType.Write);
+        watcher.Deleted += (_, change) => Report(change.FullPath, WatchEventType.Remove);
         watcher.Renamed += (_, change) =>
         {
             // The old name goes away (as E2B's daemon reports a rename), the new one appears.
-            events.Writer.TryWrite(EventOf(directory, change.OldFullPath, WatchEventType.Rename));
-            events.Writer.TryWrite(EventOf(directory, change.FullPath, WatchEventType.Create));
+            Report(change.OldFullPath, WatchEventType.Rename);
+            Report(change.FullPath, WatchEventType.Create);
         };
         watcher.EnableRaisingEvents = true;
         await responseStream.WriteAsync(new WatchEvent(), cancellationToken).ConfigureAwait(false);
@@ -70,7 +72,7 @@ internal static class DirectoryWatch
     /// moved in, or written at once after a <c>mkdir</c>, would go unreported. An entry made between
     /// the watch and this listing is reported twice.
     /// </summary>
-    private static void ReportContents(string directory, string created, ChannelWriter<WatchEvent> events)
+    private static void ReportContents(string created, Action<string, WatchEventType> report)
     {
         var appeared = new DirectoryInfo(created);
         if (!appeared.Exists || appeared.LinkTarget is not null)
@@ -83,7 +85,7 @@ internal static class DirectoryWatch
             var below = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
             foreach (var entry in appeared.EnumerateFileSystemInfos("*", below))
             {
-                events.TryWrite(EventOf(directory, entry.FullName, WatchEventType.Create));
+                report(entry.FullName, WatchEventType.Create);
             }
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -92,6 +94,21 @@ internal static class DirectoryWatch
         }
     }
 
-    private static WatchEvent EventOf(string directory, string path, WatchEventType type) =>
-        new() { Name = Path.GetRelativePath(directory, path), Type = type };
+    private static WatchEvent EventOf(string directory, string path, WatchEventType type, FileEntries? entries)
+    {
+        var change = new WatchEvent { Name = Path.GetRelativePath(directory, path), Type = type };
+        if (entries is not null && type is WatchEventType.Create or WatchEventType.Write)
+        {
+            try
+            {
+                change.Entry = entries.Describe(path);
+            }
+            catch (IOException)
+            {
+                // Gone again already: the event goes without its entry, as a later one reports.
+            }
+        }
+
+        return change;
+    }
 }

@@ -46,6 +46,7 @@ internal sealed class FileEntries(UserDatabase users)
             entry.SymlinkTarget = target;
         }
 
+        FileMetadata.ReadInto(info.FullName, entry.Metadata);
         return entry;
     }
 

@@ -22,6 +22,7 @@ internal static class FileErrors
             Errno.EACCES or Errno.EPERM => AgentErrors.Exception(AgentErrorCode.PermissionDenied, "permission denied"),
             Errno.ENOSPC or Errno.EDQUOT => AgentErrors.Exception(AgentErrorCode.NoSpace, "no space left on the capsule's disk"),
             Errno.ENAMETOOLONG or Errno.ELOOP => AgentErrors.Exception(AgentErrorCode.InvalidArgument, "bad path"),
+            Errno.EOPNOTSUPP => AgentErrors.Exception(AgentErrorCode.InvalidArgument, "the file system keeps no file metadata"),
             _ => AgentErrors.Exception(AgentErrorCode.Unknown, "I/O error"),
         },
         _ => AgentErrors.Exception(AgentErrorCode.Unknown, "I/O error"),

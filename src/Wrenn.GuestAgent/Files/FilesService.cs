@@ -88,7 +88,7 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
     }
 
     public override Task Watch(WatchRequest request, IServerStreamWriter<WatchEvent> responseStream, ServerCallContext context) =>
-        DirectoryWatch.RunAsync(paths.Resolve(request.Path, request.User), request.Recursive, responseStream, context.CancellationToken);
+        DirectoryWatch.RunAsync(paths.Resolve(request.Path, request.User), request.Recursive, request.IncludeEntry ? entries : null, responseStream, context.CancellationToken);
 
     public override Task<RemoveReply> Remove(PathRequest request, ServerCallContext context)
     {
@@ -191,6 +191,7 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
         var header = requestStream.Current.Header;
         var owner = paths.OwnerOf(header.User);
         var path = GuestPaths.ResolveFor(header.Path, owner);
+        FileMetadata.Validate(header.Metadata);
         var temporary = FileErrors.Translate(() => PrepareTemporary(path, owner));
         try
         {
@@ -230,6 +231,7 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
                 }
 
                 GuestPaths.GiveTo(temporary, owner);
+                FileMetadata.Write(temporary, header.Metadata);
                 File.Move(temporary, path, overwrite: true);
                 return entries.Describe(path);
             });

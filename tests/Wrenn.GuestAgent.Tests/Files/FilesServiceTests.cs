@@ -154,6 +154,52 @@ public sealed class FilesServiceTests(AgentServerFixture agent) : IClassFixture<
     }
 
     [Fact]
+    public async Task Metadata_IsWrittenWithTheFile_ReplacedByTheNextWrite_AndChecked()
+    {
+        var file = Path.Combine(_root, "tagged.txt");
+
+        var written = await WriteAsync(file, [ByteString.CopyFromUtf8("x")], expectedSize: 1, metadata: new() { ["owner"] = "team a", ["stage"] = "raw" });
+        var stat = await Client.StatAsync(new PathRequest { Path = file }, AgentServer.Authorized());
+        var listed = await Client.ListAsync(new ListRequest { Path = _root }, AgentServer.Authorized());
+        var rewritten = await WriteAsync(file, [ByteString.CopyFromUtf8("y")], expectedSize: 1, metadata: new() { ["stage"] = "clean" });
+        var cleared = await WriteAsync(file, [ByteString.CopyFromUtf8("z")], expectedSize: 1);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => WriteAsync(file, [ByteString.CopyFromUtf8("w")], expectedSize: 1, metadata: new() { ["bad"] = "line\nbreak" }));
+        var tooMuch = await Assert.ThrowsAsync<RpcException>(() => WriteAsync(file, [ByteString.CopyFromUtf8("w")], expectedSize: 1, metadata: new() { ["big"] = new string('v', 4096) }));
+
+        var expected = new Dictionary<string, string> { ["owner"] = "team a", ["stage"] = "raw" };
+        Assert.Equal(expected, written.Metadata);
+        Assert.Equal(expected, stat.Metadata);
+        Assert.Equal(expected, Assert.Single(listed.Entries, entry => entry.Name == "tagged.txt").Metadata);
+        Assert.Equal(new Dictionary<string, string> { ["stage"] = "clean" }, rewritten.Metadata);
+        Assert.Empty(cleared.Metadata);
+        Assert.Equal(AgentErrorCode.InvalidArgument, AgentErrors.CodeOf(refused));
+        Assert.Equal(AgentErrorCode.InvalidArgument, AgentErrors.CodeOf(tooMuch));
+        Assert.Equal("z", await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
+    public async Task Watch_WithEntries_DescribesWhatExists()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var watch = Client.Watch(new WatchRequest { Path = _root, IncludeEntry = true }, AgentServer.Authorized(deadline.Token));
+        Assert.True(await watch.ResponseStream.MoveNext(deadline.Token));
+
+        await File.WriteAllTextAsync(Path.Combine(_root, "seen.txt"), "12345", deadline.Token);
+        File.Delete(Path.Combine(_root, "seen.txt"));
+
+        var seen = new List<WatchEvent>();
+        while (!seen.Any(change => change.Type == WatchEventType.Remove) && await watch.ResponseStream.MoveNext(deadline.Token))
+        {
+            seen.Add(watch.ResponseStream.Current);
+        }
+
+        var described = seen.Where(change => change.Entry is not null).ToList();
+        Assert.NotEmpty(described);
+        Assert.All(described, change => Assert.Equal(Path.Combine(_root, "seen.txt"), change.Entry.Path));
+        Assert.Null(seen.Single(change => change.Type == WatchEventType.Remove).Entry);
+    }
+
+    [Fact]
     public async Task Watch_ReportsChangesBelowTheDirectory_AfterItsFirstEvent()
     {
         Directory.CreateDirectory(Path.Combine(_root, "sub"));
@@ -207,10 +253,10 @@ public sealed class FilesServiceTests(AgentServerFixture agent) : IClassFixture<
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private async Task<FileEntry> WriteAsync(string path, ByteString[] chunks, long expectedSize, string user = "")
+    private async Task<FileEntry> WriteAsync(string path, ByteString[] chunks, long expectedSize, string user = "", Dictionary<string, string>? metadata = null)
     {
         using var call = Client.Write(AgentServer.Authorized());
-        await call.RequestStream.WriteAsync(new WriteChunk { Header = new WriteHeader { Path = path, ExpectedSize = expectedSize, User = user } });
+        await call.RequestStream.WriteAsync(new WriteChunk { Header = new WriteHeader { Path = path, ExpectedSize = expectedSize, User = user, Metadata = { metadata ?? [] } } });
         foreach (var chunk in chunks)
         {
             await call.RequestStream.WriteAsync(new WriteChunk { Data = chunk });

@@ -14,11 +14,15 @@ namespace Wrenn.ControlPlane.E2b.Envd;
 /// envd's <c>GET /files</c> (download) and <c>POST /files</c> (upload: multipart <c>file</c> parts
 /// whose file name is the target when no <c>path</c> is given, or a raw body; either may be gzip
 /// encoded), as the <c>username</c> the query names. Authorized by the sandbox's access token, or by
-/// a signature of the URL made with it (E2B's <c>downloadUrl</c>/<c>uploadUrl</c>).
+/// a signature of the URL made with it (E2B's <c>downloadUrl</c>/<c>uploadUrl</c>). An upload's
+/// <c>X-Metadata-&lt;key&gt;</c> headers are the written files' metadata (keys lowercased, the first
+/// value of a repeated header), which replaces what the files had.
 /// </summary>
 internal sealed class FileTransfers(EnvdTokens tokens, TimeProvider time)
 {
-    private sealed record Written(string Path, string Name, string Type);
+    private const string MetadataHeader = "X-Metadata-";
+
+    private sealed record Written(string Path, string Name, string Type, IReadOnlyDictionary<string, string>? Metadata);
 
     public async Task ServeAsync(HttpContext context, string id, Func<string, CancellationToken, Task<SandboxCall?>> open)
     {
@@ -65,6 +69,7 @@ internal sealed class FileTransfers(EnvdTokens tokens, TimeProvider time)
             "gzip" => new GZipStream(request.Body, CompressionMode.Decompress),
             _ => throw new ApiException(ApiErrorCode.InvalidRequest, "Content-Encoding must be gzip or none"),
         };
+        var metadata = MetadataOf(request.Headers);
         var written = new List<Written>();
         if (request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
         {
@@ -79,7 +84,7 @@ internal sealed class FileTransfers(EnvdTokens tokens, TimeProvider time)
 
                 var target = path.Length > 0 ? path : FileNameOf(section);
                 ApiException.Require(target.Length > 0, "each file part needs a file name when path is not given");
-                written.Add(await WriteAsync(call, target, ClientBody.Part(section.Body, context.RequestAborted)).ConfigureAwait(false));
+                written.Add(await WriteAsync(call, target, ClientBody.Part(section.Body, context.RequestAborted), metadata).ConfigureAwait(false));
             }
 
             ApiException.Require(written.Count > 0, "the body has no file part");
@@ -87,17 +92,31 @@ internal sealed class FileTransfers(EnvdTokens tokens, TimeProvider time)
         else
         {
             ApiException.Require(path.Length > 0, "path is required for a raw upload");
-            written.Add(await WriteAsync(call, path, body).ConfigureAwait(false));
+            written.Add(await WriteAsync(call, path, body, metadata).ConfigureAwait(false));
         }
 
         return written;
     }
 
-    private static async Task<Written> WriteAsync(SandboxCall call, string path, Stream content)
+    private static async Task<Written> WriteAsync(SandboxCall call, string path, Stream content, Dictionary<string, string> metadata)
     {
-        var header = new AgentApi.WriteHeader { Path = FileEndpoints.RequirePath(path), ExpectedSize = -1, User = call.User };
+        var header = new AgentApi.WriteHeader { Path = FileEndpoints.RequirePath(path), ExpectedSize = -1, User = call.User, Metadata = { metadata } };
         var entry = await GuestFiles.ReceiveAsync(call.Session, header, content, long.MaxValue, "the upload is too large").ConfigureAwait(false);
-        return new Written(entry.Path, entry.Name, "file");
+        return new Written(entry.Path, entry.Name, "file", entry.Metadata.Count > 0 ? entry.Metadata : null);
+    }
+
+    private static Dictionary<string, string> MetadataOf(IHeaderDictionary headers)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, values) in headers)
+        {
+            if (name.Length > MetadataHeader.Length && name.StartsWith(MetadataHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                metadata.TryAdd(name[MetadataHeader.Length..].ToLowerInvariant(), values[0] ?? string.Empty);
+            }
+        }
+
+        return metadata;
     }
 
     private static string FileNameOf(Microsoft.AspNetCore.WebUtilities.MultipartSection section) =>

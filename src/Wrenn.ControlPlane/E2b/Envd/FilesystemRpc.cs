@@ -96,7 +96,7 @@ internal sealed class FilesystemRpc(TimeProvider time)
             limit.CancelAfter(deadline);
         }
 
-        using var watch = session.Agent.Files.Watch(new AgentApi.WatchRequest { Path = path, Recursive = request.Recursive, User = call.User }, cancellationToken: limit.Token);
+        using var watch = session.Agent.Files.Watch(new AgentApi.WatchRequest { Path = path, Recursive = request.Recursive, User = call.User, IncludeEntry = request.IncludeEntry }, cancellationToken: limit.Token);
         var events = watch.ResponseStream;
         if (!await session.CallAsync(() => events.MoveNext(limit.Token), path, lookup: true).ConfigureAwait(false))
         {
@@ -120,6 +120,11 @@ internal sealed class FilesystemRpc(TimeProvider time)
                 }
 
                 var change = new FilesystemEvent { Name = events.Current.Name, Type = (EventType)(int)events.Current.Type };
+                if (events.Current.Entry is { } entry)
+                {
+                    change.Entry = EntryOf(entry);
+                }
+
                 await ConnectWire.WriteMessageAsync(response, new WatchDirResponse { Filesystem = change }, limit.Token).ConfigureAwait(false);
             }
         }
@@ -164,6 +169,7 @@ internal sealed class FilesystemRpc(TimeProvider time)
             info.SymlinkTarget = entry.SymlinkTarget;
         }
 
+        info.Metadata.Add(entry.Metadata);
         return info;
     }
 }
