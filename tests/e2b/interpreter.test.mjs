@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { Sandbox } from '@e2b/code-interpreter'
-import { NotFoundError } from 'e2b'
+import { NotFoundError, TimeoutError } from 'e2b'
 
 let sbx
 
@@ -48,6 +48,9 @@ test('the default context works in /home/user, where the SDK\'s relative file pa
 test('environment variables hold for one run only', async () => {
   assert.equal((await sbx.runCode('import os\nos.environ["ONLY_NOW"]', { envs: { ONLY_NOW: 'yes' } })).text, "'yes'")
   assert.equal((await sbx.runCode('repr(os.environ.get("ONLY_NOW"))')).text, "'None'")
+  // A client that gives up during the run leaves the variables behind neither.
+  await assert.rejects(sbx.runCode('import time\ntime.sleep(4)', { envs: { LEFT_BEHIND: 'yes' }, timeoutMs: 1500 }), (error) => error instanceof TimeoutError)
+  assert.equal((await sbx.runCode('repr(os.environ.get("LEFT_BEHIND"))')).text, "'None'")
 })
 
 test('a matplotlib figure comes back as a png and a chart', async () => {

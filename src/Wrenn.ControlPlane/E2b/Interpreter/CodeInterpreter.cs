@@ -102,23 +102,20 @@ internal sealed class CodeInterpreter(JupyterKernels kernels, TimeProvider time)
                 .ConfigureAwait(false);
         }
 
+        // The run's variables are undone by code queued behind it in the kernel, so even a client
+        // that leaves in the middle of the run leaves none behind.
+        var restore = env.Count == 0 ? null : EnvironmentCode(
+            "for _k, _v in _wrenn_saved_env.items():\n    _os.environ.pop(_k, None) if _v is None else _os.environ.__setitem__(_k, _v)\ndel _wrenn_saved_env, _k, _v", env);
         var response = context.Response;
         response.ContentType = "application/x-ndjson";
         await response.StartAsync(cancellation).ConfigureAwait(false);
-        await foreach (var (type, content) in channel.ExecuteAsync(code, silent: false, cancellation).ConfigureAwait(false))
+        await foreach (var (type, content) in channel.ExecuteAsync(code, silent: false, restore, cancellation).ConfigureAwait(false))
         {
             if (LineOf(type, content) is { } line)
             {
                 await response.WriteAsync(line.ToJsonString() + "\n", cancellation).ConfigureAwait(false);
                 await response.Body.FlushAsync(cancellation).ConfigureAwait(false);
             }
-        }
-
-        if (env.Count > 0)
-        {
-            await channel.RunQuietlyAsync(EnvironmentCode(
-                "for _k, _v in _wrenn_saved_env.items():\n    _os.environ.pop(_k, None) if _v is None else _os.environ.__setitem__(_k, _v)\ndel _wrenn_saved_env, _k, _v", env),
-                cancellation).ConfigureAwait(false);
         }
 
         await response.WriteAsync("{\"type\":\"end_of_execution\"}\n", cancellation).ConfigureAwait(false);

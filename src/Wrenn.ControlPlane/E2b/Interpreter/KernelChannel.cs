@@ -18,11 +18,19 @@ internal sealed class KernelChannel(WebSocket socket, TimeProvider time) : IAsyn
     /// <summary>
     /// Runs <paramref name="code"/> and yields the iopub messages it causes (stream,
     /// execute_input, execute_result, display_data, error), ending at the kernel's idle status.
+    /// <paramref name="thenQuietly"/>, when given, is queued silently right behind it: the kernel
+    /// takes requests in order, so it runs after the code whether that fails or its caller leaves.
     /// </summary>
-    public async IAsyncEnumerable<(string Type, JsonObject Content)> ExecuteAsync(string code, bool silent,
+    public async IAsyncEnumerable<(string Type, JsonObject Content)> ExecuteAsync(string code, bool silent, string? thenQuietly,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var id = await SendExecuteAsync(code, silent, cancellationToken).ConfigureAwait(false);
+        // A failure with stop_on_error would have the kernel drop what is queued behind it.
+        var id = await SendExecuteAsync(code, silent, stopOnError: thenQuietly is null, cancellationToken).ConfigureAwait(false);
+        if (thenQuietly is not null)
+        {
+            await SendExecuteAsync(thenQuietly, silent: true, stopOnError: false, cancellationToken).ConfigureAwait(false);
+        }
+
         while (await ReceiveAsync(cancellationToken).ConfigureAwait(false) is { } message)
         {
             if (message["parent_header"]?["msg_id"]?.GetValue<string>() != id || message["channel"]?.GetValue<string>() != "iopub")
@@ -46,7 +54,7 @@ internal sealed class KernelChannel(WebSocket socket, TimeProvider time) : IAsyn
     /// <summary>Runs code that is not the user's (setting the environment, the working directory): silent, out of the history; its error is the interpreter's.</summary>
     public async Task RunQuietlyAsync(string code, CancellationToken cancellationToken)
     {
-        await foreach (var (type, _) in ExecuteAsync(code, silent: true, cancellationToken).ConfigureAwait(false))
+        await foreach (var (type, _) in ExecuteAsync(code, silent: true, thenQuietly: null, cancellationToken).ConfigureAwait(false))
         {
             if (type == "error")
             {
@@ -55,7 +63,7 @@ internal sealed class KernelChannel(WebSocket socket, TimeProvider time) : IAsyn
         }
     }
 
-    private async Task<string> SendExecuteAsync(string code, bool silent, CancellationToken cancellationToken)
+    private async Task<string> SendExecuteAsync(string code, bool silent, bool stopOnError, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N");
         var message = new JsonObject
@@ -70,7 +78,7 @@ internal sealed class KernelChannel(WebSocket socket, TimeProvider time) : IAsyn
             ["content"] = new JsonObject
             {
                 ["code"] = code, ["silent"] = silent, ["store_history"] = !silent, ["user_expressions"] = new JsonObject(),
-                ["allow_stdin"] = false, ["stop_on_error"] = true,
+                ["allow_stdin"] = false, ["stop_on_error"] = stopOnError,
             },
             ["channel"] = "shell",
             ["buffers"] = new JsonArray(),
