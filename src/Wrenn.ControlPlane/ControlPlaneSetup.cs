@@ -63,12 +63,14 @@ public static class ControlPlaneSetup
         services.AddSingleton<E2b.Envd.ProcessRpc>();
         services.AddSingleton<E2b.Envd.FilesystemRpc>();
         services.AddSingleton<E2b.Envd.FileTransfers>();
+        services.AddSingleton<E2b.SandboxSnapshots>();
         services.AddSingleton<E2b.Interpreter.JupyterKernels>();
         services.AddSingleton<E2b.Interpreter.CodeInterpreter>();
         services.AddSingleton<GuestAccess>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<TemplateCollector>();
         services.AddSingleton<TemplateMaker>();
+        services.AddSingleton<SnapshotTemplates>();
         services.AddSingleton<BuildStore>();
         services.AddSingleton<BuildFeed>();
         services.AddSingleton<BuildRunner>();

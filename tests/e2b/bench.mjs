@@ -9,7 +9,7 @@ import { Sandbox as CodeSandbox } from '@e2b/code-interpreter'
 const wrenn = process.env.WRENN_URL.replace(/\/$/, '')
 const key = process.env.WRENN_API_KEY
 const rounds = Number(process.env.BENCH_ROUNDS ?? '20')
-const lifecycleRounds = Number(process.env.BENCH_LIFECYCLE_ROUNDS ?? '5')
+const lifecycleRounds = Number(process.env.BENCH_LIFECYCLE_ROUNDS ?? '6')
 
 const emit = (op, surface, ms) => console.log(JSON.stringify({ op, surface, ms }))
 const timed = async (op, surface, action) => {
@@ -60,16 +60,37 @@ try {
     await timed('info', 'wrenn', () => api('GET', `/v1/capsules/${id}`))
   }
 
-  for (let i = 0; i < lifecycleRounds; i++) {
+  // Lifecycle operations leave work behind on the host (a deleted VM's teardown, a resumed one's
+  // first page faults) that would slow whatever comes next: each is timed after a settling pause,
+  // and the two surfaces take turns at going first.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1000))
+  const createE2b = async () => {
+    await settle()
     const created = await timed('create', 'e2b', () => Sandbox.create('base', { timeoutMs: 600_000 }))
     await created.kill()
+  }
+  const createWrenn = async () => {
+    await settle()
     const capsule = await timed('create', 'wrenn', async () => running((await api('POST', '/v1/capsules', { template: 'base-python' })).id))
     await api('DELETE', `/v1/capsules/${capsule.id}`)
-
+  }
+  const resumeE2b = async () => {
     await sbx.pause()
+    await settle()
     await timed('resume', 'e2b', () => Sandbox.connect(id, { timeoutMs: 3_600_000 }))
+  }
+  const resumeWrenn = async () => {
     await api('POST', `/v1/capsules/${id}/pause`)
+    await settle()
     await timed('resume', 'wrenn', async () => running((await api('POST', `/v1/capsules/${id}/resume`)).id))
+  }
+  for (let i = 0; i < lifecycleRounds; i++) {
+    const [first, second] = i % 2 === 0 ? [createE2b, createWrenn] : [createWrenn, createE2b]
+    await first()
+    await second()
+    const [firstResume, secondResume] = i % 2 === 0 ? [resumeE2b, resumeWrenn] : [resumeWrenn, resumeE2b]
+    await firstResume()
+    await secondResume()
   }
 } finally {
   await sbx.kill()

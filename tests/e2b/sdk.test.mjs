@@ -193,6 +193,40 @@ test('watching a directory reports what changes below it', async () => {
   assert.ok(events.some((event) => event.endsWith(' a.txt') && !event.startsWith('remove')), JSON.stringify(events))
 })
 
+test('snapshots start sandboxes with the files and processes of the capture; listed, deleted; fork', async () => {
+  await sbx.files.write('snap.txt', 'captured')
+  await sbx.commands.run('sleep 86400', { background: true })
+  const name = `snap-${process.pid}`
+  const snapshot = await sbx.createSnapshot({ name })
+  assert.deepEqual(snapshot, { snapshotId: name, names: [name] })
+  assert.deepEqual((await Sandbox.listSnapshots({ sandboxId: sbx.sandboxId }).nextItems()).map((item) => item.snapshotId), [name])
+  assert.deepEqual(await Sandbox.listSnapshots({ sandboxId: 'cl-nothinghere' }).nextItems(), [])
+  const copy = await Sandbox.create(name, { timeoutMs: 120_000 })
+  try {
+    assert.equal(await copy.files.read('snap.txt'), 'captured')
+    assert.match((await copy.commands.run('pgrep -x sleep')).stdout, /^\d+\n$/, 'the capture\'s process runs on in the copy')
+  } finally {
+    await copy.kill()
+  }
+  assert.equal(await Sandbox.deleteSnapshot(name), true)
+  assert.equal(await Sandbox.deleteSnapshot(name), false)
+
+  const [fork, ...more] = await sbx.fork({ timeoutMs: 120_000 })
+  assert.equal(more.length, 0)
+  assert.ok(fork instanceof Sandbox, String(fork))
+  try {
+    assert.notEqual(fork.sandboxId, sbx.sandboxId)
+    assert.equal(await fork.files.read('snap.txt'), 'captured')
+    assert.deepEqual((await fork.getInfo()).metadata, { suite: marker, role: 'main' })
+    assert.equal((await fork.commands.run('echo $SUITE_VAR')).stdout, 'from-create\n')
+  } finally {
+    await fork.kill()
+  }
+  assert.equal(await sbx.files.read('snap.txt'), 'captured', 'the source runs on')
+  assert.deepEqual(await Sandbox.listSnapshots({ sandboxId: sbx.sandboxId }).nextItems(), [], 'a fork leaves no snapshot behind')
+  await sbx.commands.run('pkill -x sleep || true', { user: 'root' })
+})
+
 test('pause keeps memory and files; connect resumes; pausing twice answers false', async () => {
   const other = await Sandbox.create('base', { metadata: { suite: marker, role: 'paused' }, timeoutMs: 600_000 })
   try {

@@ -35,6 +35,7 @@ internal static class SandboxEndpoints
         e2b.MapPost("/sandboxes/{id}/timeout", TimeoutAsync);
         e2b.MapPost("/sandboxes/{id}/refreshes", RefreshAsync);
         e2b.MapGet("/sandboxes/{id}/metrics", MetricsAsync);
+        SandboxSnapshotEndpoints.Map(e2b);
     }
 
     private static async Task<IResult> CreateAsync(Caller caller, HttpRequest request, Sandboxes sandboxes, EnvdTokens tokens, int defaultTimeoutSec)
@@ -53,8 +54,9 @@ internal static class SandboxEndpoints
 
     /// <summary>
     /// <c>state</c> (comma-separated running, paused), <c>metadata</c> (a query string of key=value
-    /// pairs, all of which must match), <c>limit</c> and <c>nextToken</c>; the next page's token in
-    /// <c>X-Next-Token</c>.
+    /// pairs, all of which must match), <c>template</c> (as E2B names it, or as Wrenn does),
+    /// <c>startedAfter</c> (RFC 3339; inclusive), <c>order</c> by start (<c>desc</c>, the default, or
+    /// <c>asc</c>), <c>limit</c> and <c>nextToken</c>; the next page's token in <c>X-Next-Token</c>.
     /// </summary>
     private static async Task<IResult> ListAsync(Caller caller, Sandboxes sandboxes, HttpContext context)
     {
@@ -67,11 +69,22 @@ internal static class SandboxEndpoints
             ApiException.Require(int.TryParse(query["limit"], out limit) && limit is >= 1 and <= MaxListLimit, $"limit must be between 1 and {MaxListLimit}");
         }
 
+        var order = query["order"].ToString();
+        ApiException.Require(order is "" or "asc" or "desc", "order must be asc or desc");
+        var startedAfter = DateTimeOffset.MinValue;
+        ApiException.Require(!query.ContainsKey("startedAfter")
+                             || DateTimeOffset.TryParse(query["startedAfter"], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out startedAfter),
+            "startedAfter must be an RFC 3339 time");
+        var template = query["template"].ToString();
         var wanted = MetadataFilter(query["metadata"].ToString());
         var after = query["nextToken"].ToString();
-        var rows = (await sandboxes.ListAsync(caller, states.Length == 0 || states.Contains("running"), states.Length == 0 || states.Contains("paused"),
+        var listed = (await sandboxes.ListAsync(caller, states.Length == 0 || states.Contains("running"), states.Length == 0 || states.Contains("paused"),
                 context.RequestAborted).ConfigureAwait(false))
-            .Where(row => Matches(row, wanted))
+            .Where(row => Matches(row, wanted) && StartOf(row) >= startedAfter
+                          && (template.Length == 0 || row.Template == template || row.Template == Sandboxes.TemplateOf(template)));
+        var rows = (order == "asc"
+                ? listed.OrderBy(StartOf).ThenBy(row => row.Id, StringComparer.Ordinal)
+                : listed.OrderByDescending(StartOf).ThenByDescending(row => row.Id, StringComparer.Ordinal))
             .SkipWhile(row => after.Length > 0 && row.Id != after).Skip(after.Length > 0 ? 1 : 0)
             .Take(limit + 1).ToList();
         if (rows.Count > limit)
@@ -164,12 +177,14 @@ internal static class SandboxEndpoints
         return seconds;
     }
 
-    private static async Task<SandboxReply> ReplyOfAsync(CapsuleRecord record, string templateId, EnvdTokens tokens, CancellationToken cancellationToken) =>
+    public static async Task<SandboxReply> ReplyOfAsync(CapsuleRecord record, string templateId, EnvdTokens tokens, CancellationToken cancellationToken) =>
         new(record.Id, templateId, ClientId, Sandboxes.EnvdVersion, await tokens.OfAsync(record.Id, cancellationToken).ConfigureAwait(false), Domain: null);
+
+    private static DateTimeOffset StartOf(CapsuleRecord record) => DateTimeOffset.FromUnixTimeMilliseconds(record.StartedAt ?? record.CreatedAt);
 
     private static SandboxDetail DetailOf(CapsuleRecord record, string? envdAccessToken)
     {
-        var started = DateTimeOffset.FromUnixTimeMilliseconds(record.StartedAt ?? record.CreatedAt);
+        var started = StartOf(record);
         return new SandboxDetail(record.Id, record.Template, ClientId, (int)record.Vcpus, (int)record.MemoryMb, DiskSizeMb: 0, Sandboxes.EnvdVersion,
             envdAccessToken, started, EndOf(record, started), Sandboxes.StateOf(record),
             MetadataOf(record), Domain: null,

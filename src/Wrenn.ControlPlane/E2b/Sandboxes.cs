@@ -51,6 +51,26 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
             ExpiryAction: request.AutoPause == true ? ExpiryActions.Pause : ExpiryActions.Kill,
             GuestEnv: JsonSerializer.Serialize(request.EnvVars ?? []),
             GuestUser: DefaultUser);
+        return await PlaceAsync(caller, order, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates a sandbox from <paramref name="template"/> (a capture of <paramref name="source"/>)
+    /// with the source's environment, user, metadata and lifecycle, and <paramref name="timeoutSec"/>
+    /// to live; answers once it runs.
+    /// </summary>
+    public async Task<CapsuleRecord> CreateFromAsync(Caller caller, CapsuleRecord source, string template, int timeoutSec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ApiException.Require(timeoutSec is >= 1 and <= MaxTimeoutSec, $"timeout must be between 1 and {MaxTimeoutSec} seconds");
+        var order = new CapsuleOrder(template, (int)source.Vcpus, (int)source.MemoryMb, TimeoutSec: 0, AutoResume: source.AutoResume != 0,
+            UserMetadata: source.UserMetadata, ExpiryTtlSec: timeoutSec, ExpiryAction: source.ExpiryAction ?? ExpiryActions.Kill,
+            GuestEnv: source.GuestEnv, GuestUser: source.GuestUser);
+        return await PlaceAsync(caller, order, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<CapsuleRecord> PlaceAsync(Caller caller, CapsuleOrder order, CancellationToken cancellationToken)
+    {
         var record = await orders.PlaceAsync(caller, order, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("a create without an Idempotency-Key cannot lose to a repeat");
         // The time to live counts from when the sandbox runs (CapsuleStore.TransitionAsync), not from the order.

@@ -1,5 +1,4 @@
 using Wrenn.ControlPlane.Api;
-using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.Host.Protocol;
 using static Wrenn.ControlPlane.Api.ApiException;
@@ -26,22 +25,14 @@ internal static class SnapshotEndpoints
         routes.MapDelete("/v1/snapshots/{name}", DeleteAsync).Produces(204);
     }
 
-    private static async Task<IResult> CreateAsync(Caller caller, HttpContext http, TemplateCatalog catalog, TemplateMaker maker)
+    private static async Task<IResult> CreateAsync(Caller caller, HttpContext http, SnapshotTemplates templates)
     {
         var overwriteText = http.Request.Query["overwrite"].ToString();
         Require(overwriteText is "" or "true" or "false", "overwrite must be true or false");
-        var overwrite = overwriteText == "true";
         var body = await ApiJson.ReadAsync<CreateSnapshotRequest>(http.Request).ConfigureAwait(false);
         Require(body.SandboxId is not null, "sandbox_id is required");
         Require(CapsuleId.TryParse(body.SandboxId, out var capsuleId), "sandbox_id is not a capsule id");
-        var name = body.Name ?? "template-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
-        Require(TemplateCatalog.IsValidName(name), "name must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-        if (await catalog.IsTakenAsync(name, http.RequestAborted).ConfigureAwait(false))
-        {
-            throw new ApiException(ApiErrorCode.Conflict, $"the template name {name} is reserved");
-        }
-
-        var template = await maker.SnapshotAsync(caller, capsuleId, name, overwrite, defaults: null, http.RequestAborted).ConfigureAwait(false);
+        var template = await templates.CreateAsync(caller, capsuleId, body.Name, overwriteText == "true", http.RequestAborted).ConfigureAwait(false);
         return ApiJson.Reply(View(template), StatusCodes.Status201Created);
     }
 
@@ -64,24 +55,9 @@ internal static class SnapshotEndpoints
         return ApiJson.Reply(views.OrderBy(view => view.Name, StringComparer.Ordinal).ToList());
     }
 
-    private static async Task<IResult> DeleteAsync(Caller caller, string name, HttpContext http, TemplateCatalog catalog, TemplateCollector collector, AuditLog audit)
+    private static async Task<IResult> DeleteAsync(Caller caller, string name, HttpContext http, SnapshotTemplates templates)
     {
-        if (catalog.IsPlatform(name))
-        {
-            throw new ApiException(ApiErrorCode.Forbidden, "platform templates cannot be deleted");
-        }
-
-        if (!await catalog.DeleteAsync(caller.Team, name, http.RequestAborted).ConfigureAwait(false))
-        {
-            throw await catalog.GetAsync(TemplateCatalog.PlatformTeam, name, http.RequestAborted).ConfigureAwait(false) is null
-                ? NotFound("template")
-                : new ApiException(ApiErrorCode.Forbidden, "platform templates cannot be deleted");
-        }
-
-        // Its files go now unless capsules created from it still map them (then with the last of those).
-        await collector.CollectAsync(CancellationToken.None).ConfigureAwait(false);
-
-        await audit.RecordAsync(caller, "snapshot", name, "snapshot.delete", success: true).ConfigureAwait(false);
+        await templates.DeleteAsync(caller, name, http.RequestAborted).ConfigureAwait(false);
         return Results.NoContent();
     }
 

@@ -8,9 +8,10 @@ namespace Wrenn.ControlPlane.Snapshots;
 /// <summary>
 /// A team's snapshot template row; <c>RuntimeName</c> is the host's template it points to. A
 /// template built from a recipe records its last USER and its ENV (a JSON object); null otherwise.
+/// <c>SourceCapsule</c>: the capsule it was taken from.
 /// </summary>
 internal sealed record TemplateRecord(string TeamId, string Name, string RuntimeName, long Vcpus, long MemoryMb, long SizeBytes, long CreatedAt,
-    string? DefaultUser = null, string? DefaultEnv = null, string? HostId = null, string? BuildId = null, long Stored = 0);
+    string? DefaultUser = null, string? DefaultEnv = null, string? HostId = null, string? BuildId = null, long Stored = 0, string? SourceCapsule = null);
 
 /// <summary>What a template name resolves to for a team.</summary>
 /// <param name="RuntimeName">The host's template to create from.</param>
@@ -102,12 +103,12 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
             ? """
               DO UPDATE SET runtime_name = excluded.runtime_name, vcpus = excluded.vcpus, memory_mb = excluded.memory_mb, size_bytes = excluded.size_bytes,
                             created_at = excluded.created_at, default_user = excluded.default_user, default_env = excluded.default_env,
-                            host_id = excluded.host_id, build_id = excluded.build_id, stored = excluded.stored
+                            host_id = excluded.host_id, build_id = excluded.build_id, stored = excluded.stored, source_capsule = excluded.source_capsule
               """
             : "DO NOTHING";
         return await connection.ExecuteAsync(
-            "INSERT INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at, default_user, default_env, host_id, build_id, stored)"
-            + " VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt, @DefaultUser, @DefaultEnv, @HostId, @BuildId, @Stored)"
+            "INSERT INTO templates (team_id, name, runtime_name, vcpus, memory_mb, size_bytes, created_at, default_user, default_env, host_id, build_id, stored, source_capsule)"
+            + " VALUES (@TeamId, @Name, @RuntimeName, @Vcpus, @MemoryMb, @SizeBytes, @CreatedAt, @DefaultUser, @DefaultEnv, @HostId, @BuildId, @Stored, @SourceCapsule)"
             + " ON CONFLICT (team_id, name) " + onConflict,
             record).ConfigureAwait(false) == 1;
     }

@@ -68,7 +68,7 @@ internal sealed class TemplateMaker(
                 var saved = new TemplateRecord(team.Value, name, runtimeName, snapshot.Vcpus, snapshot.MemoryMb,
                     snapshot.SizeBytes, time.GetUtcNow().ToUnixTimeMilliseconds(), snapshot.Defaults?.User,
                     snapshot.Defaults is { } kept ? System.Text.Json.JsonSerializer.Serialize(kept.Environment) : null, record.HostId, snapshot.BuildId,
-                    snapshot.Stored ? 1 : 0);
+                    snapshot.Stored ? 1 : 0, record.Id);
                 return await catalog.SaveAsync(saved, overwrite, CancellationToken.None).ConfigureAwait(false)
                     ? saved
                     : throw new ApiException(ApiErrorCode.Conflict, $"a template named {name} exists");

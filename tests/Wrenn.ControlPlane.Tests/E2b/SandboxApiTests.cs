@@ -101,6 +101,15 @@ public sealed class SandboxApiTests : IAsyncLifetime
         Assert.Equal([first], await IdsOfAsync(last));
         Assert.False(last.Headers.Contains("X-Next-Token"));
         await AssertE2bErrorAsync(await client.GetAsync("/e2b/v2/sandboxes?state=stopped"), 400);
+
+        Assert.Equal([first, second], await IdsAsync(client, $"/e2b/v2/sandboxes?metadata={filter}&order=asc"));
+        Assert.Equal([second, first], await IdsAsync(client, $"/e2b/v2/sandboxes?metadata={filter}&template=minimal"));
+        Assert.Empty(await IdsAsync(client, $"/e2b/v2/sandboxes?metadata={filter}&template=unknown-template"));
+        var started = (await client.GetFromJsonAsync<JsonElement>($"/e2b/sandboxes/{second}")).GetProperty("startedAt").GetDateTimeOffset();
+        Assert.Contains(second, await IdsAsync(client, $"/e2b/v2/sandboxes?metadata={filter}&startedAfter={Uri.EscapeDataString(started.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}"));
+        Assert.Empty(await IdsAsync(client, $"/e2b/v2/sandboxes?metadata={filter}&startedAfter={Uri.EscapeDataString(started.AddSeconds(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture))}"));
+        await AssertE2bErrorAsync(await client.GetAsync("/e2b/v2/sandboxes?order=sideways"), 400);
+        await AssertE2bErrorAsync(await client.GetAsync("/e2b/v2/sandboxes?startedAfter=yesterday"), 400);
     }
 
     [Fact]
@@ -150,6 +159,55 @@ public sealed class SandboxApiTests : IAsyncLifetime
         var refused = await plane.SendAsync(call);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal("unauthenticated", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Snapshots_AndForks_AnswerAsTheSdkExpects()
+    {
+        using var client = _server.Client();
+        var id = await CreateAsync(client, new { templateID = "minimal", timeout = 60, metadata = new { team = "blue" } });
+
+        var taken = await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/snapshots", new { name = "checkpoint" });
+        Assert.Equal(HttpStatusCode.Created, taken.StatusCode);
+        var snapshot = await taken.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("checkpoint", snapshot.GetProperty("snapshotID").GetString());
+        Assert.Equal("checkpoint", snapshot.GetProperty("names")[0].GetString());
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/snapshots", new { name = "checkpoint" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/snapshots", new { })).StatusCode);
+        await AssertE2bErrorAsync(await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/snapshots", new { name = "team/name:tag" }), 400);
+        await AssertE2bErrorAsync(await client.PostAsJsonAsync("/e2b/sandboxes/cl-0000000000000000000000000/snapshots", new { }), 404);
+
+        var first = await client.GetAsync($"/e2b/snapshots?sandboxID={id}&limit=1");
+        var next = first.Headers.GetValues("X-Next-Token").Single();
+        var second = await client.GetAsync($"/e2b/snapshots?sandboxID={id}&limit=1&nextToken={next}");
+        var names = (await SnapshotIdsAsync(first)).Concat(await SnapshotIdsAsync(second)).ToList();
+        Assert.Equal(2, names.Count);
+        Assert.Contains("checkpoint", names);
+        Assert.False(second.Headers.Contains("X-Next-Token"));
+        Assert.Equal(["checkpoint"], await SnapshotIdsAsync(await client.GetAsync("/e2b/snapshots?name=checkpoint")));
+        Assert.Empty(await SnapshotIdsAsync(await client.GetAsync("/e2b/snapshots?sandboxID=cl-0000000000000000000000000")));
+        _ = await CreateAsync(client, new { templateID = "checkpoint", timeout = 60 });
+
+        var forked = await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/fork", new { count = 2, timeout = 30 });
+        Assert.Equal(HttpStatusCode.Created, forked.StatusCode);
+        var forks = (await forked.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(fork => fork.GetProperty("sandbox").GetProperty("sandboxID").GetString()!).ToList();
+        Assert.Equal(2, forks.Distinct().Count());
+        var fork = await client.GetFromJsonAsync<JsonElement>($"/e2b/sandboxes/{forks[0]}");
+        Assert.Equal("blue", fork.GetProperty("metadata").GetProperty("team").GetString());
+        Assert.InRange((fork.GetProperty("endAt").GetDateTimeOffset() - fork.GetProperty("startedAt").GetDateTimeOffset()).TotalSeconds, 25, 35);
+        Assert.Equal(2, (await SnapshotIdsAsync(await client.GetAsync($"/e2b/snapshots?sandboxID={id}"))).Count);
+        await AssertE2bErrorAsync(await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/fork", new { count = 0 }), 400);
+        await AssertE2bErrorAsync(await client.PostAsJsonAsync("/e2b/sandboxes/cl-0000000000000000000000000/fork", new { }), 404);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/e2b/templates/checkpoint")).StatusCode);
+        await AssertE2bErrorAsync(await client.DeleteAsync("/e2b/templates/checkpoint"), 404);
+        await AssertE2bErrorAsync(await client.DeleteAsync("/e2b/templates/minimal"), 403);
+    }
+
+    private static async Task<List<string>> SnapshotIdsAsync(HttpResponseMessage reply)
+    {
+        Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+        return (await reply.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(item => item.GetProperty("snapshotID").GetString()!).ToList();
     }
 
     private static async Task<string> CreateAsync(HttpClient client, object body)

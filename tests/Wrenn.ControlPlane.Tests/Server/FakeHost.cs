@@ -13,6 +13,9 @@ internal sealed class FakeHost : ICapsuleHost
 {
     private readonly ConcurrentDictionary<CapsuleId, string> _capsules = new();
 
+    // The templates made from capsules here: capsules can be created from them, as from "minimal".
+    private readonly ConcurrentDictionary<string, byte> _templates = new(StringComparer.Ordinal);
+
     public event Action<CapsuleId, string>? Crashed;
 
     // A fake keeps no snapshots anywhere else: nothing is ever stored.
@@ -39,7 +42,7 @@ internal sealed class FakeHost : ICapsuleHost
     public Task<HostedCapsule> CreateAsync(CapsuleSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (spec.Template != "minimal")
+        if (spec.Template != "minimal" && !_templates.ContainsKey(spec.Template))
         {
             throw new CapsuleException(CapsuleFailure.UnknownTemplate, "no such template");
         }
@@ -84,10 +87,13 @@ internal sealed class FakeHost : ICapsuleHost
 
     public GuestServices? Guest(CapsuleId id) => null;
 
-    public Task<HostTemplate> SnapshotToTemplateAsync(CapsuleId id, string name, GuestDefaults? defaults, CancellationToken cancellationToken) =>
-        Task.FromResult(new HostTemplate(name, 1, 512, 4096, defaults, "fake-build", Stored: false));
+    public Task<HostTemplate> SnapshotToTemplateAsync(CapsuleId id, string name, GuestDefaults? defaults, CancellationToken cancellationToken)
+    {
+        _templates[name] = 0;
+        return Task.FromResult(new HostTemplate(name, 1, 512, 4096, defaults, "fake-build", Stored: false));
+    }
 
-    public Task<bool> HasTemplateAsync(string name, CancellationToken cancellationToken) => Task.FromResult(false);
+    public Task<bool> HasTemplateAsync(string name, CancellationToken cancellationToken) => Task.FromResult(_templates.ContainsKey(name));
 
     public Task<IReadOnlyList<string>> RemoveUnusedTemplatesAsync(IReadOnlySet<string> kept, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>([]);

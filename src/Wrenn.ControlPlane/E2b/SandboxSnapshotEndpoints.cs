@@ -1,0 +1,95 @@
+using System.Text.Json.Serialization;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Identity;
+
+namespace Wrenn.ControlPlane.E2b;
+
+/// <summary>E2B's <c>createSnapshot</c> body.</summary>
+internal sealed class SnapshotRequest
+{
+    public string? Name { get; set; }
+}
+
+/// <summary>E2B's <c>SandboxForkRequest</c>: <c>count</c> (default 1) and the forks' <c>timeout</c> in seconds (default 15).</summary>
+internal sealed class ForkRequest
+{
+    public int? Count { get; set; }
+
+    public int? Timeout { get; set; }
+}
+
+/// <summary>E2B's <c>SnapshotInfo</c>: the id a create takes as its template, and the names it goes by.</summary>
+internal sealed record SnapshotInfo([property: JsonPropertyName("snapshotID")] string SnapshotId, IReadOnlyList<string> Names);
+
+/// <summary>E2B's <c>SandboxForkResult</c>: the fork, or why it did not start.</summary>
+internal sealed record ForkResult(SandboxReply? Sandbox, ForkError? Error);
+
+internal sealed record ForkError(int Code, string Message);
+
+/// <summary>E2B's snapshot and fork paths (<see cref="SandboxSnapshots"/>), in the group <see cref="SandboxEndpoints"/> maps.</summary>
+internal static class SandboxSnapshotEndpoints
+{
+    private const int MaxListLimit = 1000;
+
+    public static void Map(RouteGroupBuilder e2b)
+    {
+        e2b.MapPost("/sandboxes/{id}/snapshots", CreateAsync);
+        e2b.MapGet("/snapshots", ListAsync);
+        e2b.MapDelete("/templates/{snapshotId}", DeleteAsync);
+        e2b.MapPost("/sandboxes/{id}/fork", ForkAsync);
+    }
+
+    private static async Task<IResult> CreateAsync(Caller caller, string id, HttpRequest request, SandboxSnapshots snapshots)
+    {
+        var body = await E2bJson.ReadAsync<SnapshotRequest>(request).ConfigureAwait(false);
+        var template = await snapshots.SnapshotAsync(caller, id, body.Name, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return E2bJson.Reply(new SnapshotInfo(template.Name, [template.Name]), StatusCodes.Status201Created);
+    }
+
+    /// <summary><c>sandboxID</c> and <c>name</c> filters, <c>limit</c> and <c>nextToken</c>; the next page's token in <c>X-Next-Token</c>.</summary>
+    private static async Task<IResult> ListAsync(Caller caller, HttpContext context, SandboxSnapshots snapshots)
+    {
+        var query = context.Request.Query;
+        var limit = 100;
+        if (query.ContainsKey("limit"))
+        {
+            ApiException.Require(int.TryParse(query["limit"], out limit) && limit is >= 1 and <= MaxListLimit, $"limit must be between 1 and {MaxListLimit}");
+        }
+
+        var after = query["nextToken"].ToString();
+        var rows = (await snapshots.ListAsync(caller, NonEmpty(query["sandboxID"]), NonEmpty(query["name"]), context.RequestAborted).ConfigureAwait(false))
+            .SkipWhile(row => after.Length > 0 && row.Name != after).Skip(after.Length > 0 ? 1 : 0)
+            .Take(limit + 1).ToList();
+        if (rows.Count > limit)
+        {
+            rows.RemoveAt(limit);
+            context.Response.Headers["X-Next-Token"] = rows[^1].Name;
+        }
+
+        return E2bJson.Reply(rows.Select(row => new SnapshotInfo(row.Name, [row.Name])).ToList());
+    }
+
+    private static async Task<IResult> DeleteAsync(Caller caller, string snapshotId, HttpContext context, SandboxSnapshots snapshots)
+    {
+        await snapshots.DeleteAsync(caller, snapshotId, context.RequestAborted).ConfigureAwait(false);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> ForkAsync(Caller caller, string id, HttpRequest request, SandboxSnapshots snapshots, EnvdTokens tokens)
+    {
+        var body = await E2bJson.ReadAsync<ForkRequest>(request).ConfigureAwait(false);
+        var cancellation = request.HttpContext.RequestAborted;
+        var forks = await snapshots.ForkAsync(caller, id, body.Count ?? 1, body.Timeout ?? 15, cancellation).ConfigureAwait(false);
+        var results = new List<ForkResult>();
+        foreach (var (sandbox, failure) in forks)
+        {
+            results.Add(sandbox is not null
+                ? new ForkResult(await SandboxEndpoints.ReplyOfAsync(sandbox, sandbox.Template, tokens, cancellation).ConfigureAwait(false), null)
+                : new ForkResult(null, new ForkError(failure!.Status ?? ApiErrorCodes.StatusOf(failure.Code), failure.Message)));
+        }
+
+        return E2bJson.Reply(results, StatusCodes.Status201Created);
+    }
+
+    private static string? NonEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.ToString() is { Length: > 0 } text ? text : null;
+}
