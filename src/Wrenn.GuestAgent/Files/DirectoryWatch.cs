@@ -9,6 +9,8 @@ namespace Wrenn.GuestAgent.Files;
 /// whose events go to the caller in order through a bounded queue. A caller that does not keep up
 /// loses events rather than holding the watcher's thread: the queue drops the newest. With
 /// <c>entries</c>, an event of a path that exists carries its entry, described as the event comes.
+/// An upload's temporary file (<see cref="UploadTemporaries"/>) is not reported; its commit is, as
+/// the write (and, for a new file, the create) of its target.
 /// </summary>
 internal static class DirectoryWatch
 {
@@ -37,16 +39,45 @@ internal static class DirectoryWatch
         void Report(string path, WatchEventType type) => events.Writer.TryWrite(EventOf(directory, path, type, entries));
         watcher.Created += (_, change) =>
         {
+            if (UploadTemporaries.Is(change.FullPath))
+            {
+                return;
+            }
+
             Report(change.FullPath, WatchEventType.Create);
             if (recursive)
             {
                 ReportContents(change.FullPath, Report);
             }
         };
-        watcher.Changed += (_, change) => Report(change.FullPath, WatchEventType.Write);
-        watcher.Deleted += (_, change) => Report(change.FullPath, WatchEventType.Remove);
+        watcher.Changed += (_, change) =>
+        {
+            if (!UploadTemporaries.Is(change.FullPath))
+            {
+                Report(change.FullPath, WatchEventType.Write);
+            }
+        };
+        watcher.Deleted += (_, change) =>
+        {
+            // An upload's temporary goes away unrenamed only when the upload was abandoned: nothing changed.
+            if (!UploadTemporaries.Is(change.FullPath))
+            {
+                Report(change.FullPath, WatchEventType.Remove);
+            }
+        };
         watcher.Renamed += (_, change) =>
         {
+            if (UploadTemporaries.Is(change.OldFullPath))
+            {
+                if (UploadTemporaries.Creates(change.OldFullPath))
+                {
+                    Report(change.FullPath, WatchEventType.Create);
+                }
+
+                Report(change.FullPath, WatchEventType.Write);
+                return;
+            }
+
             // The old name goes away (as E2B's daemon reports a rename), the new one appears.
             Report(change.OldFullPath, WatchEventType.Rename);
             Report(change.FullPath, WatchEventType.Create);
@@ -83,7 +114,7 @@ internal static class DirectoryWatch
         try
         {
             var below = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
-            foreach (var entry in appeared.EnumerateFileSystemInfos("*", below))
+            foreach (var entry in appeared.EnumerateFileSystemInfos("*", below).Where(entry => !UploadTemporaries.Is(entry.FullName)))
             {
                 report(entry.FullName, WatchEventType.Create);
             }

@@ -30,7 +30,8 @@ internal sealed class FileEntries(UserDatabase users)
             Name = info.Name,
             Path = info.FullName.Length > 1 ? info.FullName.TrimEnd('/') : info.FullName,
             Type = type,
-            Size = info is FileInfo file && type == FileType.File ? file.Length : 0,
+            // The entry's own size (spec: of the entry itself): a directory's, a symlink's text.
+            Size = info is FileInfo file && type == FileType.File ? file.Length : FileStat.OwnSize(info.FullName),
             Mode = mode,
             Permissions = Permissions(type, info.UnixFileMode),
             ModifiedAtUnix = new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeSeconds(),

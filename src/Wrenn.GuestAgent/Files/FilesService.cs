@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
 using Wrenn.Agent.Protocol;
@@ -317,7 +316,7 @@ internal sealed class FilesService(FileEntries entries, GuestPaths paths, LaneTi
 
         var directory = Path.GetDirectoryName(path) ?? "/";
         GuestPaths.CreateDirectory(directory, owner);
-        return Path.Combine(directory, $".{Path.GetFileName(path)}.wrenn-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
+        return UploadTemporaries.For(path);
     }
 
     private void Walk(DirectoryInfo directory, int depth, uint maxEntries, ListReply reply)

@@ -24,6 +24,14 @@ public static unsafe partial class FileStat
         return (*(uint*)(buffer + 28), *(uint*)(buffer + 32));
     }
 
+    /// <summary>st_size of <paramref name="path"/> itself (a directory's own size, a symlink's text length), 0 when it cannot be stat'ed.</summary>
+    public static long OwnSize(string path)
+    {
+        var buffer = stackalloc byte[StatBytes];
+        // SAFETY: as in Owner: a 256-byte stack buffer, larger than struct stat. st_size is at 48 on x86-64.
+        return LStat(path, buffer) == 0 ? *(long*)(buffer + 48) : 0;
+    }
+
     /// <summary>Bytes allocated to <paramref name="path"/> (st_blocks × 512; holes of sparse files do not count), 0 when it cannot be stat'ed.</summary>
     public static long AllocatedBytes(string path)
     {

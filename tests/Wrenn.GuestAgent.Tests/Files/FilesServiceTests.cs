@@ -178,6 +178,41 @@ public sealed class FilesServiceTests(AgentServerFixture agent) : IClassFixture<
     }
 
     [Fact]
+    public async Task Watch_ReportsAnUploadAsTheWriteOfItsTarget_NeverItsTemporaryFile()
+    {
+        var watched = Directory.CreateDirectory(Path.Combine(_root, "uploads")).FullName;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var watch = Client.Watch(new WatchRequest { Path = watched }, AgentServer.Authorized(deadline.Token));
+        Assert.True(await watch.ResponseStream.MoveNext(deadline.Token));
+
+        await WriteAsync(Path.Combine(watched, "new.txt"), [ByteString.CopyFromUtf8("x")], expectedSize: 1);
+        await WriteAsync(Path.Combine(watched, "new.txt"), [ByteString.CopyFromUtf8("y")], expectedSize: 1);
+        Directory.CreateDirectory(Path.Combine(watched, "end"));
+
+        var seen = new List<(string, WatchEventType)>();
+        while (!seen.Contains(("end", WatchEventType.Create)) && await watch.ResponseStream.MoveNext(deadline.Token))
+        {
+            seen.Add((watch.ResponseStream.Current.Name, watch.ResponseStream.Current.Type));
+        }
+
+        Assert.Equal([("new.txt", WatchEventType.Create), ("new.txt", WatchEventType.Write), ("new.txt", WatchEventType.Write), ("end", WatchEventType.Create)], seen);
+    }
+
+    [Fact]
+    public async Task Entries_OfDirectoriesAndSymlinks_HaveTheirOwnSize()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_root, "sized")).FullName;
+        File.CreateSymbolicLink(Path.Combine(_root, "link"), "sized");
+
+        var dir = await Client.StatAsync(new PathRequest { Path = directory }, AgentServer.Authorized());
+        var link = await Client.StatAsync(new PathRequest { Path = Path.Combine(_root, "link") }, AgentServer.Authorized());
+
+        Assert.True(dir.Size > 0);
+        Assert.Equal("sized".Length, link.Size);
+        Assert.Equal("sized", link.SymlinkTarget);
+    }
+
+    [Fact]
     public async Task Watch_WithEntries_DescribesWhatExists()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
