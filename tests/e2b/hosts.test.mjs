@@ -38,6 +38,9 @@ test('signed upload and download URLs work without the access token, and only as
   const forged = new URL(await sbx.downloadUrl('signed.txt'))
   forged.searchParams.set('path', '/etc/shadow')
   assert.equal((await fetch(forged)).status, 401)
+  const expired = await fetch(await sbx.downloadUrl('signed.txt', { useSignatureExpiration: -120 }))
+  assert.equal(expired.status, 401)
+  assert.deepEqual(await expired.json(), { code: 401, message: 'signature is already expired' })
 })
 
 test("a sandbox's ports are reachable at getHost", async () => {

@@ -94,6 +94,7 @@ test('connect to a running process streams its output from then on', async () =>
   assert.equal(result.exitCode, 0)
   assert.match(result.stdout, /tick40\n$/)
   assert.ok(!result.stdout.startsWith('tick1\n'), 'no replay of what came before the connect')
+  await assert.rejects(sbx.commands.connect(999999), (error) => error instanceof NotFoundError)
 })
 
 test('a terminal takes input, resizes and reports its output as a tty', async () => {
@@ -170,6 +171,10 @@ test('files: write, read, stat, list, make, rename, remove, as user', async () =
   assert.equal(await sbx.files.exists('made/deep/moved.txt'), true)
   await sbx.files.remove('made')
   assert.equal(await sbx.files.exists('made'), false)
+  await sbx.files.remove('made')
+  await sbx.commands.run('mkdir -p linked && ln -sf notes.txt linked/link')
+  assert.equal((await sbx.files.getInfo('linked/link')).symlinkTarget, '/home/user/linked/notes.txt')
+  assert.ok((await sbx.files.getInfo('linked')).size > 0, 'a directory has its own size')
   await assert.rejects(sbx.files.list('/nowhere'), (error) => error instanceof NotFoundError)
 })
 
@@ -189,6 +194,10 @@ test('watching a directory reports what changes below it', async () => {
   }
   await handle.stop()
   assert.ok(events.includes('create sub/b.txt'), JSON.stringify(events))
+  // An upload is its target's create and write, as a write in place is; its temporary file is never seen.
+  assert.ok(events.includes('create a.txt') && events.includes('write a.txt'), JSON.stringify(events))
+  assert.ok(!events.some((event) => event.includes('.wrenn-')), JSON.stringify(events))
+  await assert.rejects(sbx.files.watchDir('nowhere', () => {}), (error) => error instanceof NotFoundError)
   assert.ok(entries.some((entry) => entry.path === '/home/user/watched/sub/b.txt' && entry.type === 'file' && entry.owner === 'user'), JSON.stringify(entries))
   assert.ok(events.some((event) => event.endsWith(' a.txt') && !event.startsWith('remove')), JSON.stringify(events))
 })
@@ -291,6 +300,15 @@ test('timeouts: a sandbox ends at its time to live, killed or paused; a paused o
   } finally {
     await paused.kill()
   }
+})
+
+test('a command whose sandbox is killed ends with the SDK\'s end-of-life error', async () => {
+  const doomed = await Sandbox.create('base', { metadata: { suite: marker, role: 'doomed' }, timeoutMs: 120_000 })
+  const command = await doomed.commands.run('sleep 60', { background: true })
+  await doomed.kill()
+  const error = await command.wait().catch((failure) => failure)
+  assert.ok(error instanceof TimeoutError, String(error))
+  assert.match(error.message, /sandbox was killed or reached its end of life/)
 })
 
 test('kill answers true once, then false; a killed sandbox is not found', async () => {

@@ -15,8 +15,6 @@ internal static class SandboxEndpoints
     /// <summary>The client id E2B's replies carry (deprecated there, still required by its schema).</summary>
     private const string ClientId = "wrenn";
 
-    private const int MaxListLimit = 1000;
-
     public static void Map(IEndpointRouteBuilder routes, string path)
     {
         var e2b = routes.MapGroup(path).ExcludeFromDescription();
@@ -56,19 +54,13 @@ internal static class SandboxEndpoints
     /// <c>state</c> (comma-separated running, paused), <c>metadata</c> (a query string of key=value
     /// pairs, all of which must match), <c>template</c> (as E2B names it, or as Wrenn does),
     /// <c>startedAfter</c> (RFC 3339; inclusive), <c>order</c> by start (<c>desc</c>, the default, or
-    /// <c>asc</c>), <c>limit</c> and <c>nextToken</c>; the next page's token in <c>X-Next-Token</c>.
+    /// <c>asc</c>), and <see cref="E2bPages"/>.
     /// </summary>
     private static async Task<IResult> ListAsync(Caller caller, Sandboxes sandboxes, HttpContext context)
     {
         var query = context.Request.Query;
         var states = query["state"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         ApiException.Require(states.All(state => state is "running" or "paused"), "state must be running, paused or both");
-        var limit = MaxListLimit;
-        if (query.ContainsKey("limit"))
-        {
-            ApiException.Require(int.TryParse(query["limit"], out limit) && limit is >= 1 and <= MaxListLimit, $"limit must be between 1 and {MaxListLimit}");
-        }
-
         var order = query["order"].ToString();
         ApiException.Require(order is "" or "asc" or "desc", "order must be asc or desc");
         var startedAfter = DateTimeOffset.MinValue;
@@ -77,21 +69,13 @@ internal static class SandboxEndpoints
             "startedAfter must be an RFC 3339 time");
         var template = query["template"].ToString();
         var wanted = MetadataFilter(query["metadata"].ToString());
-        var after = query["nextToken"].ToString();
         var listed = (await sandboxes.ListAsync(caller, states.Length == 0 || states.Contains("running"), states.Length == 0 || states.Contains("paused"),
                 context.RequestAborted).ConfigureAwait(false))
             .Where(row => Matches(row, wanted) && StartOf(row) >= startedAfter
                           && (template.Length == 0 || row.Template == template || row.Template == Sandboxes.TemplateOf(template)));
-        var rows = (order == "asc"
-                ? listed.OrderBy(StartOf).ThenBy(row => row.Id, StringComparer.Ordinal)
-                : listed.OrderByDescending(StartOf).ThenByDescending(row => row.Id, StringComparer.Ordinal))
-            .SkipWhile(row => after.Length > 0 && row.Id != after).Skip(after.Length > 0 ? 1 : 0)
-            .Take(limit + 1).ToList();
-        if (rows.Count > limit)
-        {
-            rows.RemoveAt(limit);
-            context.Response.Headers["X-Next-Token"] = rows[^1].Id;
-        }
+        var rows = E2bPages.Of(context, order == "asc"
+            ? listed.OrderBy(StartOf).ThenBy(row => row.Id, StringComparer.Ordinal)
+            : listed.OrderByDescending(StartOf).ThenByDescending(row => row.Id, StringComparer.Ordinal), row => row.Id);
 
         return E2bJson.Reply(rows.Select(row => DetailOf(row, envdAccessToken: null) with { Lifecycle = null }).ToList());
     }

@@ -29,8 +29,6 @@ internal sealed record ForkError(int Code, string Message);
 /// <summary>E2B's snapshot and fork paths (<see cref="SandboxSnapshots"/>), in the group <see cref="SandboxEndpoints"/> maps.</summary>
 internal static class SandboxSnapshotEndpoints
 {
-    private const int MaxListLimit = 1000;
-
     public static void Map(RouteGroupBuilder e2b)
     {
         e2b.MapPost("/sandboxes/{id}/snapshots", CreateAsync);
@@ -46,26 +44,12 @@ internal static class SandboxSnapshotEndpoints
         return E2bJson.Reply(new SnapshotInfo(template.Name, [template.Name]), StatusCodes.Status201Created);
     }
 
-    /// <summary><c>sandboxID</c> and <c>name</c> filters, <c>limit</c> and <c>nextToken</c>; the next page's token in <c>X-Next-Token</c>.</summary>
+    /// <summary><c>sandboxID</c> and <c>name</c> filters, and <see cref="E2bPages"/>.</summary>
     private static async Task<IResult> ListAsync(Caller caller, HttpContext context, SandboxSnapshots snapshots)
     {
         var query = context.Request.Query;
-        var limit = 100;
-        if (query.ContainsKey("limit"))
-        {
-            ApiException.Require(int.TryParse(query["limit"], out limit) && limit is >= 1 and <= MaxListLimit, $"limit must be between 1 and {MaxListLimit}");
-        }
-
-        var after = query["nextToken"].ToString();
-        var rows = (await snapshots.ListAsync(caller, NonEmpty(query["sandboxID"]), NonEmpty(query["name"]), context.RequestAborted).ConfigureAwait(false))
-            .SkipWhile(row => after.Length > 0 && row.Name != after).Skip(after.Length > 0 ? 1 : 0)
-            .Take(limit + 1).ToList();
-        if (rows.Count > limit)
-        {
-            rows.RemoveAt(limit);
-            context.Response.Headers["X-Next-Token"] = rows[^1].Name;
-        }
-
+        var listed = await snapshots.ListAsync(caller, NonEmpty(query["sandboxID"]), NonEmpty(query["name"]), context.RequestAborted).ConfigureAwait(false);
+        var rows = E2bPages.Of(context, listed, row => row.Name);
         return E2bJson.Reply(rows.Select(row => new SnapshotInfo(row.Name, [row.Name])).ToList());
     }
 

@@ -71,7 +71,25 @@ internal static class ConnectWire
         await response.WriteAsync(JsonFormatter.Default.Format(message), response.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 
-    public static async Task WriteUnaryErrorAsync(HttpResponse response, ConnectException error)
+    /// <summary>
+    /// A call's error before any reply: a unary call's HTTP error, or, for a streaming call (its
+    /// request is enveloped, <c>application/connect+json</c>), HTTP 200 with the error in the
+    /// end-of-stream frame, since Connect clients read a stream's HTTP status alone as
+    /// <c>unimplemented</c> and lose the error's code.
+    /// </summary>
+    public static async Task WriteErrorAsync(HttpContext context, ConnectException error)
+    {
+        if (context.Request.ContentType?.StartsWith(StreamType, StringComparison.OrdinalIgnoreCase) == true)
+        {
+            await BeginStreamAsync(context.Response).ConfigureAwait(false);
+            await EndStreamAsync(context.Response, error, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        await WriteUnaryErrorAsync(context.Response, error).ConfigureAwait(false);
+    }
+
+    private static async Task WriteUnaryErrorAsync(HttpResponse response, ConnectException error)
     {
         response.StatusCode = ConnectCodes.StatusOf(error.Code);
         response.ContentType = UnaryType;
@@ -117,6 +135,14 @@ internal static class ConnectWire
         int.TryParse(request.Headers["Keepalive-Ping-Interval"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
             : TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// Ends a stream whose sandbox was paused or killed by cutting its connection, as E2B's proxy
+    /// does: the SDK sees the connection terminated, finds <c>/health</c> at 502 and reports that the
+    /// sandbox was killed or reached its end of life (an end-of-stream error would read as a
+    /// failure of the call itself).
+    /// </summary>
+    public static void CutForSandboxEnd(HttpContext context) => context.Abort();
 
     /// <summary>The end-of-stream envelope: <c>{}</c>, or the error the stream ended with.</summary>
     public static Task EndStreamAsync(HttpResponse response, ConnectException? error, CancellationToken cancellationToken)

@@ -31,9 +31,9 @@ internal sealed class FileTransfers(EnvdTokens tokens, TimeProvider time)
         ApiException.Require(user.Length == 0 || SandboxCall.IsUserName(user), "username is not a valid user name");
         var path = query["path"].ToString();
         var download = HttpMethods.IsGet(context.Request.Method);
-        if (!await AuthorizedAsync(context, id, path, download ? "read" : "write", user).ConfigureAwait(false))
+        if (await RefusalAsync(context, id, path, download ? "read" : "write", user).ConfigureAwait(false) is { } refusal)
         {
-            throw new ApiException(ApiErrorCode.Unauthorized, "unauthorized access, invalid access token or signature");
+            throw new ApiException(ApiErrorCode.Unauthorized, refusal);
         }
 
         using var call = await open(user, context.RequestAborted).ConfigureAwait(false);
@@ -125,36 +125,39 @@ internal sealed class FileTransfers(EnvdTokens tokens, TimeProvider time)
             : string.Empty;
 
     /// <summary>
-    /// The access token in <c>X-Access-Token</c>, or E2B's URL signature: <c>v1_</c> and the
-    /// unpadded base64 of SHA-256 over <c>path:operation:user:token[:expiration]</c>, with an
-    /// expiration (Unix seconds) still ahead.
+    /// Why the request may not have the file (null: it may): it needs the access token in
+    /// <c>X-Access-Token</c>, or E2B's URL signature, <c>v1_</c> and the unpadded base64 of SHA-256
+    /// over <c>path:operation:user:token[:expiration]</c>, with an expiration (Unix seconds) still ahead.
     /// </summary>
-    private async Task<bool> AuthorizedAsync(HttpContext context, string id, string path, string operation, string user)
+    private async Task<string?> RefusalAsync(HttpContext context, string id, string path, string operation, string user)
     {
+        const string invalid = "unauthorized access, invalid access token or signature";
         var cancellation = context.RequestAborted;
         var header = context.Request.Headers["X-Access-Token"].ToString();
         if (header.Length > 0)
         {
-            return await tokens.IsValidAsync(id, header, cancellation).ConfigureAwait(false);
+            return await tokens.IsValidAsync(id, header, cancellation).ConfigureAwait(false) ? null : invalid;
         }
 
         var query = context.Request.Query;
         var signature = query["signature"].ToString();
         if (signature.Length == 0)
         {
-            return false;
+            return invalid;
         }
 
         var expiration = query["signature_expiration"].ToString();
-        if (expiration.Length > 0 && (!long.TryParse(expiration, NumberStyles.None, CultureInfo.InvariantCulture, out var until)
-                                      || until < time.GetUtcNow().ToUnixTimeSeconds()))
+        var until = long.MaxValue;
+        if (expiration.Length > 0 && !long.TryParse(expiration, NumberStyles.None, CultureInfo.InvariantCulture, out until))
         {
-            return false;
+            return invalid;
         }
 
         var token = await tokens.OfAsync(id, cancellation).ConfigureAwait(false);
         var signed = $"{path}:{operation}:{user}:{token}" + (expiration.Length > 0 ? ":" + expiration : string.Empty);
         var expected = "v1_" + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(signed))).TrimEnd('=');
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(signature));
+        return !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(signature)) ? invalid
+            : until < time.GetUtcNow().ToUnixTimeSeconds() ? "signature is already expired"
+            : null;
     }
 }

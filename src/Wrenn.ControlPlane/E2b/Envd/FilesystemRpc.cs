@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Wrenn.ControlPlane.Api;
 using AgentApi = Wrenn.Agent.Protocol;
 
 namespace Wrenn.ControlPlane.E2b.Envd;
@@ -80,8 +81,16 @@ internal sealed class FilesystemRpc(TimeProvider time)
         var request = await ConnectWire.ReadRequestAsync(context.Request, RemoveRequest.Parser, streaming: false).ConfigureAwait(false);
         var path = SandboxCall.PathOf(request.Path);
         var session = call.Session;
-        await session.CallAsync(() => session.Agent.Files.RemoveAsync(new AgentApi.PathRequest { Path = path, User = call.User }, cancellationToken: session.Token)
-            .ResponseAsync, path, lookup: true).ConfigureAwait(false);
+        try
+        {
+            await session.CallAsync(() => session.Agent.Files.RemoveAsync(new AgentApi.PathRequest { Path = path, User = call.User }, cancellationToken: session.Token)
+                .ResponseAsync, path, lookup: true).ConfigureAwait(false);
+        }
+        catch (ApiException missing) when (missing.Code == ApiErrorCode.NotFound)
+        {
+            // E2B's daemon removes as os.RemoveAll does: a path that is not there is removed already.
+        }
+
         await ConnectWire.WriteUnaryAsync(context.Response, new RemoveResponse()).ConfigureAwait(false);
     }
 
@@ -130,9 +139,13 @@ internal sealed class FilesystemRpc(TimeProvider time)
         }
         catch (Exception exception) when (exception is OperationCanceledException or RpcException && !context.RequestAborted.IsCancellationRequested)
         {
-            ending = session.Token.IsCancellationRequested
-                ? new ConnectException(ConnectCode.Unavailable, "the sandbox was paused or killed")
-                : new ConnectException(ConnectCode.DeadlineExceeded, "the watch reached its deadline");
+            if (session.Token.IsCancellationRequested)
+            {
+                ConnectWire.CutForSandboxEnd(context);
+                return;
+            }
+
+            ending = new ConnectException(ConnectCode.DeadlineExceeded, "the watch reached its deadline");
         }
         catch (Exception exception) when (exception is OperationCanceledException or RpcException)
         {
@@ -166,7 +179,8 @@ internal sealed class FilesystemRpc(TimeProvider time)
         };
         if (entry.HasSymlinkTarget)
         {
-            info.SymlinkTarget = entry.SymlinkTarget;
+            // envd gives the target as an absolute path; the agent gives the link's own text.
+            info.SymlinkTarget = Path.GetFullPath(entry.SymlinkTarget, Path.GetDirectoryName(entry.Path) ?? "/");
         }
 
         info.Metadata.Add(entry.Metadata);

@@ -109,8 +109,8 @@ internal sealed class ProcessRpc(Terminals terminals, TimeProvider time)
     private readonly record struct EnvdEvent(StartResponse? Message, bool TimedOut = false);
 
     /// <summary>
-    /// A process's events in envd's form. A failure before the first event is the call's unary
-    /// error; after it, the end-of-stream frame carries it.
+    /// A process's events in envd's form. A failure before the first event is the call's error
+    /// (<see cref="ConnectWire.WriteErrorAsync"/>); after it, the end-of-stream frame carries it.
     /// </summary>
     private async Task RelayAsync(HttpContext context, SandboxCall call, IAsyncEnumerable<EnvdEvent> source, string subject)
     {
@@ -119,7 +119,11 @@ internal sealed class ProcessRpc(Terminals terminals, TimeProvider time)
         var keepalive = ConnectWire.KeepaliveOf(context.Request);
         var cancellation = session.Token;
         ConnectException? ending = null;
-        var events = source.GetAsyncEnumerator(cancellation);
+        // Its own token: a read still waiting when the relay ends is cancelled and waited for, since
+        // an async iterator cannot be disposed in the middle of a read.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var events = source.GetAsyncEnumerator(stop.Token);
+        Task<bool>? pending = null;
         await using (events.ConfigureAwait(false))
         {
             try
@@ -143,7 +147,7 @@ internal sealed class ProcessRpc(Terminals terminals, TimeProvider time)
                         break;
                     }
 
-                    var next = events.MoveNextAsync().AsTask();
+                    var next = pending = events.MoveNextAsync().AsTask();
                     await ConnectWire.KeepAliveUntilAsync(next, response, Keepalive, keepalive, time, cancellation).ConfigureAwait(false);
                     if (!await next.ConfigureAwait(false))
                     {
@@ -166,7 +170,17 @@ internal sealed class ProcessRpc(Terminals terminals, TimeProvider time)
             }
             catch (OperationCanceledException) when (response.HasStarted)
             {
-                ending = new ConnectException(ConnectCode.Unavailable, "the sandbox was paused or killed");
+                // The sandbox was paused or killed (its session ended): see ConnectWire.CutForSandboxEnd.
+                ConnectWire.CutForSandboxEnd(context);
+                return;
+            }
+            finally
+            {
+                if (pending is { IsCompleted: false })
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
         }
 
