@@ -8,7 +8,7 @@ import { Sandbox as CodeSandbox } from '@e2b/code-interpreter'
 
 const wrenn = process.env.WRENN_URL.replace(/\/$/, '')
 const key = process.env.WRENN_API_KEY
-const rounds = Number(process.env.BENCH_ROUNDS ?? '20')
+const rounds = Number(process.env.BENCH_ROUNDS ?? '40')
 const lifecycleRounds = Number(process.env.BENCH_LIFECYCLE_ROUNDS ?? '6')
 
 const emit = (op, surface, ms) => console.log(JSON.stringify({ op, surface, ms }))
