@@ -21,8 +21,8 @@ internal sealed class CapsuleStore(Database database, TimeProvider time)
     /// <summary>A task that completes at the capsule's next transition made through this store (see <see cref="CapsuleMoves"/>).</summary>
     public Task NextMove(string id) => _moves.Next(id);
 
-    /// <summary>Drops a wait on <see cref="NextMove"/> that is over.</summary>
-    public void ForgetMove(string id, Task next) => _moves.Forget(id, next);
+    /// <summary>Ends a wait on <see cref="NextMove"/>.</summary>
+    public void ReleaseMove(string id, Task next) => _moves.Release(id, next);
 
     /// <summary>
     /// Records a pending capsule unless the team's active capsules (pending, starting, running)

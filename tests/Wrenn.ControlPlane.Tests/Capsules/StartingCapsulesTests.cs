@@ -54,6 +54,25 @@ public sealed class StartingCapsulesTests : IDisposable
         Assert.Equal(Statuses.Running, (await waiting.WaitAsync(TestLimit))?.Status);
     }
 
+    [Fact]
+    public async Task AWaitThatGivesUp_LeavesTheCapsulesOtherWaitsToBeWoken()
+    {
+        await using var database = await MigratedAsync();
+        var store = new CapsuleStore(database, _time);
+        var id = await StartingAsync(store);
+
+        var brief = StartingCapsules.WaitAsync(store, id, null, TimeSpan.FromMilliseconds(500), _time, CancellationToken.None);
+        var patient = StartingCapsules.WaitAsync(store, id, null, Limit, _time, CancellationToken.None);
+        await Task.Delay(Settle);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(Statuses.Starting, (await brief.WaitAsync(TestLimit))?.Status);
+        await Task.Delay(Settle);
+        Assert.False(patient.IsCompleted);
+        Assert.True(await store.TransitionAsync(id, Statuses.Starting, Statuses.Running, null, CancellationToken.None, started: true));
+
+        Assert.Equal(Statuses.Running, (await patient.WaitAsync(TestLimit))?.Status);
+    }
+
     private static async Task<string> StartingAsync(CapsuleStore store)
     {
         var record = new CapsuleRecord(PublicIds.New("cap-"), Team, Statuses.Pending, null, "minimal", 1, 512, 300, 1, null, null, 1, "{}", null, null);
