@@ -60,6 +60,7 @@ public static class ControlPlaneSetup
         services.AddSingleton<E2b.Sandboxes>();
         services.AddSingleton<E2b.EnvdTokens>();
         services.AddSingleton<E2b.Envd.Terminals>();
+        services.AddSingleton<E2b.Envd.SandboxEnds>();
         services.AddSingleton<E2b.Envd.ProcessRpc>();
         services.AddSingleton<E2b.Envd.FilesystemRpc>();
         services.AddSingleton<E2b.Envd.FileTransfers>();

@@ -136,14 +136,6 @@ internal static class ConnectWire
             ? TimeSpan.FromSeconds(seconds)
             : TimeSpan.FromSeconds(90);
 
-    /// <summary>
-    /// Ends a stream whose sandbox was paused or killed by cutting its connection, as E2B's proxy
-    /// does: the SDK sees the connection terminated, finds <c>/health</c> at 502 and reports that the
-    /// sandbox was killed or reached its end of life (an end-of-stream error would read as a
-    /// failure of the call itself).
-    /// </summary>
-    public static void CutForSandboxEnd(HttpContext context) => context.Abort();
-
     /// <summary>The end-of-stream envelope: <c>{}</c>, or the error the stream ended with.</summary>
     public static Task EndStreamAsync(HttpResponse response, ConnectException? error, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace Wrenn.ControlPlane.E2b.Envd;
 /// calls, and WatchDir's stream (its start event, then changes, with keepalives; it ends at the
 /// call's deadline with <c>deadline_exceeded</c>, as E2B's daemon does).
 /// </summary>
-internal sealed class FilesystemRpc(TimeProvider time)
+internal sealed class FilesystemRpc(SandboxEnds ends, TimeProvider time)
 {
     private static readonly WatchDirResponse Keepalive = new() { Keepalive = new WatchDirResponse.Types.KeepAlive() };
 
@@ -141,7 +141,7 @@ internal sealed class FilesystemRpc(TimeProvider time)
         {
             if (session.Token.IsCancellationRequested)
             {
-                ConnectWire.CutForSandboxEnd(context);
+                await ends.CutAsync(context, call.Record.Id).ConfigureAwait(false);
                 return;
             }
 
@@ -157,6 +157,29 @@ internal sealed class FilesystemRpc(TimeProvider time)
     }
 
     /// <summary>envd's entry for the agent's; other kinds of file (devices, sockets) are UNSPECIFIED, which the SDK skips.</summary>
+    /// <summary>
+    /// A symlink's target as envd gives it, absolute (the agent gives the link's own text); the text
+    /// as it is when the guest's strings make no path.
+    /// </summary>
+    private static string AbsoluteTarget(string link, string target)
+    {
+        var directory = Path.GetDirectoryName(link);
+        if (target.StartsWith('/') || string.IsNullOrEmpty(directory) || !directory.StartsWith('/'))
+        {
+            return target;
+        }
+
+        try
+        {
+            return Path.GetFullPath(target, directory);
+        }
+        catch (ArgumentException)
+        {
+            // A NUL or the like from the guest: not a path to resolve.
+            return target;
+        }
+    }
+
     public static EntryInfo EntryOf(AgentApi.FileEntry entry)
     {
         var info = new EntryInfo
@@ -179,8 +202,7 @@ internal sealed class FilesystemRpc(TimeProvider time)
         };
         if (entry.HasSymlinkTarget)
         {
-            // envd gives the target as an absolute path; the agent gives the link's own text.
-            info.SymlinkTarget = Path.GetFullPath(entry.SymlinkTarget, Path.GetDirectoryName(entry.Path) ?? "/");
+            info.SymlinkTarget = AbsoluteTarget(entry.Path, entry.SymlinkTarget);
         }
 
         info.Metadata.Add(entry.Metadata);

@@ -15,7 +15,7 @@ namespace Wrenn.ControlPlane.E2b.Envd;
 /// <c>deadline_exceeded</c>. Output is relayed as it comes, with a keepalive event after each
 /// <c>Keepalive-Ping-Interval</c> seconds without any.
 /// </summary>
-internal sealed class ProcessRpc(Terminals terminals, TimeProvider time)
+internal sealed class ProcessRpc(Terminals terminals, SandboxEnds ends, TimeProvider time)
 {
     private static readonly StartResponse Keepalive = new() { Event = new ProcessEvent { Keepalive = new ProcessEvent.Types.KeepAlive() } };
 
@@ -159,6 +159,12 @@ internal sealed class ProcessRpc(Terminals terminals, TimeProvider time)
             {
                 ending = ConnectCodes.From(error);
             }
+            catch (RpcException) when (response.HasStarted && session.Token.IsCancellationRequested)
+            {
+                // The agent's call broke because the sandbox is being paused or killed.
+                await ends.CutAsync(context, call.Record.Id).ConfigureAwait(false);
+                return;
+            }
             catch (RpcException error) when (response.HasStarted)
             {
                 ending = ConnectCodes.From(session.Fail(error, subject));
@@ -170,8 +176,8 @@ internal sealed class ProcessRpc(Terminals terminals, TimeProvider time)
             }
             catch (OperationCanceledException) when (response.HasStarted)
             {
-                // The sandbox was paused or killed (its session ended): see ConnectWire.CutForSandboxEnd.
-                ConnectWire.CutForSandboxEnd(context);
+                // The sandbox is being paused or killed (its session ended).
+                await ends.CutAsync(context, call.Record.Id).ConfigureAwait(false);
                 return;
             }
             finally

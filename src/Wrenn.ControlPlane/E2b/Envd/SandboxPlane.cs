@@ -21,16 +21,13 @@ namespace Wrenn.ControlPlane.E2b.Envd;
 /// Every call but <c>/health</c> needs the sandbox's access token (<see cref="EnvdTokens"/>).
 /// </summary>
 internal sealed class SandboxPlane(
-    RequestDelegate next, CapsuleStore store, CapsuleLifecycle lifecycle, GuestAccess access, EnvdTokens tokens, ProcessRpc processes, FilesystemRpc filesystem,
+    RequestDelegate next, CapsuleStore store, GuestAccess access, EnvdTokens tokens, ProcessRpc processes, FilesystemRpc filesystem,
     FileTransfers transfers, Interpreter.CodeInterpreter interpreter, ControlPlaneOptions options)
 {
     public const int EnvdPort = 49983;
 
     private const string ProcessService = "/process.Process/";
     private const string FilesystemService = "/filesystem.Filesystem/";
-
-    // Less than the SDK's own wait for /health (5 s).
-    private static readonly TimeSpan HealthWait = TimeSpan.FromSeconds(3);
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -80,7 +77,7 @@ internal sealed class SandboxPlane(
         }
         else if (path.EndsWith("/health", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method))
         {
-            if (await HealthOfAsync(id, context.RequestAborted).ConfigureAwait(false) is { Status: Statuses.Running })
+            if (await store.GetAnyAsync(id, context.RequestAborted).ConfigureAwait(false) is { Status: Statuses.Running })
             {
                 context.Response.StatusCode = StatusCodes.Status204NoContent;
             }
@@ -96,26 +93,6 @@ internal sealed class SandboxPlane(
         else
         {
             await E2bErrors.WriteAsync(context, StatusCodes.Status404NotFound, "no such route on the sandbox").ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// The sandbox as <c>/health</c> reports it: once a pause or delete under way has ended. Those cut
-    /// the sandbox's streams first (<see cref="ConnectWire.CutForSandboxEnd"/>), and the SDK asks
-    /// <c>/health</c> at once to learn whether the sandbox is gone. A lifecycle step that takes
-    /// longer than the SDK waits (a start) is not waited for.
-    /// </summary>
-    private async Task<CapsuleRecord?> HealthOfAsync(string id, CancellationToken cancellationToken)
-    {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(HealthWait);
-        try
-        {
-            return await lifecycle.ExclusiveAsync(id, () => store.GetAnyAsync(id, CancellationToken.None), bounded.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return await store.GetAnyAsync(id, cancellationToken).ConfigureAwait(false);
         }
     }
 
