@@ -45,6 +45,16 @@ test('the default context works in /home/user, where the SDK\'s relative file pa
   assert.equal(read.text, "'a,b\\n1,2\\n'")
 })
 
+test('every sandbox of the template gets E2B\'s setup, not only the first one', async () => {
+  // All of them start from the same snapshot, with the same kernel id.
+  const second = await Sandbox.create({ timeoutMs: 120_000, requestTimeoutMs: 900_000 })
+  try {
+    assert.equal((await second.runCode('import os\nos.getcwd()')).text, "'/home/user'")
+  } finally {
+    await second.kill()
+  }
+})
+
 test('environment variables hold for one run only', async () => {
   assert.equal((await sbx.runCode('import os\nos.environ["ONLY_NOW"]', { envs: { ONLY_NOW: 'yes' } })).text, "'yes'")
   assert.equal((await sbx.runCode('repr(os.environ.get("ONLY_NOW"))')).text, "'None'")

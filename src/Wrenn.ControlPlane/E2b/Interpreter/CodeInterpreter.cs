@@ -13,17 +13,13 @@ namespace Wrenn.ControlPlane.E2b.Interpreter;
 /// NDJSON lines (stdout, stderr, result, error, number_of_executions, end_of_execution) and
 /// contexts are kernels (the default context is the template's warm kernel, created ones use the
 /// <see cref="JupyterKernels.ContextSpec"/> kernel spec). Figures carry E2B's chart data from the
-/// template's <c>wrenn_e2b_charts</c>, switched on in a kernel before its first run here.
+/// template's <c>wrenn_e2b_charts</c>, switched on in a kernel by its first run here.
 /// </summary>
 internal sealed class CodeInterpreter(JupyterKernels kernels, TimeProvider time)
 {
     public const int Port = 49999;
 
     private const string DefaultCwd = "/home/user";
-
-    // Kernels set up for E2B here (KernelSetup); one set up before a restart of this process runs
-    // the setup again, which the kernel's own flag makes do nothing.
-    private readonly ConcurrentDictionary<string, byte> _setUp = new(StringComparer.Ordinal);
 
     // The working directory each created context was given (E2B lists it; Jupyter does not know it).
     private readonly ConcurrentDictionary<string, string> _cwds = new(StringComparer.Ordinal);
@@ -63,7 +59,6 @@ internal sealed class CodeInterpreter(JupyterKernels kernels, TimeProvider time)
                 case ("POST", _) when at >= 0 && at == segments.Length - 3 && segments[^1] == "restart":
                     var restarted = await ContextKernelAsync(call, segments[at + 1], context.RequestAborted).ConfigureAwait(false);
                     await kernels.RestartAsync(call.Record.Id, restarted, context.RequestAborted).ConfigureAwait(false);
-                    _setUp.TryRemove(restarted, out _);
                     return;
                 default:
                     throw new InterpreterException(StatusCodes.Status404NotFound, "no such route on the code interpreter");
@@ -91,25 +86,20 @@ internal sealed class CodeInterpreter(JupyterKernels kernels, TimeProvider time)
             ? await DefaultKernelAsync(call, cancellation).ConfigureAwait(false)
             : await ContextKernelAsync(call, contextId, cancellation).ConfigureAwait(false);
         await using var channel = new KernelChannel(await kernels.ConnectAsync(call.Record.Id, kernel, cancellation).ConfigureAwait(false), time);
-        if (_setUp.TryAdd(kernel, 0))
-        {
-            await channel.RunQuietlyAsync(KernelSetup(toDefaultCwd: contextId is null), cancellation).ConfigureAwait(false);
-        }
 
-        if (env.Count > 0)
-        {
-            await channel.RunQuietlyAsync(EnvironmentCode("_wrenn_saved_env = {k: _os.environ.get(k) for k in _wanted}; _os.environ.update(_wanted)", env), cancellation)
-                .ConfigureAwait(false);
-        }
-
-        // The run's variables are undone by code queued behind it in the kernel, so even a client
-        // that leaves in the middle of the run leaves none behind.
+        // The kernel takes requests in order: its setup and the run's variables go right before the
+        // code, and the variables are undone right behind it, all sent at once, so that neither a
+        // client that leaves mid-run nor another run of the same context can leave them behind. The
+        // saved values are the run's own (one name per run).
+        var saved = "_wrenn_env_" + Guid.NewGuid().ToString("N");
+        var before = KernelSetup(toDefaultCwd: contextId is null) + (env.Count == 0 ? string.Empty : "\n" + EnvironmentCode(
+            $"{saved} = {{k: _os.environ.get(k) for k in _wanted}}; _os.environ.update(_wanted)", env));
         var restore = env.Count == 0 ? null : EnvironmentCode(
-            "for _k, _v in _wrenn_saved_env.items():\n    _os.environ.pop(_k, None) if _v is None else _os.environ.__setitem__(_k, _v)\ndel _wrenn_saved_env, _k, _v", env);
+            $"for _k, _v in {saved}.items():\n    _os.environ.pop(_k, None) if _v is None else _os.environ.__setitem__(_k, _v)\ndel {saved}, _k, _v", env);
         var response = context.Response;
         response.ContentType = "application/x-ndjson";
         await response.StartAsync(cancellation).ConfigureAwait(false);
-        await foreach (var (type, content) in channel.ExecuteAsync(code, silent: false, restore, cancellation).ConfigureAwait(false))
+        await foreach (var (type, content) in channel.ExecuteAsync(code, silent: false, before, restore, cancellation).ConfigureAwait(false))
         {
             if (LineOf(type, content) is { } line)
             {
@@ -224,11 +214,11 @@ internal sealed class CodeInterpreter(JupyterKernels kernels, TimeProvider time)
     }
 
     /// <summary>
-    /// Python run in a kernel before its first run through E2B, once per kernel life (a flag on
-    /// <c>sys</c>, so that neither a restart of this process nor a resume repeats it, and no name
-    /// enters the user's namespace): E2B's chart formatter on, and the default context moved from
-    /// the template's <c>/root</c> to E2B's working directory, where relative paths of the SDK's file
-    /// calls lead too.
+    /// Python queued before every run through E2B that acts once per kernel life (a flag on
+    /// <c>sys</c>, kept in the kernel: every sandbox of the template starts with the same kernel, so
+    /// no record outside it could tell; no name enters the user's namespace): E2B's chart formatter
+    /// on, and the default context moved from the template's <c>/root</c> to E2B's working
+    /// directory, where relative paths of the SDK's file calls lead too.
     /// </summary>
     private static string KernelSetup(bool toDefaultCwd) =>
         $$"""

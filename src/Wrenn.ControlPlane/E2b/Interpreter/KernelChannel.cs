@@ -18,13 +18,19 @@ internal sealed class KernelChannel(WebSocket socket, TimeProvider time) : IAsyn
     /// <summary>
     /// Runs <paramref name="code"/> and yields the iopub messages it causes (stream,
     /// execute_input, execute_result, display_data, error), ending at the kernel's idle status.
-    /// <paramref name="thenQuietly"/>, when given, is queued silently right behind it: the kernel
-    /// takes requests in order, so it runs after the code whether that fails or its caller leaves.
+    /// <paramref name="firstQuietly"/> and <paramref name="thenQuietly"/>, when given, are queued
+    /// silently right before and behind it, all sent before any reply is awaited: the kernel takes
+    /// requests in order, so they run around the code whether that fails or its caller leaves.
     /// </summary>
-    public async IAsyncEnumerable<(string Type, JsonObject Content)> ExecuteAsync(string code, bool silent, string? thenQuietly,
+    public async IAsyncEnumerable<(string Type, JsonObject Content)> ExecuteAsync(string code, bool silent, string? firstQuietly, string? thenQuietly,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // A failure with stop_on_error would have the kernel drop what is queued behind it.
+        if (firstQuietly is not null)
+        {
+            await SendExecuteAsync(firstQuietly, silent: true, stopOnError: false, cancellationToken).ConfigureAwait(false);
+        }
+
         var id = await SendExecuteAsync(code, silent, stopOnError: thenQuietly is null, cancellationToken).ConfigureAwait(false);
         if (thenQuietly is not null)
         {
@@ -54,7 +60,7 @@ internal sealed class KernelChannel(WebSocket socket, TimeProvider time) : IAsyn
     /// <summary>Runs code that is not the user's (setting the environment, the working directory): silent, out of the history; its error is the interpreter's.</summary>
     public async Task RunQuietlyAsync(string code, CancellationToken cancellationToken)
     {
-        await foreach (var (type, _) in ExecuteAsync(code, silent: true, thenQuietly: null, cancellationToken).ConfigureAwait(false))
+        await foreach (var (type, _) in ExecuteAsync(code, silent: true, firstQuietly: null, thenQuietly: null, cancellationToken).ConfigureAwait(false))
         {
             if (type == "error")
             {
