@@ -44,6 +44,7 @@ internal sealed class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemplates te
         Caller caller, string id, int count, int timeoutSec, CancellationToken cancellationToken)
     {
         ApiException.Require(count is >= 1 and <= MaxForks, $"count must be between 1 and {MaxForks}");
+        Sandboxes.RequireTimeToLive(timeoutSec);
         var (source, capsule) = await SourceAsync(caller, id, cancellationToken).ConfigureAwait(false);
         var capture = await templates.CreateAsync(caller, capsule, name: null, overwrite: false, cancellationToken).ConfigureAwait(false);
         try
@@ -64,7 +65,14 @@ internal sealed class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemplates te
         finally
         {
             // The forks run on from their own copies; the capture's name is not the user's to see.
-            await templates.DeleteAsync(caller, capture.Name, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await templates.DeleteAsync(caller, capture.Name, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ApiException gone) when (gone.Code == ApiErrorCode.NotFound)
+            {
+                // Deleted already by its listed name: nothing is left to do.
+            }
         }
     }
 

@@ -37,13 +37,17 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
         _ => e2bTemplate,
     };
 
+    /// <summary>A 400 unless <paramref name="seconds"/> is a time to live a sandbox can have (1 s to a day).</summary>
+    public static void RequireTimeToLive(int seconds) =>
+        ApiException.Require(seconds is >= 1 and <= MaxTimeoutSec, $"timeout must be between 1 and {MaxTimeoutSec} seconds");
+
     /// <summary>Creates the sandbox and answers once it runs (the SDK talks to it at once).</summary>
     public async Task<CapsuleRecord> CreateAsync(Caller caller, NewSandboxRequest request, int defaultTimeoutSec, CancellationToken cancellationToken)
     {
         var template = TemplateOf(request.TemplateId ?? "base");
         var timeout = request.Timeout ?? defaultTimeoutSec;
         ApiException.Require(Snapshots.TemplateCatalog.IsValidName(template), "templateID is not a valid template name");
-        ApiException.Require(timeout is >= 1 and <= MaxTimeoutSec, $"timeout must be between 1 and {MaxTimeoutSec} seconds");
+        RequireTimeToLive(timeout);
         ApiException.Require(request.Metadata is null || request.Metadata.Count <= 64, "metadata holds at most 64 entries");
         var order = new CapsuleOrder(template, 1, ControlPlaneOptions.DefaultMemoryMb, TimeoutSec: 0, AutoResume: request.AutoResume?.Enabled ?? false,
             UserMetadata: JsonSerializer.Serialize(request.Metadata ?? []),
@@ -62,7 +66,7 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
     public async Task<CapsuleRecord> CreateFromAsync(Caller caller, CapsuleRecord source, string template, int timeoutSec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ApiException.Require(timeoutSec is >= 1 and <= MaxTimeoutSec, $"timeout must be between 1 and {MaxTimeoutSec} seconds");
+        RequireTimeToLive(timeoutSec);
         var order = new CapsuleOrder(template, (int)source.Vcpus, (int)source.MemoryMb, TimeoutSec: 0, AutoResume: source.AutoResume != 0,
             UserMetadata: source.UserMetadata, ExpiryTtlSec: timeoutSec, ExpiryAction: source.ExpiryAction ?? ExpiryActions.Kill,
             GuestEnv: source.GuestEnv, GuestUser: source.GuestUser);
@@ -91,7 +95,7 @@ internal sealed class Sandboxes(CapsuleOrders orders, CapsuleStore store, Capsul
     /// </summary>
     public async Task<(CapsuleRecord Record, bool Resumed)> ConnectAsync(Caller caller, string id, int timeoutSec, CancellationToken cancellationToken)
     {
-        ApiException.Require(timeoutSec is >= 1 and <= MaxTimeoutSec, $"timeout must be between 1 and {MaxTimeoutSec} seconds");
+        RequireTimeToLive(timeoutSec);
         var record = await GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
         var resumed = false;
         if (record.Status == Statuses.Paused)
