@@ -8,6 +8,7 @@ public static class Errno
     public const int ESRCH = 3;
     public const int EINTR = 4;
     public const int EIO = 5;
+    public const int E2BIG = 7;
     public const int ENOEXEC = 8;
     public const int EBADF = 9;
     public const int ECHILD = 10;

@@ -82,6 +82,15 @@ internal static class DirectoryWatch
             Report(change.OldFullPath, WatchEventType.Rename);
             Report(change.FullPath, WatchEventType.Create);
         };
+        watcher.Error += (_, failure) =>
+        {
+            // An overflowing inotify queue loses events and the watch goes on (as a slow caller's
+            // do); anything else stopped the watcher, and the call ends with it.
+            if (failure.GetException() is not InternalBufferOverflowException)
+            {
+                events.Writer.TryComplete(AgentErrors.Exception(AgentErrorCode.Unknown, "the watch stopped"));
+            }
+        };
         watcher.EnableRaisingEvents = true;
         await responseStream.WriteAsync(new WatchEvent(), cancellationToken).ConfigureAwait(false);
         try
@@ -114,7 +123,8 @@ internal static class DirectoryWatch
         try
         {
             var below = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
-            foreach (var entry in appeared.EnumerateFileSystemInfos("*", below).Where(entry => !UploadTemporaries.Is(entry.FullName)))
+            // At most a queue's worth: more could not be delivered anyway.
+            foreach (var entry in appeared.EnumerateFileSystemInfos("*", below).Where(entry => !UploadTemporaries.Is(entry.FullName)).Take(QueuedEvents))
             {
                 report(entry.FullName, WatchEventType.Create);
             }
@@ -134,9 +144,10 @@ internal static class DirectoryWatch
             {
                 change.Entry = entries.Describe(path);
             }
-            catch (IOException)
+            catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
             {
-                // Gone again already: the event goes without its entry, as a later one reports.
+                // Gone again already (or out of reach): the event goes without its entry. A handler
+                // that threw would stop the watcher.
             }
         }
 

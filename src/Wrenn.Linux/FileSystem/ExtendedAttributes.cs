@@ -14,7 +14,7 @@ public static partial class ExtendedAttributes
     {
         while (true)
         {
-            // Safe: a null buffer with size 0 only asks for the size the list needs.
+            // SAFETY: a null buffer with size 0 only asks for the size the list needs.
             var size = ListNative(path, null, 0);
             if (size < 0)
             {
@@ -27,7 +27,7 @@ public static partial class ExtendedAttributes
             }
 
             var buffer = new byte[size];
-            // Safe: the array is pinned for the call and the kernel writes at most buffer.Length bytes.
+            // SAFETY: the array is pinned for the call and the kernel writes at most buffer.Length bytes.
             var listed = ListNative(path, buffer, (nuint)buffer.Length);
             if (listed >= 0)
             {
@@ -48,7 +48,7 @@ public static partial class ExtendedAttributes
     {
         while (true)
         {
-            // Safe: a null buffer with size 0 only asks for the value's size.
+            // SAFETY: a null buffer with size 0 only asks for the value's size.
             var size = GetNative(path, name, null, 0);
             if (size < 0)
             {
@@ -56,7 +56,7 @@ public static partial class ExtendedAttributes
             }
 
             var buffer = new byte[size];
-            // Safe: the array is pinned for the call and the kernel writes at most buffer.Length bytes.
+            // SAFETY: the array is pinned for the call and the kernel writes at most buffer.Length bytes.
             var read = GetNative(path, name, buffer, (nuint)buffer.Length);
             if (read >= 0)
             {
@@ -74,7 +74,7 @@ public static partial class ExtendedAttributes
     public static void Set(string path, string name, byte[] value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        // Safe: the array is pinned for the call and the kernel reads exactly value.Length bytes.
+        // SAFETY: the array is pinned for the call and the kernel reads exactly value.Length bytes.
         if (SetNative(path, name, value, (nuint)value.Length, 0) != 0)
         {
             throw Failure("lsetxattr");

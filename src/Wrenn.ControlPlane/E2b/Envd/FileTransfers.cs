@@ -70,6 +70,10 @@ internal sealed class FileTransfers(EnvdTokens tokens, TimeProvider time)
             _ => throw new ApiException(ApiErrorCode.InvalidRequest, "Content-Encoding must be gzip or none"),
         };
         var metadata = MetadataOf(request.Headers);
+        if (AgentApi.FileMetadataRules.Refusal(metadata) is { } refusal)
+        {
+            throw ApiException.Invalid(refusal);
+        }
         var written = new List<Written>();
         if (request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
         {
