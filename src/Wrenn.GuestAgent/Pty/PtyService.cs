@@ -55,10 +55,22 @@ internal sealed class PtyService(PtyLauncher launcher, ProcessTable table) : Age
         }
     }
 
+    public override async Task<PtySendReply> Send(PtySendRequest request, ServerCallContext context)
+    {
+        if (request.Message?.MessageCase is not (PtyClientMessage.MessageOneofCase.Input or PtyClientMessage.MessageOneofCase.Resize or PtyClientMessage.MessageOneofCase.Kill))
+        {
+            throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "the message must be input, resize or kill");
+        }
+
+        await ApplyAsync(Find(request.Selector), request.Message, context.CancellationToken).ConfigureAwait(false);
+        return new PtySendReply();
+    }
+
     private static (GuestProcess, PrimaryLease) Control(GuestProcess process, bool replay) => (process, process.Output.AttachPrimary(replay));
 
-    private GuestProcess Find(string tag) =>
-        table.Find(tag) is { Kind: ProcessKind.Pty } process ? process : throw AgentErrors.Exception(AgentErrorCode.NotFound, "no such PTY session");
+    /// <summary>The PTY session of a pid's digits or a tag.</summary>
+    private GuestProcess Find(string selector) =>
+        table.Find(selector) is { Kind: ProcessKind.Pty } process ? process : throw AgentErrors.Exception(AgentErrorCode.NotFound, "no such PTY session");
 
     /// <summary>Applies input, resize and kill in order until the caller stops sending.</summary>
     private static async Task PumpInputAsync(IAsyncStreamReader<PtyClientMessage> requests, GuestProcess process, CancellationToken cancellation)
@@ -67,22 +79,7 @@ internal sealed class PtyService(PtyLauncher launcher, ProcessTable table) : Age
         {
             while (await requests.MoveNext(cancellation).ConfigureAwait(false))
             {
-                var message = requests.Current;
-                switch (message.MessageCase)
-                {
-                    case PtyClientMessage.MessageOneofCase.Input:
-                        var data = message.Input.Memory;
-                        await Task.Run(() => process.WriteInput(data.Span), cancellation).ConfigureAwait(false);
-                        break;
-                    case PtyClientMessage.MessageOneofCase.Resize when process.Input is { } master:
-                        PseudoTerminal.Resize(master, PtyLauncher.Dimension(message.Resize.Cols, 80), PtyLauncher.Dimension(message.Resize.Rows, 24));
-                        break;
-                    case PtyClientMessage.MessageOneofCase.Kill when message.Kill:
-                        process.Signal(ProcessSignals.Kill);
-                        break;
-                    default:
-                        break;
-                }
+                await ApplyAsync(process, requests.Current, cancellation).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -93,6 +90,26 @@ internal sealed class PtyService(PtyLauncher launcher, ProcessTable table) : Age
         {
             // The caller's stream broke, or the terminal closed under a resize: the output side
             // sees the same end.
+        }
+    }
+
+    /// <summary>Applies input, a resize or a kill; other messages are ignored.</summary>
+    private static async Task ApplyAsync(GuestProcess process, PtyClientMessage message, CancellationToken cancellation)
+    {
+        switch (message.MessageCase)
+        {
+            case PtyClientMessage.MessageOneofCase.Input:
+                var data = message.Input.Memory;
+                await Task.Run(() => process.WriteInput(data.Span), cancellation).ConfigureAwait(false);
+                break;
+            case PtyClientMessage.MessageOneofCase.Resize when process.Input is { } master:
+                PseudoTerminal.Resize(master, PtyLauncher.Dimension(message.Resize.Cols, 80), PtyLauncher.Dimension(message.Resize.Rows, 24));
+                break;
+            case PtyClientMessage.MessageOneofCase.Kill when message.Kill:
+                process.Signal(ProcessSignals.Kill);
+                break;
+            default:
+                break;
         }
     }
 

@@ -59,3 +59,45 @@ public sealed class E2bHostsTests : IAsyncLifetime
         }, "--require", "./resolve-to-loopback.cjs");
     }
 }
+
+/// <summary>
+/// A terminal started through E2B's SDK outlives a restart of the server (its capsule runs on):
+/// afterwards the SDK's unary calls reach it and a connect takes it over
+/// (<c>tests/e2b/terminal-restart.mjs</c>, one phase before and one after the restart).
+/// </summary>
+public sealed class E2bTerminalRestartTests : IAsyncLifetime
+{
+    private readonly string _state = Path.Combine(Path.GetTempPath(), "wrenn-terminal-" + Guid.NewGuid().ToString("N") + ".json");
+
+    private WrennServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await WrennServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        File.Delete(_state);
+    }
+
+    [Fact]
+    public async Task ATerminal_IsReachedAndTakenOver_AfterTheServerRestarts()
+    {
+        await RunAsync("start");
+        await _server.StopAsync(kill: false);
+        await _server.RestartAsync();
+        await RunAsync("after");
+    }
+
+    private Task RunAsync(string phase)
+    {
+        var server = _server.BaseAddress.ToString().TrimEnd('/');
+        return NodeScripts.RunAsync("terminal-restart.mjs", new Dictionary<string, string>
+        {
+            ["E2B_API_KEY"] = _server.AdminKey,
+            ["E2B_API_URL"] = server + "/e2b",
+            ["E2B_SANDBOX_URL"] = server,
+            ["WRENN_TEST_PHASE"] = phase,
+            ["WRENN_TEST_STATE"] = _state,
+        });
+    }
+}

@@ -47,6 +47,39 @@ public sealed class PtyServiceTests(AgentServerFixture agent) : IClassFixture<Ag
         Assert.Fail("no exit");
     }
 
+    [Fact]
+    public async Task Send_ReachesASessionByPid_WhoeverHoldsIt()
+    {
+        using var held = Client.Open(AgentServer.Authorized(Timeout()));
+        await held.RequestStream.WriteAsync(new PtyClientMessage { Start = new PtyStart { Cmd = "/bin/sh", Cols = 80, Rows = 24 } });
+        Assert.True(await held.ResponseStream.MoveNext(Timeout()));
+        var pid = held.ResponseStream.Current.Started.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        await Client.SendAsync(new PtySendRequest { Selector = pid, Message = new PtyClientMessage { Resize = new PtyResize { Cols = 66, Rows = 11 } } }, AgentServer.Authorized(Timeout()));
+        await Client.SendAsync(new PtySendRequest { Selector = pid, Message = new PtyClientMessage { Input = ByteString.CopyFromUtf8("stty size; echo sent-$((2+2))\n") } },
+            AgentServer.Authorized(Timeout()));
+        var text = await ReadUntilAsync(held, "sent-4");
+        var missing = await Assert.ThrowsAsync<RpcException>(async () =>
+            await Client.SendAsync(new PtySendRequest { Selector = "no-such-session", Message = new PtyClientMessage { Input = ByteString.CopyFromUtf8("x") } },
+                AgentServer.Authorized(Timeout())));
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+            await Client.SendAsync(new PtySendRequest { Selector = pid, Message = new PtyClientMessage { Connect = new PtyConnect { Tag = pid } } }, AgentServer.Authorized(Timeout())));
+        await Client.SendAsync(new PtySendRequest { Selector = pid, Message = new PtyClientMessage { Kill = true } }, AgentServer.Authorized(Timeout()));
+
+        Assert.Contains("11 66", text, StringComparison.Ordinal);
+        Assert.Equal(AgentErrorCode.NotFound, AgentErrors.CodeOf(missing));
+        Assert.Equal(AgentErrorCode.InvalidArgument, AgentErrors.CodeOf(refused));
+        while (await held.ResponseStream.MoveNext(Timeout()))
+        {
+            if (held.ResponseStream.Current.Exited is not null)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("the kill sent by pid did not end the session");
+    }
+
     private static async Task<string> ReadUntilAsync(AsyncDuplexStreamingCall<PtyClientMessage, PtyServerMessage> call, string marker)
     {
         var text = new StringBuilder();

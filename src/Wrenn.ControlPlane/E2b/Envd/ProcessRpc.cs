@@ -79,16 +79,28 @@ internal sealed class ProcessRpc(Terminals terminals, SandboxEnds ends, TimeProv
     private async Task ConnectAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, ConnectRequest.Parser, streaming: true).ConfigureAwait(false);
-        if (request.Process?.SelectorCase == ProcessSelector.SelectorOneofCase.Pid && terminals.Find(call.Record.Id, request.Process.Pid) is { } terminal)
+        var session = call.Session;
+        if (request.Process?.SelectorCase == ProcessSelector.SelectorOneofCase.Pid
+            && (terminals.Find(call.Record.Id, request.Process.Pid) ?? await TakeOverAsync(call, request.Process.Pid).ConfigureAwait(false)) is { } terminal)
         {
             await WatchTerminalAsync(context, call, terminal, ConnectWire.TimeoutOf(context.Request)).ConfigureAwait(false);
             return;
         }
 
-        var session = call.Session;
         using var events = session.Agent.Processes.Attach(new AgentApi.AttachRequest { Selector = SelectorOf(request.Process), LiveOnly = true },
             cancellationToken: session.Token);
         await RelayAsync(context, call, FromAgent(events.ResponseStream, session.Token), "process").ConfigureAwait(false);
+    }
+
+    /// <summary>The capsule's terminal of <paramref name="pid"/>, taken over here; null when the pid is no terminal.</summary>
+    private async Task<Terminal?> TakeOverAsync(SandboxCall call, uint pid)
+    {
+        var session = call.Session;
+        var listed = await session.CallAsync(() => session.Agent.Processes.ListAsync(new AgentApi.ListProcessesRequest(), cancellationToken: session.Token).ResponseAsync)
+            .ConfigureAwait(false);
+        return listed.Processes.Any(process => process.Pid == pid && process.Kind == AgentApi.ProcessKind.Pty)
+            ? await terminals.TakeOverAsync(call.Record, pid, session.Token).ConfigureAwait(false)
+            : null;
     }
 
     /// <summary>Streams a terminal's output to this call until it ends; at <paramref name="deadline"/> the terminal is killed.</summary>
@@ -316,7 +328,7 @@ internal sealed class ProcessRpc(Terminals terminals, SandboxEnds ends, TimeProv
         await ConnectWire.WriteUnaryAsync(context.Response, list).ConfigureAwait(false);
     }
 
-    private async Task SendInputAsync(HttpContext context, SandboxCall call)
+    private static async Task SendInputAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, SendInputRequest.Parser, streaming: false).ConfigureAwait(false);
         switch (request.Input?.InputCase)
@@ -325,8 +337,7 @@ internal sealed class ProcessRpc(Terminals terminals, SandboxEnds ends, TimeProv
                 await WriteStdinAsync(call, request.Process, request.Input.Stdin, close: false).ConfigureAwait(false);
                 break;
             case ProcessInput.InputOneofCase.Pty:
-                await TerminalOf(call, request.Process).SendAsync(new AgentApi.PtyClientMessage { Input = request.Input.Pty }, call.Session.Token)
-                    .ConfigureAwait(false);
+                await SendToTerminalAsync(call, request.Process, new AgentApi.PtyClientMessage { Input = request.Input.Pty }).ConfigureAwait(false);
                 break;
             default:
                 throw ConnectException.Invalid("input must be stdin or pty");
@@ -336,22 +347,26 @@ internal sealed class ProcessRpc(Terminals terminals, SandboxEnds ends, TimeProv
     }
 
     /// <summary>Resizes a terminal (E2B's only update).</summary>
-    private async Task UpdateAsync(HttpContext context, SandboxCall call)
+    private static async Task UpdateAsync(HttpContext context, SandboxCall call)
     {
         var request = await ConnectWire.ReadRequestAsync(context.Request, UpdateRequest.Parser, streaming: false).ConfigureAwait(false);
         if (request.Pty?.Size is { } size)
         {
             var resize = new AgentApi.PtyResize { Cols = Math.Clamp(size.Cols, 1, 1000), Rows = Math.Clamp(size.Rows, 1, 1000) };
-            await TerminalOf(call, request.Process).SendAsync(new AgentApi.PtyClientMessage { Resize = resize }, call.Session.Token).ConfigureAwait(false);
+            await SendToTerminalAsync(call, request.Process, new AgentApi.PtyClientMessage { Resize = resize }).ConfigureAwait(false);
         }
 
         await ConnectWire.WriteUnaryAsync(context.Response, new UpdateResponse()).ConfigureAwait(false);
     }
 
-    private Terminal TerminalOf(SandboxCall call, ProcessSelector? selector) =>
-        selector?.SelectorCase == ProcessSelector.SelectorOneofCase.Pid && terminals.Find(call.Record.Id, selector.Pid) is { } terminal
-            ? terminal
-            : throw new ConnectException(ConnectCode.NotFound, "no terminal with that pid");
+    /// <summary>Input or a resize for a terminal, whichever control plane holds it (the agent's unary <c>Pty.Send</c>).</summary>
+    private static async Task SendToTerminalAsync(SandboxCall call, ProcessSelector? selector, AgentApi.PtyClientMessage message)
+    {
+        var session = call.Session;
+        var send = new AgentApi.PtySendRequest { Selector = SelectorOf(selector), Message = message };
+        await session.CallAsync(() => session.Agent.Pty.SendAsync(send, cancellationToken: session.Token).ResponseAsync, "terminal", lookup: true)
+            .ConfigureAwait(false);
+    }
 
     private static async Task CloseStdinAsync(HttpContext context, SandboxCall call)
     {

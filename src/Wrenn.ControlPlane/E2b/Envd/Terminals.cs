@@ -10,32 +10,44 @@ namespace Wrenn.ControlPlane.E2b.Envd;
 
 /// <summary>
 /// The terminals (PTY processes) started through the E2B surface. E2B addresses a terminal by pid
-/// with unary calls (input, resize) beside the stream that started it, while the guest agent's
-/// terminal session is one two-way call: this control plane holds that call for the terminal's
-/// life, applies the unary calls to it in order, and hands its output to whichever stream watches
-/// the terminal now (the one that started it, or a later Connect). Output while no stream watches
-/// is dropped, as E2B's daemon does. A terminal ends with its process, or when its capsule is
-/// paused or deleted. The calls of one terminal must reach the control plane that holds it.
+/// with unary calls (input, resize: the agent's unary <c>Pty.Send</c>, from any control plane)
+/// beside the stream that started it, while the guest agent's terminal session is one two-way
+/// call: a control plane holds that call for the terminal's life and hands its output to whichever
+/// stream watches the terminal now (the one that started it, or a later Connect). A Connect that
+/// reaches a control plane which does not hold the terminal (another one, or this one after a
+/// restart) takes the session over. Output while no stream watches is dropped, as E2B's daemon
+/// does. A terminal ends with its process, or when its capsule is paused or deleted.
 /// </summary>
 internal sealed class Terminals(GuestAccess access)
 {
     private readonly ConcurrentDictionary<(string Capsule, int Pid), Terminal> _open = new();
 
     /// <summary>Starts the terminal in the capsule and holds it; answers once the agent reported its pid.</summary>
-    public async Task<Terminal> StartAsync(CapsuleRecord record, PtyStart start, CancellationToken cancellationToken)
+    public Task<Terminal> StartAsync(CapsuleRecord record, PtyStart start, CancellationToken cancellationToken) =>
+        HoldAsync(record, new PtyClientMessage { Start = start }, start.Cmd, cancellationToken);
+
+    /// <summary>
+    /// Takes over the capsule's terminal of that pid, which no call of this control plane holds (one
+    /// started before this process restarted, or through another control plane, whose hold ends).
+    /// </summary>
+    public Task<Terminal> TakeOverAsync(CapsuleRecord record, uint pid, CancellationToken cancellationToken) =>
+        HoldAsync(record, new PtyClientMessage { Connect = new PtyConnect { Tag = pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } }, "terminal",
+            cancellationToken);
+
+    private async Task<Terminal> HoldAsync(CapsuleRecord record, PtyClientMessage opening, string subject, CancellationToken cancellationToken)
     {
-        // The session outlives the request that starts the terminal: only pause and delete end it.
+        // The session outlives the request that opens the terminal: only pause and delete end it.
         var session = await access.OpenAsync(Caller.System(new TeamId(record.TeamId)), record.Id, CancellationToken.None, busy: false).ConfigureAwait(false);
         var call = session.Agent.Pty.Open(cancellationToken: session.Token);
         try
         {
-            await call.RequestStream.WriteAsync(new PtyClientMessage { Start = start }, cancellationToken).ConfigureAwait(false);
+            await call.RequestStream.WriteAsync(opening, cancellationToken).ConfigureAwait(false);
             var first = await session.CallAsync(async () => await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false)
                 ? call.ResponseStream.Current
-                : null, start.Cmd, lookup: true).ConfigureAwait(false);
+                : null, subject, lookup: true).ConfigureAwait(false);
             if (first?.Started is not { } started)
             {
-                throw new ConnectException(ConnectCode.Internal, "the guest agent did not start the terminal");
+                throw new ConnectException(ConnectCode.Internal, "the guest agent did not open the terminal");
             }
 
             var terminal = new Terminal(started.Pid, session, call);
