@@ -19,17 +19,7 @@ public sealed class E2bSdkTests(ServerFixture fixture)
     [Fact]
     public Task TheE2bCodeInterpreterSdk_RunsCode_OnTheCodeRunnerKernels() => RunAsync("interpreter.test.mjs");
 
-    /// <summary>Runs the script in the SDK's plain-HTTP mode: the API under /e2b, sandboxes by E2B's routing headers.</summary>
-    private Task RunAsync(string script)
-    {
-        var server = fixture.Server.BaseAddress.ToString().TrimEnd('/');
-        return NodeScripts.RunAsync(script, new Dictionary<string, string>
-        {
-            ["E2B_API_KEY"] = fixture.Server.AdminKey,
-            ["E2B_API_URL"] = server + "/e2b",
-            ["E2B_SANDBOX_URL"] = server,
-        });
-    }
+    private Task RunAsync(string script) => NodeScripts.RunAsync(script, NodeScripts.PlainHttp(fixture.Server));
 }
 
 /// <summary>
@@ -90,14 +80,9 @@ public sealed class E2bTerminalRestartTests : IAsyncLifetime
 
     private Task RunAsync(string phase)
     {
-        var server = _server.BaseAddress.ToString().TrimEnd('/');
-        return NodeScripts.RunAsync("terminal-restart.mjs", new Dictionary<string, string>
-        {
-            ["E2B_API_KEY"] = _server.AdminKey,
-            ["E2B_API_URL"] = server + "/e2b",
-            ["E2B_SANDBOX_URL"] = server,
-            ["WRENN_TEST_PHASE"] = phase,
-            ["WRENN_TEST_STATE"] = _state,
-        });
+        var environment = NodeScripts.PlainHttp(_server);
+        environment["WRENN_TEST_PHASE"] = phase;
+        environment["WRENN_TEST_STATE"] = _state;
+        return NodeScripts.RunAsync("terminal-restart.mjs", environment);
     }
 }

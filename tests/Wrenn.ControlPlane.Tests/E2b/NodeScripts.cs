@@ -9,6 +9,18 @@ internal static class NodeScripts
 {
     private static readonly string Directory = Path.Combine(WrennServer.RepositoryRoot, "tests", "e2b");
 
+    /// <summary>The SDK's plain-HTTP mode against <paramref name="server"/>: the API under /e2b, sandboxes by E2B's routing headers.</summary>
+    public static Dictionary<string, string> PlainHttp(WrennServer server)
+    {
+        var address = server.BaseAddress.ToString().TrimEnd('/');
+        return new Dictionary<string, string>
+        {
+            ["E2B_API_KEY"] = server.AdminKey,
+            ["E2B_API_URL"] = address + "/e2b",
+            ["E2B_SANDBOX_URL"] = address,
+        };
+    }
+
     public static async Task RunAsync(string script, IReadOnlyDictionary<string, string> environment, params string[] nodeOptions)
     {
         Assert.True(File.Exists(Path.Combine(Directory, "node_modules", "e2b", "package.json")), "the pinned SDK is not installed: run `make test` (npm ci in tests/e2b)");
