@@ -220,9 +220,14 @@ public sealed class FilesServiceTests(AgentServerFixture agent) : IClassFixture<
         Assert.True(await watch.ResponseStream.MoveNext(deadline.Token));
 
         await File.WriteAllTextAsync(Path.Combine(_root, "seen.txt"), "12345", deadline.Token);
-        File.Delete(Path.Combine(_root, "seen.txt"));
-
         var seen = new List<WatchEvent>();
+        while (!seen.Any(change => change.Entry is not null) && await watch.ResponseStream.MoveNext(deadline.Token))
+        {
+            seen.Add(watch.ResponseStream.Current);
+        }
+
+        // Removed only once an event has described it: a path gone before its event is handled has no entry.
+        File.Delete(Path.Combine(_root, "seen.txt"));
         while (!seen.Any(change => change.Type == WatchEventType.Remove) && await watch.ResponseStream.MoveNext(deadline.Token))
         {
             seen.Add(watch.ResponseStream.Current);
