@@ -16,8 +16,16 @@ internal sealed class SandboxEnds(CapsuleStore store, TimeProvider time)
 
     public async Task CutAsync(HttpContext context, string capsuleId)
     {
-        _ = await StartingCapsules.WaitAsync(store, capsuleId, null, EndWait, time, CancellationToken.None,
-            waitingWhile: static record => record.Status == Statuses.Running).ConfigureAwait(false);
+        try
+        {
+            _ = await StartingCapsules.WaitAsync(store, capsuleId, null, EndWait, time, context.RequestAborted,
+                waitingWhile: static record => record.Status == Statuses.Running).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client (or a stopping server) ended the request first: nothing is left to wait for.
+        }
+
         context.Abort();
     }
 }
