@@ -31,6 +31,12 @@ internal sealed class GuestPaths(GuestEnvironment environment, UserDatabase user
     /// <summary>The absolute path of <paramref name="path"/> for the call's <paramref name="user"/> (empty: the default user).</summary>
     public string Resolve(string path, string user = "") => ResolveFor(path, OwnerOf(user));
 
+    /// <summary>
+    /// The home relative paths of <paramref name="owner"/> start from (null: root): its own, or "/"
+    /// for an account that names none, as a process of that account gets in <c>HOME</c>.
+    /// </summary>
+    public static string HomeOf(GuestUser? owner) => owner is null ? RootHome : owner.Home.Length > 0 ? owner.Home : "/";
+
     /// <summary>The absolute path of <paramref name="path"/> for <paramref name="owner"/> (null: root).</summary>
     public static string ResolveFor(string path, GuestUser? owner)
     {
@@ -39,7 +45,7 @@ internal sealed class GuestPaths(GuestEnvironment environment, UserDatabase user
             throw AgentErrors.Exception(AgentErrorCode.InvalidArgument, "path is empty or contains NUL");
         }
 
-        var home = owner is { Home.Length: > 0 } ? owner.Home : RootHome;
+        var home = HomeOf(owner);
         if (path == "~")
         {
             return home;

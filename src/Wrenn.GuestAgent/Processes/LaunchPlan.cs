@@ -25,8 +25,8 @@ internal sealed record LaunchPlan(string Path, IReadOnlyList<string> Argv, IRead
 
         var account = users.FindUser(string.IsNullOrEmpty(user) ? environment.DefaultUser : user)
             ?? throw AgentErrors.Exception(AgentErrorCode.UnknownUser, "no such user");
-        var home = string.IsNullOrEmpty(account.Home) ? "/" : account.Home;
-        var directory = string.IsNullOrEmpty(cwd) ? home : Files.GuestPaths.ResolveFor(cwd, account);
+        var home = Files.GuestPaths.HomeOf(account);
+        var directory = Files.GuestPaths.ResolveFor(string.IsNullOrEmpty(cwd) ? "~" : cwd, account);
         if (!Directory.Exists(directory))
         {
             throw AgentErrors.Exception(AgentErrorCode.NotFound, "working directory does not exist");
