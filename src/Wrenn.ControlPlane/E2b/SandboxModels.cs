@@ -72,3 +72,25 @@ internal sealed record SandboxMetric(
     long MemCache,
     long DiskUsed,
     long DiskTotal);
+
+/// <summary>E2B's <c>createSnapshot</c> body.</summary>
+internal sealed class SnapshotRequest
+{
+    public string? Name { get; set; }
+}
+
+/// <summary>E2B's <c>SandboxForkRequest</c>: <c>count</c> (default 1) and the forks' <c>timeout</c> in seconds (default 15).</summary>
+internal sealed class ForkRequest
+{
+    public int? Count { get; set; }
+
+    public int? Timeout { get; set; }
+}
+
+/// <summary>E2B's <c>SnapshotInfo</c>: the id a create takes as its template, and the names it goes by.</summary>
+internal sealed record SnapshotInfo([property: JsonPropertyName("snapshotID")] string SnapshotId, IReadOnlyList<string> Names);
+
+/// <summary>E2B's <c>SandboxForkResult</c>: the fork, or why it did not start.</summary>
+internal sealed record ForkResult(SandboxReply? Sandbox, ForkError? Error);
+
+internal sealed record ForkError(int Code, string Message);

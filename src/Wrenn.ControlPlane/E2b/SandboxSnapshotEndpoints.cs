@@ -1,30 +1,7 @@
-using System.Text.Json.Serialization;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Identity;
 
 namespace Wrenn.ControlPlane.E2b;
-
-/// <summary>E2B's <c>createSnapshot</c> body.</summary>
-internal sealed class SnapshotRequest
-{
-    public string? Name { get; set; }
-}
-
-/// <summary>E2B's <c>SandboxForkRequest</c>: <c>count</c> (default 1) and the forks' <c>timeout</c> in seconds (default 15).</summary>
-internal sealed class ForkRequest
-{
-    public int? Count { get; set; }
-
-    public int? Timeout { get; set; }
-}
-
-/// <summary>E2B's <c>SnapshotInfo</c>: the id a create takes as its template, and the names it goes by.</summary>
-internal sealed record SnapshotInfo([property: JsonPropertyName("snapshotID")] string SnapshotId, IReadOnlyList<string> Names);
-
-/// <summary>E2B's <c>SandboxForkResult</c>: the fork, or why it did not start.</summary>
-internal sealed record ForkResult(SandboxReply? Sandbox, ForkError? Error);
-
-internal sealed record ForkError(int Code, string Message);
 
 /// <summary>E2B's snapshot and fork paths (<see cref="SandboxSnapshots"/>), in the group <see cref="SandboxEndpoints"/> maps.</summary>
 internal static class SandboxSnapshotEndpoints
