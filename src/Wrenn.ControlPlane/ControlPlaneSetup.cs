@@ -129,6 +129,7 @@ public static class ControlPlaneSetup
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<RequestIds>();
+        app.UseMiddleware<HttpMetrics>();
         app.UseMiddleware<ErrorReplies>();
         app.UseMiddleware<RequestSizes>();
         app.UseMiddleware<E2b.E2bRouting>();
@@ -159,7 +160,6 @@ public static class ControlPlaneSetup
         });
         app.UseRouting();
         app.UseMiddleware<ExactPaths>();
-        app.UseMiddleware<HttpMetrics>();
         // Pings every 30 s; a client silent for 60 s (no pong) is treated as gone.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = TimeSpan.FromSeconds(30) });
 

@@ -5,15 +5,22 @@ using Wrenn.ControlPlane.Telemetry;
 namespace Wrenn.ControlPlane.Api;
 
 /// <summary>
-/// Counts and times every request by method, route template and status. Every label is bounded:
-/// a method outside HTTP's standard ones is counted as <c>OTHER</c>, an unmatched path as <c>unmatched</c>.
+/// Counts and times every request by method, route and status, from first in the pipeline, so
+/// that what is answered before routing (E2B's data plane, the port proxy, the dashboard's files)
+/// is counted too: those name their route with <see cref="Name"/>. Every label is bounded: a method
+/// outside HTTP's standard ones is counted as <c>OTHER</c>, an unnamed, unmatched path as <c>unmatched</c>.
 /// </summary>
 internal sealed class HttpMetrics(RequestDelegate next, ApiMetrics metrics)
 {
+    private static readonly object RouteKey = new();
+
     private static readonly HashSet<string> Methods = new(StringComparer.Ordinal)
     {
         "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
     };
+
+    /// <summary>Names the route of a request no endpoint serves; <paramref name="route"/> must come from a fixed set.</summary>
+    public static void Name(HttpContext context, string route) => context.Items[RouteKey] = route;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -24,7 +31,7 @@ internal sealed class HttpMetrics(RequestDelegate next, ApiMetrics metrics)
         }
         finally
         {
-            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Items[RouteKey] as string ?? "unmatched";
             var method = Methods.Contains(context.Request.Method) ? context.Request.Method : "OTHER";
             metrics.Requests.WithLabels(method, route, context.Response.StatusCode.ToString(CultureInfo.InvariantCulture)).Inc();
             metrics.RequestDuration.WithLabels(method, route).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
+using Wrenn.ControlPlane.Api;
 
 namespace Wrenn.ControlPlane.Dashboard;
 
@@ -52,6 +53,7 @@ internal sealed class DashboardAssets(RequestDelegate next, DashboardFiles files
             return;
         }
 
+        HttpMetrics.Name(context, "dashboard");
         var response = context.Response;
         var (sent, encoding) = Encoded(context.Request, path, file);
         response.ContentType = contentType;

@@ -36,6 +36,7 @@ internal sealed partial class PortProxy(
             return;
         }
 
+        HttpMetrics.Name(context, "proxy");
         var record = await AdmitAsync(context, id).ConfigureAwait(false);
         if (record is null)
         {

@@ -162,6 +162,25 @@ public sealed class SandboxApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheDataPlane_IsCountedInTheHttpMetrics_UnderRoutesOfAFixedSet()
+    {
+        using var client = _server.Client();
+        var id = await CreateAsync(client, new { templateID = "minimal" });
+        using var plane = new HttpClient { BaseAddress = _server.Address };
+        foreach (var method in new[] { "List", "NoSuchMethodXyz" })
+        {
+            using var call = new HttpRequestMessage(HttpMethod.Post, "/process.Process/" + method) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+            call.Headers.Add("E2b-Sandbox-Id", id);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await plane.SendAsync(call)).StatusCode);
+        }
+
+        var metrics = await plane.GetStringAsync("/metrics");
+        Assert.Contains("wrenn_http_requests_total{method=\"POST\",route=\"envd /process.Process/List\",status=\"401\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("route=\"envd /process.Process/unknown\"", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("NoSuchMethodXyz", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Snapshots_AndForks_AnswerAsTheSdkExpects()
     {
         using var client = _server.Client();

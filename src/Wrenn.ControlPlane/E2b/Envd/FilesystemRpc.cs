@@ -16,17 +16,23 @@ internal sealed class FilesystemRpc(SandboxEnds ends, TimeProvider time)
 
     private const uint ListLimit = 10_000;
 
-    public Task ServeAsync(HttpContext context, SandboxCall call, string method) => method switch
+    /// <summary>The service's methods, each with its metrics route.</summary>
+    public static readonly RpcMethods<FilesystemRpc> Methods = new("/filesystem.Filesystem/", new()
     {
-        "Stat" => StatAsync(context, call),
-        "ListDir" => ListDirAsync(context, call),
-        "MakeDir" => MakeDirAsync(context, call),
-        "Move" => MoveAsync(context, call),
-        "Remove" => RemoveAsync(context, call),
-        "WatchDir" => WatchDirAsync(context, call),
-        "CreateWatcher" or "GetWatcherEvents" or "RemoveWatcher" => throw ConnectException.Unimplemented("polled directory watchers"),
-        _ => throw new ConnectException(ConnectCode.Unimplemented, "no such method"),
-    };
+        ["Stat"] = (_, context, call) => StatAsync(context, call),
+        ["ListDir"] = (_, context, call) => ListDirAsync(context, call),
+        ["MakeDir"] = (_, context, call) => MakeDirAsync(context, call),
+        ["Move"] = (_, context, call) => MoveAsync(context, call),
+        ["Remove"] = (_, context, call) => RemoveAsync(context, call),
+        ["WatchDir"] = (rpc, context, call) => rpc.WatchDirAsync(context, call),
+        ["CreateWatcher"] = PolledWatchers,
+        ["GetWatcherEvents"] = PolledWatchers,
+        ["RemoveWatcher"] = PolledWatchers,
+    });
+
+    public Task ServeAsync(HttpContext context, SandboxCall call, string method) => Methods.ServeAsync(this, context, call, method);
+
+    private static Task PolledWatchers(FilesystemRpc rpc, HttpContext context, SandboxCall call) => throw ConnectException.Unimplemented("polled directory watchers");
 
     private static async Task StatAsync(HttpContext context, SandboxCall call)
     {

@@ -19,18 +19,20 @@ internal sealed class ProcessRpc(Terminals terminals, SandboxEnds ends, TimeProv
 {
     private static readonly StartResponse Keepalive = new() { Event = new ProcessEvent { Keepalive = new ProcessEvent.Types.KeepAlive() } };
 
-    public Task ServeAsync(HttpContext context, SandboxCall call, string method) => method switch
+    /// <summary>The service's methods, each with its metrics route.</summary>
+    public static readonly RpcMethods<ProcessRpc> Methods = new("/process.Process/", new()
     {
-        "Start" => StartAsync(context, call),
-        "Connect" => ConnectAsync(context, call),
-        "List" => ListAsync(context, call),
-        "SendInput" => SendInputAsync(context, call),
-        "CloseStdin" => CloseStdinAsync(context, call),
-        "SendSignal" => SendSignalAsync(context, call),
-        "Update" => UpdateAsync(context, call),
-        "StreamInput" => throw ConnectException.Unimplemented("client-streamed input"),
-        _ => throw new ConnectException(ConnectCode.Unimplemented, "no such method"),
-    };
+        ["Start"] = (rpc, context, call) => rpc.StartAsync(context, call),
+        ["Connect"] = (rpc, context, call) => rpc.ConnectAsync(context, call),
+        ["List"] = (_, context, call) => ListAsync(context, call),
+        ["SendInput"] = (_, context, call) => SendInputAsync(context, call),
+        ["CloseStdin"] = (_, context, call) => CloseStdinAsync(context, call),
+        ["SendSignal"] = (_, context, call) => SendSignalAsync(context, call),
+        ["Update"] = (_, context, call) => UpdateAsync(context, call),
+        ["StreamInput"] = (_, _, _) => throw ConnectException.Unimplemented("client-streamed input"),
+    });
+
+    public Task ServeAsync(HttpContext context, SandboxCall call, string method) => Methods.ServeAsync(this, context, call, method);
 
     private async Task StartAsync(HttpContext context, SandboxCall call)
     {

@@ -26,9 +26,6 @@ internal sealed class SandboxPlane(
 {
     public const int EnvdPort = 49983;
 
-    private const string ProcessService = "/process.Process/";
-    private const string FilesystemService = "/filesystem.Filesystem/";
-
     public async Task InvokeAsync(HttpContext context)
     {
         if (options.E2bPath is null || !TryRoute(context, out var id, out var port))
@@ -40,6 +37,7 @@ internal sealed class SandboxPlane(
         E2bErrors.ClaimFor(context);
         if (port == Interpreter.CodeInterpreter.Port)
         {
+            HttpMetrics.Name(context, "e2b interpreter");
             var tokenValid = await tokens.IsValidAsync(id, context.Request.Headers["X-Access-Token"].ToString(), context.RequestAborted).ConfigureAwait(false);
             if (!tokenValid && options.ProxyRequiresKey)
             {
@@ -67,16 +65,19 @@ internal sealed class SandboxPlane(
         }
 
         var path = context.Request.Path.Value ?? string.Empty;
-        if (Method(path, ProcessService) is { } processMethod)
+        if (ProcessRpc.Methods.MethodOf(path) is { } processMethod)
         {
+            HttpMetrics.Name(context, ProcessRpc.Methods.RouteOf(processMethod));
             await ServeRpcAsync(context, id, call => processes.ServeAsync(context, call, processMethod)).ConfigureAwait(false);
         }
-        else if (Method(path, FilesystemService) is { } filesystemMethod)
+        else if (FilesystemRpc.Methods.MethodOf(path) is { } filesystemMethod)
         {
+            HttpMetrics.Name(context, FilesystemRpc.Methods.RouteOf(filesystemMethod));
             await ServeRpcAsync(context, id, call => filesystem.ServeAsync(context, call, filesystemMethod)).ConfigureAwait(false);
         }
         else if (path.EndsWith("/health", StringComparison.Ordinal) && HttpMethods.IsGet(context.Request.Method))
         {
+            HttpMetrics.Name(context, "envd /health");
             if (await store.GetAnyAsync(id, context.RequestAborted).ConfigureAwait(false) is { Status: Statuses.Running })
             {
                 context.Response.StatusCode = StatusCodes.Status204NoContent;
@@ -88,10 +89,12 @@ internal sealed class SandboxPlane(
         }
         else if (path.EndsWith("/files", StringComparison.Ordinal) && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsPost(context.Request.Method)))
         {
+            HttpMetrics.Name(context, "envd /files");
             await transfers.ServeAsync(context, id, (user, token) => OpenAsync(context, id, user, token)).ConfigureAwait(false);
         }
         else
         {
+            HttpMetrics.Name(context, "envd unknown");
             await E2bErrors.WriteAsync(context, StatusCodes.Status404NotFound, "no such route on the sandbox").ConfigureAwait(false);
         }
     }
@@ -167,12 +170,6 @@ internal sealed class SandboxPlane(
         {
             throw new ConnectException(ConnectCode.Unauthenticated, "invalid authorization header");
         }
-    }
-
-    private static string? Method(string path, string service)
-    {
-        var at = path.LastIndexOf(service, StringComparison.Ordinal);
-        return at < 0 ? null : path[(at + service.Length)..];
     }
 
     private bool TryRoute(HttpContext context, out string id, out int port)
