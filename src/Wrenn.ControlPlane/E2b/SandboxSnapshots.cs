@@ -11,7 +11,7 @@ namespace Wrenn.ControlPlane.E2b;
 /// name is the snapshot id a create takes as its template; a fork is such a capture under a
 /// throwaway name, sandboxes created from it, and the name deleted (they keep working).
 /// </summary>
-internal sealed class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemplates templates, TemplateCatalog catalog)
+internal sealed partial class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemplates templates, TemplateCatalog catalog, ILogger<SandboxSnapshots> logger)
 {
     public const int MaxForks = 10;
 
@@ -58,6 +58,8 @@ internal sealed class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemplates te
                 }
                 catch (Exception failure) when (failure is ApiException or CapsuleException)
                 {
+                    // The reply carries only the failure's fixed message; its detail is for the operator.
+                    LogForkFailed(logger, failure, id);
                     return (null, failure as ApiException ?? ErrorReplies.FromCapsule((CapsuleException)failure));
                 }
             })).ConfigureAwait(false);
@@ -81,4 +83,7 @@ internal sealed class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemplates te
         var record = await sandboxes.GetAsync(caller, id, cancellationToken).ConfigureAwait(false);
         return CapsuleId.TryParse(record.Id, out var capsule) ? (record, capsule) : throw ApiException.NotFound("sandbox");
     }
+
+    [LoggerMessage(EventId = 4990, Level = LogLevel.Warning, Message = "A fork of sandbox {SandboxId} did not start")]
+    private static partial void LogForkFailed(ILogger logger, Exception failure, string sandboxId);
 }
