@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Wrenn.ControlPlane.Telemetry;
 
@@ -7,10 +6,11 @@ namespace Wrenn.ControlPlane.Api;
 /// <summary>
 /// Counts and times every request by method, route and status, from first in the pipeline, so
 /// that what is answered before routing (E2B's data plane, the port proxy, the dashboard's files)
-/// is counted too: those name their route with <see cref="Name"/>. Every label is bounded: a method
+/// is counted too: those name their route with <see cref="Name"/>. Beside the whole time, the time
+/// outside capsule work (<see cref="CapsuleWork"/>) is the control plane's own. Every label is bounded: a method
 /// outside HTTP's standard ones is counted as <c>OTHER</c>, an unnamed, unmatched path as <c>unmatched</c>.
 /// </summary>
-internal sealed class HttpMetrics(RequestDelegate next, ApiMetrics metrics)
+internal sealed class HttpMetrics(RequestDelegate next, ApiMetrics metrics, TimeProvider time)
 {
     private static readonly object RouteKey = new();
 
@@ -24,7 +24,8 @@ internal sealed class HttpMetrics(RequestDelegate next, ApiMetrics metrics)
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
+        var work = CapsuleWork.Track(time);
         try
         {
             await next(context).ConfigureAwait(false);
@@ -34,7 +35,10 @@ internal sealed class HttpMetrics(RequestDelegate next, ApiMetrics metrics)
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Items[RouteKey] as string ?? "unmatched";
             var method = Methods.Contains(context.Request.Method) ? context.Request.Method : "OTHER";
             metrics.Requests.WithLabels(method, route, context.Response.StatusCode.ToString(CultureInfo.InvariantCulture)).Inc();
-            metrics.RequestDuration.WithLabels(method, route).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            var elapsed = time.GetElapsedTime(started);
+            metrics.RequestDuration.WithLabels(method, route).Observe(elapsed.TotalSeconds);
+            metrics.RequestOwnDuration.WithLabels(method, route).Observe(Math.Max(0, (elapsed - work.Total).TotalSeconds));
+            metrics.CapsuleWaits.WithLabels(method, route).Inc(work.Pieces);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Dapper;
 using Wrenn.ControlPlane.Storage;
+using Wrenn.ControlPlane.Telemetry;
 
 namespace Wrenn.ControlPlane.Capsules;
 
@@ -59,7 +60,12 @@ internal sealed partial class CapsuleGates(Database database, TimeProvider time,
 
         public async Task WaitAsync(CancellationToken cancellationToken = default)
         {
-            await local.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Waiting for another lifecycle step of the capsule is waiting on capsule work.
+            using (CapsuleWork.Measure())
+            {
+                await local.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
                 await ClaimAsync(cancellationToken).ConfigureAwait(false);

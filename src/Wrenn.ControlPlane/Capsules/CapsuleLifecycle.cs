@@ -134,6 +134,7 @@ internal sealed partial class CapsuleLifecycle(
             int generation;
             try
             {
+                using var vmWork = CapsuleWork.Measure();
                 generation = await hosts.For(record).PauseAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
             }
             catch (CapsuleException)
@@ -291,6 +292,7 @@ internal sealed partial class CapsuleLifecycle(
             var hostGone = record.Status == Statuses.Missing || (record.ResumableAnywhere && record.HostId is { } host && !hosts.IsConnected(host));
             if (!hostGone)
             {
+                using var vmWork = CapsuleWork.Measure();
                 await hosts.For(record).DeleteAsync(ToRuntimeId(id), CancellationToken.None).ConfigureAwait(false);
             }
 
@@ -446,7 +448,13 @@ internal sealed partial class CapsuleLifecycle(
     /// </summary>
     private async Task<CapsuleRecord> AnswerAsync(string id, Task work, string failure)
     {
-        if (await Task.WhenAny(work, Task.Delay(ReplyWindow, time)).ConfigureAwait(false) == work && work.IsFaulted)
+        Task ended;
+        using (CapsuleWork.Measure())
+        {
+            ended = await Task.WhenAny(work, Task.Delay(ReplyWindow, time)).ConfigureAwait(false);
+        }
+
+        if (ended == work && work.IsFaulted)
         {
             if (work.Exception?.InnerException is CapsuleException { Failure: CapsuleFailure.SnapshotCorrupt or CapsuleFailure.StoreUnavailable } typed)
             {

@@ -1,4 +1,5 @@
 using Wrenn.ControlPlane.Identity;
+using Wrenn.ControlPlane.Telemetry;
 
 namespace Wrenn.ControlPlane.Capsules;
 
@@ -40,7 +41,11 @@ internal static class StartingCapsules
                     return record;
                 }
 
-                await moved.WaitAsync(PollInterval, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                using (CapsuleWork.Measure())
+                {
+                    await moved.WaitAsync(PollInterval, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
             }
             finally

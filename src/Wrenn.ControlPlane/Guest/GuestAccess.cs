@@ -104,7 +104,7 @@ internal sealed class GuestAccess(
         {
             case Statuses.Running when CapsuleId.TryParse(id, out var runtimeId) && hosts.For(record).Guest(runtimeId) is { } guest:
                 var scope = connections.ScopeOf(id);
-                return new GuestSession(record, guest, scope, busy ? activity.Begin(id) : NoLease.Instance, cancellationToken);
+                return new GuestSession(record, MeasuredGuest.Of(guest), scope, busy ? activity.Begin(id) : NoLease.Instance, cancellationToken);
             case Statuses.Missing:
                 throw new ApiException(ApiErrorCode.HostUnavailable, "the capsule's host is unreachable") { RetryAfterSeconds = 5 };
             default:

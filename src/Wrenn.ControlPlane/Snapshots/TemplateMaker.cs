@@ -56,6 +56,7 @@ internal sealed class TemplateMaker(
                 HostTemplate snapshot;
                 try
                 {
+                    using var vmWork = CapsuleWork.Measure();
                     snapshot = await hosts.For(record).SnapshotToTemplateAsync(capsuleId, runtimeName, defaults, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (CapsuleException)

@@ -10,6 +10,7 @@ internal sealed class ApiMetrics : IDisposable
 {
     private static readonly double[] LifecycleBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
     private static readonly double[] RequestBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+    private static readonly double[] OwnBuckets = [0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.5];
     private readonly HostMeters _hostMeters;
 
     public ApiMetrics(string version)
@@ -23,6 +24,10 @@ internal sealed class ApiMetrics : IDisposable
         Requests = factory.CreateCounter("wrenn_http_requests_total", "HTTP requests", "method", "route", "status");
         RequestDuration = factory.CreateHistogram("wrenn_http_request_duration_seconds", "HTTP request latency",
             new HistogramConfiguration { LabelNames = ["method", "route"], Buckets = RequestBuckets });
+        RequestOwnDuration = factory.CreateHistogram("wrenn_http_request_own_seconds",
+            "HTTP request latency outside capsule work (guest agent calls, starts, resumes; CapsuleWork)",
+            new HistogramConfiguration { LabelNames = ["method", "route"], Buckets = OwnBuckets });
+        CapsuleWaits = factory.CreateCounter("wrenn_http_capsule_waits_total", "Pieces of capsule work HTTP requests waited on", "method", "route");
         WebSockets = factory.CreateGauge("wrenn_websocket_connections", "Open WebSocket and proxied connections", "kind");
         Hosts = factory.CreateGauge("wrenn_hosts", "Hosts by status", "status");
         foreach (var kind in new[] { "exec_stream", "process_stream", "pty", "proxy" })
@@ -44,6 +49,10 @@ internal sealed class ApiMetrics : IDisposable
     public Counter Requests { get; }
 
     public Histogram RequestDuration { get; }
+
+    public Histogram RequestOwnDuration { get; }
+
+    public Counter CapsuleWaits { get; }
 
     public Gauge WebSockets { get; }
 

@@ -34,6 +34,7 @@ public sealed class OperatorTests(ServerFixture fixture)
         {
             "wrenn_build_info{version=\"1.0.0\"} 1", "wrenn_capsules{status=\"running\"}", "wrenn_websocket_connections{kind=\"pty\"}",
             "wrenn_http_requests_total{method=\"GET\",route=\"/v1/capsules\",status=\"200\"}", "wrenn_http_request_duration_seconds_bucket",
+            "wrenn_http_request_own_seconds_bucket{method=\"GET\",route=\"/v1/capsules\"", "wrenn_http_capsule_waits_total{method=\"GET\",route=\"/v1/capsules\"} 0",
             "wrenn_hosts{status=\"online\"} 1",
         })
         {
