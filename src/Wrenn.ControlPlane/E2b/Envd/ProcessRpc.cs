@@ -210,6 +210,11 @@ internal sealed class ProcessRpc(Terminals terminals, SandboxEnds ends, TimeProv
         }
     }
 
+    /// <summary>
+    /// A process's events from the agent in envd's form. Its exit is the last: the stream ends
+    /// there, without waiting for the agent's call to close behind it (a round trip into the guest,
+    /// milliseconds under emulation), as Wrenn's own exec does.
+    /// </summary>
     private static async IAsyncEnumerable<EnvdEvent> FromAgent(IAsyncStreamReader<AgentApi.ProcessEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (await events.MoveNext(cancellationToken).ConfigureAwait(false))
@@ -218,6 +223,11 @@ internal sealed class ProcessRpc(Terminals terminals, SandboxEnds ends, TimeProv
             if (converted is not null || timedOut)
             {
                 yield return new EnvdEvent(converted, timedOut);
+            }
+
+            if (events.Current.EventCase == AgentApi.ProcessEvent.EventOneofCase.Exited)
+            {
+                yield break;
             }
         }
     }
