@@ -105,6 +105,7 @@ public static class ControlPlaneSetup
         services.AddHostedService<UsageSampler>();
         services.AddHostedService<Retention>();
         services.AddHostedService<Snapshots.StoreCollection>();
+        services.AddHostedService<E2b.ForkCaptureSweep>();
         // After FirstStart, which brings the schema up to date.
         services.AddHostedService(provider => provider.GetRequiredService<BuildQueue>());
         // Replies are written with ApiJson's options; these only describe them in the OpenAPI

@@ -9,7 +9,8 @@ namespace Wrenn.ControlPlane.E2b;
 /// E2B's snapshots and forks on Wrenn's snapshot templates (docs/e2b.md): a snapshot is a team
 /// template taken from the sandbox (paused for the capture, then running on as before), whose
 /// name is the snapshot id a create takes as its template; a fork is such a capture under a
-/// throwaway name, sandboxes created from it, and the name deleted (they keep working).
+/// reserved throwaway name, sandboxes created from it, and the name deleted (they keep working);
+/// one a crash left behind is swept (<see cref="ForkCaptureSweep"/>).
 /// </summary>
 internal sealed partial class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemplates templates, TemplateCatalog catalog, ILogger<SandboxSnapshots> logger)
 {
@@ -25,10 +26,11 @@ internal sealed partial class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemp
         return await templates.CreateAsync(caller, capsule, name, overwrite: true, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The team's snapshot templates, newest first, of one source sandbox or one name when asked.</summary>
+    /// <summary>The team's snapshot templates, newest first, of one source sandbox or one name when asked; forks' captures are not listed.</summary>
     public async Task<IReadOnlyList<TemplateRecord>> ListAsync(Caller caller, string? sandboxId, string? name, CancellationToken cancellationToken) =>
         (await catalog.ListAsync(caller.Team, cancellationToken).ConfigureAwait(false))
-            .Where(template => (sandboxId is null || template.SourceCapsule == sandboxId) && (name is null || template.Name == name))
+            .Where(template => !TemplateCatalog.IsForkCapture(template.Name)
+                && (sandboxId is null || template.SourceCapsule == sandboxId) && (name is null || template.Name == name))
             .OrderByDescending(template => template.CreatedAt).ThenBy(template => template.Name, StringComparer.Ordinal)
             .ToList();
 
@@ -46,7 +48,7 @@ internal sealed partial class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemp
         ApiException.Require(count is >= 1 and <= MaxForks, $"count must be between 1 and {MaxForks}");
         Sandboxes.RequireTimeToLive(timeoutSec);
         var (source, capsule) = await SourceAsync(caller, id, cancellationToken).ConfigureAwait(false);
-        var capture = await templates.CreateAsync(caller, capsule, name: null, overwrite: false, cancellationToken).ConfigureAwait(false);
+        var capture = await templates.CaptureForForkAsync(caller, capsule, cancellationToken).ConfigureAwait(false);
         try
         {
             return await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>

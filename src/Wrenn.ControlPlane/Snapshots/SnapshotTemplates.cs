@@ -29,6 +29,11 @@ internal sealed class SnapshotTemplates(TemplateCatalog catalog, TemplateMaker m
         return await maker.SnapshotAsync(caller, capsule, name, overwrite, defaults: null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Snapshots the team's capsule under a new fork capture name (<see cref="TemplateCatalog.ForkCapturePrefix"/>).</summary>
+    public Task<TemplateRecord> CaptureForForkAsync(Caller caller, CapsuleId capsule, CancellationToken cancellationToken) =>
+        maker.SnapshotAsync(caller, capsule, TemplateCatalog.ForkCapturePrefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
+            overwrite: false, defaults: null, cancellationToken);
+
     /// <summary>
     /// Deletes the team's template <paramref name="name"/>: a platform template is a 403, an unknown
     /// one a 404. Capsules created from it keep working.

@@ -41,7 +41,15 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
 
     public bool IsPlatform(string name) => images.ByName.ContainsKey(name);
 
-    public bool IsReserved(string name) => Reserved.Contains(name) || IsPlatform(name);
+    /// <summary>
+    /// The names of the captures E2B's forks start from (<c>E2b/SandboxSnapshots</c>): reserved, so
+    /// that what is left of one after a crash can be told apart and swept (<c>E2b/ForkCaptureSweep</c>).
+    /// </summary>
+    public const string ForkCapturePrefix = "fork-capture-";
+
+    public bool IsReserved(string name) => Reserved.Contains(name) || IsPlatform(name) || IsForkCapture(name);
+
+    public static bool IsForkCapture(string name) => name.StartsWith(ForkCapturePrefix, StringComparison.Ordinal);
 
     /// <summary>Reserved, or the name of a platform template an admin built: no team may take it.</summary>
     public async Task<bool> IsTakenAsync(string name, CancellationToken cancellationToken) =>
@@ -93,6 +101,15 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return (await connection.QueryAsync<TemplateRecord>("SELECT * FROM templates WHERE team_id = @Team", new { Team = team.Value }).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Every team's fork captures made before <paramref name="before"/> (Unix ms).</summary>
+    public async Task<IReadOnlyList<TemplateRecord>> ForkCapturesAsync(long before, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<TemplateRecord>(
+            "SELECT * FROM templates WHERE substr(name, 1, @Length) = @Prefix AND created_at < @Before",
+            new { Length = ForkCapturePrefix.Length, Prefix = ForkCapturePrefix, Before = before }).ConfigureAwait(false)).AsList();
     }
 
     /// <summary>Adds or (with <paramref name="overwrite"/>) replaces the team's template; false when the name is taken.</summary>

@@ -2,6 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wrenn.ControlPlane.Capsules;
+using Wrenn.ControlPlane.E2b;
+using Wrenn.ControlPlane.Identity;
+using Wrenn.ControlPlane.Snapshots;
 using Wrenn.ControlPlane.Tests.Server;
 
 namespace Wrenn.ControlPlane.Tests.E2b;
@@ -221,6 +226,29 @@ public sealed class SandboxApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/e2b/templates/checkpoint")).StatusCode);
         await AssertE2bErrorAsync(await client.DeleteAsync("/e2b/templates/checkpoint"), 404);
         await AssertE2bErrorAsync(await client.DeleteAsync("/e2b/templates/minimal"), 403);
+    }
+
+    [Fact]
+    public async Task ForkCaptures_AreReservedNames_Unlisted_AndSweptWhenACrashLeftThem()
+    {
+        using var client = _server.Client();
+        var id = await CreateAsync(client, new { templateID = "minimal" });
+        await AssertE2bErrorAsync(await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/snapshots", new { name = TemplateCatalog.ForkCapturePrefix + "mine" }), 409);
+
+        var catalog = _server.Service<TemplateCatalog>();
+        var team = (await _server.Service<CapsuleStore>().GetAnyAsync(id, CancellationToken.None))!.TeamId;
+        var now = TimeProvider.System.GetUtcNow();
+        var leftOver = TemplateCatalog.ForkCapturePrefix + "0000000000000001";
+        var starting = TemplateCatalog.ForkCapturePrefix + "0000000000000002";
+        foreach (var (name, at) in new[] { (leftOver, now.AddHours(-2)), (starting, now) })
+        {
+            Assert.True(await catalog.SaveAsync(new TemplateRecord(team, name, "runtime-" + name, 1, 512, 0, at.ToUnixTimeMilliseconds(), SourceCapsule: id), false, CancellationToken.None));
+        }
+
+        Assert.Empty(await SnapshotIdsAsync(await client.GetAsync($"/e2b/snapshots?sandboxID={id}")));
+        await new ForkCaptureSweep(catalog, _server.Service<SnapshotTemplates>(), TimeProvider.System, NullLogger<ForkCaptureSweep>.Instance).SweepAsync(CancellationToken.None);
+        Assert.Null(await catalog.GetAsync(new TeamId(team), leftOver, CancellationToken.None));
+        Assert.NotNull(await catalog.GetAsync(new TeamId(team), starting, CancellationToken.None));
     }
 
     private static async Task<List<string>> SnapshotIdsAsync(HttpResponseMessage reply)
