@@ -7,10 +7,14 @@ namespace Wrenn.Bench;
 /// <summary>
 /// Issue "E2B compatibility": E2B's own SDKs (the npm packages pinned in tests/e2b) against a live
 /// server — create, a command, a small file written and read, info, and connect-resume — each
-/// alternating with the same operation through Wrenn's API from the same Node process
-/// (tests/e2b/bench.mjs). What the E2B surface adds is the median of the differences of each pair
-/// (the two run next to each other, so a machine that slows down for a while shifts both); and the
-/// code interpreter's run of <c>1 + 1</c> (E2B's side only).
+/// taking turns with the same operation sent as E2B's protocol by plain fetch ("wire") and through
+/// Wrenn's API, from one Node process (tests/e2b/bench.mjs); and the code interpreter's run of
+/// <c>1 + 1</c> (E2B's side only). The overhead target is measured on the server, over the same
+/// rounds: the median time per request outside capsule work (<c>wrenn_http_request_own_seconds</c>)
+/// of E2B's route minus that of Wrenn's twin (<c>overhead_ms</c>, the largest). On the client the
+/// guest's own time varies by far more than that under emulation: the clients' view (the median of
+/// each round's differences, for the wire and for the SDK with its own client work) is printed
+/// beside it, not taken as the measure.
 /// </summary>
 internal static class E2bBenchmark
 {
@@ -29,51 +33,80 @@ internal static class E2bBenchmark
         ("run_code", "code interpreter `1 + 1`", "ms", 1),
     ];
 
-    public static async Task RunAsync(ApiServer server)
+    private static readonly (string Surface, string Name)[] Surfaces = [("e2b", "E2B SDK"), ("wire", "E2B wire"), ("wrenn", "Wrenn API")];
+
+    public static async Task RunAsync(ApiServer apiServer)
     {
         var samples = new Dictionary<(string, string), Samples>();
         var inOrder = new Dictionary<(string, string), List<double>>();
         foreach (var (op, name, unit, _) in Operations)
         {
-            samples[(op, "e2b")] = new Samples("E2B SDK: " + name, unit, target: null);
-            samples[(op, "wrenn")] = new Samples("Wrenn API: " + name, unit, target: null);
+            foreach (var (surface, surfaceName) in Surfaces)
+            {
+                samples[(op, surface)] = new Samples($"{surfaceName}: {name}", unit, target: null);
+                inOrder[(op, surface)] = [];
+            }
         }
 
-        foreach (var line in await RunScriptAsync(server))
+        var server = new List<ServerSample>();
+        foreach (var line in await RunScriptAsync(apiServer))
         {
             using var sample = JsonDocument.Parse(line);
             var root = sample.RootElement;
             var op = root.GetProperty("op").GetString()!;
+            var surface = root.GetProperty("surface").GetString()!;
             var scale = Operations.Single(operation => operation.Op == op).Scale;
-            var key = (op, root.GetProperty("surface").GetString()!);
-            samples[key].Add(root.GetProperty("ms").GetDouble() / scale);
-            (inOrder.TryGetValue(key, out var values) ? values : inOrder[key] = []).Add(root.GetProperty("ms").GetDouble());
-        }
-
-        Console.WriteLine();
-        Console.WriteLine("E2B compatibility (E2B's JS SDK and Wrenn's API, alternating, from one Node process)");
-        Console.WriteLine(Wrenn.Bench.Samples.Header());
-        var overheads = new List<(string Op, double Ms)>();
-        foreach (var (op, _, _, _) in Operations)
-        {
-            var e2b = samples[(op, "e2b")];
-            var wrenn = samples[(op, "wrenn")];
-            Console.WriteLine(e2b.Row());
-            if (wrenn.Count > 0)
+            samples[(op, surface)].Add(root.GetProperty("ms").GetDouble() / scale);
+            inOrder[(op, surface)].Add(root.GetProperty("ms").GetDouble());
+            if (root.TryGetProperty("own_ms", out var own))
             {
-                Console.WriteLine(wrenn.Row());
-                overheads.Add((op, MedianOf(inOrder[(op, "e2b")].Zip(inOrder[(op, "wrenn")], (ours, theirs) => ours - theirs).ToList())));
+                server.Add(new ServerSample(op, surface == "wrenn" ? "wrenn" : "e2b", own.GetDouble(), root.GetProperty("capsule_ms").GetDouble(), root.GetProperty("waits").GetDouble()));
             }
         }
 
-        var largest = overheads.MaxBy(overhead => overhead.Ms);
-        Console.WriteLine(string.Join("; ", overheads.Select(overhead => string.Create(CultureInfo.InvariantCulture,
-            $"{overhead.Op} {overhead.Ms:0.0} ms ({samples[(overhead.Op, "e2b")].Median / samples[(overhead.Op, "wrenn")].Median:0.00}x)"))));
+        Console.WriteLine();
+        Console.WriteLine("E2B compatibility (E2B's JS SDK, E2B's protocol by fetch, Wrenn's API; in turns, from one Node process)");
+        Console.WriteLine(Wrenn.Bench.Samples.Header());
+        foreach (var (op, _, _, _) in Operations)
+        {
+            foreach (var (surface, _) in Surfaces.Where(surface => samples[(op, surface.Surface)].Count > 0))
+            {
+                Console.WriteLine(samples[(op, surface)].Row());
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("per request on the server, medians over the same rounds: E2B's route (SDK and wire) / Wrenn's twin");
+        Console.WriteLine("| operation | requests    | own time (ms)     | overhead (ms) | capsule work (ms)   | capsule waits |");
+        Console.WriteLine("|-----------|-------------|-------------------|---------------|---------------------|---------------|");
+        var overheads = new List<(string Op, double Server, double Wire, double Sdk)>();
+        foreach (var (op, _, _, _) in Operations.Where(operation => samples[(operation.Op, "wrenn")].Count > 0))
+        {
+            var e2b = server.Where(sample => sample.Op == op && sample.Side == "e2b").ToList();
+            var wrenn = server.Where(sample => sample.Op == op && sample.Side == "wrenn").ToList();
+            var (e2bOwn, wrennOwn) = (MedianOf(e2b.Select(sample => sample.OwnMs).ToList()), MedianOf(wrenn.Select(sample => sample.OwnMs).ToList()));
+            overheads.Add((op, e2bOwn - wrennOwn, PairedMedian(inOrder[(op, "wire")], inOrder[(op, "wrenn")]), PairedMedian(inOrder[(op, "e2b")], inOrder[(op, "wrenn")])));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {op,-9} | {e2b.Count,4} / {wrenn.Count,4} | {e2bOwn,7:0.00} / {wrennOwn,7:0.00} | {e2bOwn - wrennOwn,13:+0.00;-0.00} | {MedianOf(e2b.Select(sample => sample.CapsuleMs).ToList()),8:0.0} / {MedianOf(wrenn.Select(sample => sample.CapsuleMs).ToList()),8:0.0} | {e2b.Average(sample => sample.Waits),5:0.0} / {wrenn.Average(sample => sample.Waits),5:0.0} |"));
+        }
+
+        Console.WriteLine("clients' view, median of paired differences over Wrenn's API: E2B wire / E2B SDK (with its own client work)");
+        foreach (var (op, _, wire, sdk) in overheads)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {op,-8} {wire,7:+0.0;-0.0} ms / {sdk,7:+0.0;-0.0} ms"));
+        }
+
+        var largest = overheads.MaxBy(overhead => overhead.Server);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"largest E2B-surface overhead: {largest.Op}, {largest.Ms:0.0} ms (target <= {OverheadTarget})"));
+            $"largest E2B-surface overhead on the server: {largest.Op}, {largest.Server:0.00} ms (target <= {OverheadTarget})"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"RESULT e2b create_s={samples[("create", "e2b")].Median:0.000} run_p50_ms={samples[("run", "e2b")].Median:0.0} resume_s={samples[("resume", "e2b")].Median:0.000} run_code_p50_ms={samples[("run_code", "e2b")].Median:0.0} overhead_ms={largest.Ms:0.0}"));
+            $"RESULT e2b create_s={samples[("create", "e2b")].Median:0.000} run_p50_ms={samples[("run", "e2b")].Median:0.0} resume_s={samples[("resume", "e2b")].Median:0.000} run_code_p50_ms={samples[("run_code", "e2b")].Median:0.0} overhead_ms={largest.Server:0.00}"));
     }
+
+    /// <summary>The server's view of one timed request: its own time, its capsule work and how many pieces that was.</summary>
+    private sealed record ServerSample(string Op, string Side, double OwnMs, double CapsuleMs, double Waits);
+
+    private static double PairedMedian(List<double> ours, List<double> theirs) => MedianOf(ours.Zip(theirs, (one, other) => one - other).ToList());
 
     private static double MedianOf(List<double> values)
     {
