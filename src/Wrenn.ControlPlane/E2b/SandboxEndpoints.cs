@@ -73,9 +73,7 @@ internal static class SandboxEndpoints
                 context.RequestAborted).ConfigureAwait(false))
             .Where(row => Matches(row, wanted) && StartOf(row) >= startedAfter
                           && (template.Length == 0 || row.Template == template || row.Template == Sandboxes.TemplateOf(template)));
-        var rows = E2bPages.Of(context, order == "asc"
-            ? listed.OrderBy(StartOf).ThenBy(row => row.Id, StringComparer.Ordinal)
-            : listed.OrderByDescending(StartOf).ThenByDescending(row => row.Id, StringComparer.Ordinal), row => row.Id);
+        var rows = E2bPages.Of(context, listed, row => new E2bPages.Place(row.StartedAt ?? row.CreatedAt, row.Id), descending: order != "asc");
 
         return E2bJson.Reply(rows.Select(row => DetailOf(row, envdAccessToken: null) with { Lifecycle = null }).ToList());
     }

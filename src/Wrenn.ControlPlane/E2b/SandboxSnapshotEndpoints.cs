@@ -21,12 +21,12 @@ internal static class SandboxSnapshotEndpoints
         return E2bJson.Reply(new SnapshotInfo(template.Name, [template.Name]), StatusCodes.Status201Created);
     }
 
-    /// <summary><c>sandboxID</c> and <c>name</c> filters, and <see cref="E2bPages"/>.</summary>
+    /// <summary><c>sandboxID</c> and <c>name</c> filters, and <see cref="E2bPages"/>, newest first.</summary>
     private static async Task<IResult> ListAsync(Caller caller, HttpContext context, SandboxSnapshots snapshots)
     {
         var query = context.Request.Query;
         var listed = await snapshots.ListAsync(caller, NonEmpty(query["sandboxID"]), NonEmpty(query["name"]), context.RequestAborted).ConfigureAwait(false);
-        var rows = E2bPages.Of(context, listed, row => row.Name);
+        var rows = E2bPages.Of(context, listed, row => new E2bPages.Place(row.CreatedAt, row.Name), descending: true);
         return E2bJson.Reply(rows.Select(row => new SnapshotInfo(row.Name, [row.Name])).ToList());
     }
 

@@ -26,12 +26,11 @@ internal sealed partial class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemp
         return await templates.CreateAsync(caller, capsule, name, overwrite: true, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The team's snapshot templates, newest first, of one source sandbox or one name when asked; forks' captures are not listed.</summary>
+    /// <summary>The team's snapshot templates, of one source sandbox or one name when asked; forks' captures are not listed.</summary>
     public async Task<IReadOnlyList<TemplateRecord>> ListAsync(Caller caller, string? sandboxId, string? name, CancellationToken cancellationToken) =>
         (await catalog.ListAsync(caller.Team, cancellationToken).ConfigureAwait(false))
             .Where(template => !TemplateCatalog.IsForkCapture(template.Name)
                 && (sandboxId is null || template.SourceCapsule == sandboxId) && (name is null || template.Name == name))
-            .OrderByDescending(template => template.CreatedAt).ThenBy(template => template.Name, StringComparer.Ordinal)
             .ToList();
 
     public Task DeleteAsync(Caller caller, string snapshotId, CancellationToken cancellationToken) =>

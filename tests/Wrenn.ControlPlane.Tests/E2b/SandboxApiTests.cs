@@ -115,6 +115,11 @@ public sealed class SandboxApiTests : IAsyncLifetime
         Assert.Empty(await IdsAsync(client, $"/e2b/v2/sandboxes?metadata={filter}&startedAfter={Uri.EscapeDataString(started.AddSeconds(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture))}"));
         await AssertE2bErrorAsync(await client.GetAsync("/e2b/v2/sandboxes?order=sideways"), 400);
         await AssertE2bErrorAsync(await client.GetAsync("/e2b/v2/sandboxes?startedAfter=yesterday"), 400);
+        await AssertE2bErrorAsync(await client.GetAsync("/e2b/v2/sandboxes?nextToken=not-a-token"), 400);
+
+        // A page's token still leads on when its last item is gone meanwhile.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/e2b/sandboxes/{second}")).StatusCode);
+        Assert.Equal([first], await IdsAsync(client, $"/e2b/v2/sandboxes?metadata={filter}&limit=1&nextToken={next}"));
     }
 
     [Fact]
