@@ -30,4 +30,22 @@ internal static class E2bErrors
         writer.WriteEndObject();
         await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// E2B's proxy reply for a sandbox that is not running, on any of its ports: 502 with the
+    /// sandbox's id (its SDKs read that as "not running").
+    /// </summary>
+    public static async Task WriteSandboxGoneAsync(HttpContext context, string id)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status502BadGateway;
+        response.ContentType = ApiJson.ContentType;
+        await using var writer = new Utf8JsonWriter(response.Body);
+        writer.WriteStartObject();
+        writer.WriteString("sandboxId", id);
+        writer.WriteString("message", "The sandbox was not found");
+        writer.WriteNumber("code", StatusCodes.Status502BadGateway);
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
 }

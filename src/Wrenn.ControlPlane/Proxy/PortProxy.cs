@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Capsules;
+using Wrenn.ControlPlane.E2b;
 using Wrenn.ControlPlane.Identity;
 using Wrenn.ControlPlane.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
@@ -78,7 +79,8 @@ internal sealed partial class PortProxy(
         var record = await store.GetAnyAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (record is null || (credential is not null && credential.TeamId != record.TeamId) || record.Status is Statuses.Stopped or Statuses.Error)
         {
-            return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);
+            return await NotRunningAsync(context, id, credential is null || credential.TeamId == record?.TeamId ? record : null, ApiException.NotFound("capsule"))
+                .ConfigureAwait(false);
         }
 
         try
@@ -101,15 +103,31 @@ internal sealed partial class PortProxy(
 
         if (record is null or { Status: Statuses.Stopped or Statuses.Error })
         {
-            return await RefuseAsync(context, ApiException.NotFound("capsule")).ConfigureAwait(false);
+            return await NotRunningAsync(context, id, record, ApiException.NotFound("capsule")).ConfigureAwait(false);
         }
 
         return record.Status switch
         {
             Statuses.Running => record,
-            Statuses.Paused => await RefuseAsync(context, ApiException.State("the capsule is paused")).ConfigureAwait(false),
+            Statuses.Paused => await NotRunningAsync(context, id, record, ApiException.State("the capsule is paused")).ConfigureAwait(false),
             _ => await RefuseAsync(context, new ApiException(ApiErrorCode.NotReady, "the capsule is not running yet") { RetryAfterSeconds = 1 }).ConfigureAwait(false),
         };
+    }
+
+    /// <summary>
+    /// A capsule that is gone or paused: E2B's proxy reply (502 naming the sandbox) for a sandbox of
+    /// E2B's — asked for with E2B's routing headers, or made through its API (the only way a capsule
+    /// gets a default guest user) — and Wrenn's error otherwise.
+    /// </summary>
+    private static async Task<CapsuleRecord?> NotRunningAsync(HttpContext context, string id, CapsuleRecord? record, ApiException error)
+    {
+        if (!E2bErrors.Claims(context) && record?.GuestUser is null)
+        {
+            return await RefuseAsync(context, error).ConfigureAwait(false);
+        }
+
+        await E2bErrors.WriteSandboxGoneAsync(context, id).ConfigureAwait(false);
+        return null;
     }
 
     private static async Task<CapsuleRecord?> RefuseAsync(HttpContext context, ApiException error)

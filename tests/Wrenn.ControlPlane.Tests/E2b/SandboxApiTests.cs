@@ -172,6 +172,40 @@ public sealed class SandboxApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AGoneSandboxsUserPort_Answers502AsE2bsProxy_WhileACapsuleOfWrennsKeepsItsOwnError()
+    {
+        using var client = _server.Client();
+        var sandbox = await CreateAsync(client, new { templateID = "minimal" });
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/e2b/sandboxes/{sandbox}")).StatusCode);
+        var capsule = (await (await client.PostAsJsonAsync("/v1/capsules", new { template = "minimal" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/capsules/{capsule}")).StatusCode);
+        using var plane = new HttpClient { BaseAddress = _server.Address };
+
+        foreach (var byHeaders in new[] { false, true })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            if (byHeaders)
+            {
+                request.Headers.Add("E2b-Sandbox-Id", sandbox);
+                request.Headers.Add("E2b-Sandbox-Port", "8080");
+            }
+            else
+            {
+                request.Headers.Host = $"8080-{sandbox}.sandboxes.test";
+            }
+
+            var gone = await plane.SendAsync(request);
+            Assert.Equal(HttpStatusCode.BadGateway, gone.StatusCode);
+            Assert.Equal(sandbox, (await gone.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sandboxId").GetString());
+        }
+
+        using var wrenns = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Host = $"8080-{capsule}.sandboxes.test" } };
+        var notFound = await plane.SendAsync(wrenns);
+        Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
+        Assert.Equal("not_found", (await notFound.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task TheDataPlane_IsCountedInTheHttpMetrics_UnderRoutesOfAFixedSet()
     {
         using var client = _server.Client();

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.Guest;
@@ -84,7 +83,7 @@ internal sealed class SandboxPlane(
             }
             else
             {
-                await NotFoundAsync(context, id).ConfigureAwait(false);
+                await E2bErrors.WriteSandboxGoneAsync(context, id).ConfigureAwait(false);
             }
         }
         else if (path.EndsWith("/files", StringComparison.Ordinal) && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsPost(context.Request.Method)))
@@ -109,7 +108,7 @@ internal sealed class SandboxPlane(
         var record = await store.GetAnyAsync(id, cancellationToken).ConfigureAwait(false);
         if (record is null or { Status: Statuses.Stopped or Statuses.Error } or { Status: Statuses.Paused, AutoResume: 0 })
         {
-            await NotFoundAsync(context, id).ConfigureAwait(false);
+            await E2bErrors.WriteSandboxGoneAsync(context, id).ConfigureAwait(false);
             return null;
         }
 
@@ -120,7 +119,7 @@ internal sealed class SandboxPlane(
         }
         catch (ApiException exception) when (exception.Code is ApiErrorCode.InvalidState or ApiErrorCode.NotFound)
         {
-            await NotFoundAsync(context, id).ConfigureAwait(false);
+            await E2bErrors.WriteSandboxGoneAsync(context, id).ConfigureAwait(false);
             return null;
         }
     }
@@ -183,20 +182,5 @@ internal sealed class SandboxPlane(
         }
 
         return PortProxy.TryParseHost(context.Request.Host.Host, options.ProxyDomain, out port, out id) && port is EnvdPort or Interpreter.CodeInterpreter.Port;
-    }
-
-    /// <summary>E2B's proxy reply for a sandbox that is not running: 502 with the sandbox's id.</summary>
-    public static async Task NotFoundAsync(HttpContext context, string id)
-    {
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status502BadGateway;
-        response.ContentType = ApiJson.ContentType;
-        await using var writer = new Utf8JsonWriter(response.Body);
-        writer.WriteStartObject();
-        writer.WriteString("sandboxId", id);
-        writer.WriteString("message", "The sandbox was not found");
-        writer.WriteNumber("code", StatusCodes.Status502BadGateway);
-        writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 }
