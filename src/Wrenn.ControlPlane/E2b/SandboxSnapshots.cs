@@ -12,7 +12,8 @@ namespace Wrenn.ControlPlane.E2b;
 /// reserved throwaway name, sandboxes created from it, and the name deleted (they keep working);
 /// one a crash left behind is swept (<see cref="ForkCaptureSweep"/>).
 /// </summary>
-internal sealed partial class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemplates templates, TemplateCatalog catalog, ILogger<SandboxSnapshots> logger)
+internal sealed partial class SandboxSnapshots(
+    Sandboxes sandboxes, SnapshotTemplates templates, TemplateCatalog catalog, Builds.BuildStore builds, ILogger<SandboxSnapshots> logger)
 {
     public const int MaxForks = 10;
 
@@ -26,12 +27,19 @@ internal sealed partial class SandboxSnapshots(Sandboxes sandboxes, SnapshotTemp
         return await templates.CreateAsync(caller, capsule, name, overwrite: true, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The team's snapshot templates, of one source sandbox or one name when asked; forks' captures are not listed.</summary>
-    public async Task<IReadOnlyList<TemplateRecord>> ListAsync(Caller caller, string? sandboxId, string? name, CancellationToken cancellationToken) =>
-        (await catalog.ListAsync(caller.Team, cancellationToken).ConfigureAwait(false))
-            .Where(template => !TemplateCatalog.IsForkCapture(template.Name)
-                && (sandboxId is null || template.SourceCapsule == sandboxId) && (name is null || template.Name == name))
+    /// <summary>
+    /// The team's snapshots, of one source sandbox or one name when asked: its templates taken from
+    /// a capsule, but not those a template build made from its own capsule, nor forks' captures.
+    /// </summary>
+    public async Task<IReadOnlyList<TemplateRecord>> ListAsync(Caller caller, string? sandboxId, string? name, CancellationToken cancellationToken)
+    {
+        var built = (await builds.ListAsync(caller.Team, cancellationToken).ConfigureAwait(false))
+            .Select(build => build.CapsuleId).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        return (await catalog.ListAsync(caller.Team, cancellationToken).ConfigureAwait(false))
+            .Where(template => template.SourceCapsule is { } source && !built.Contains(source) && !TemplateCatalog.IsForkCapture(template.Name)
+                && (sandboxId is null || source == sandboxId) && (name is null || template.Name == name))
             .ToList();
+    }
 
     public Task DeleteAsync(Caller caller, string snapshotId, CancellationToken cancellationToken) =>
         templates.DeleteAsync(caller, snapshotId, cancellationToken);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using Wrenn.ControlPlane.Builds;
 using Wrenn.ControlPlane.Capsules;
 using Wrenn.ControlPlane.E2b;
 using Wrenn.ControlPlane.Identity;
@@ -268,7 +269,7 @@ public sealed class SandboxApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ForkCaptures_AreReservedNames_Unlisted_AndSweptWhenACrashLeftThem()
+    public async Task ListSnapshots_ShowsNeitherForkCapturesNorBuiltTemplates_AndCapturesACrashLeftAreSwept()
     {
         using var client = _server.Client();
         var id = await CreateAsync(client, new { templateID = "minimal" });
@@ -284,7 +285,14 @@ public sealed class SandboxApiTests : IAsyncLifetime
             Assert.True(await catalog.SaveAsync(new TemplateRecord(team, name, "runtime-" + name, 1, 512, 0, at.ToUnixTimeMilliseconds(), SourceCapsule: id), false, CancellationToken.None));
         }
 
-        Assert.Empty(await SnapshotIdsAsync(await client.GetAsync($"/e2b/snapshots?sandboxID={id}")));
+        // A template build's own capsule and the template it made of it.
+        var builder = await CreateAsync(client, new { templateID = "minimal" });
+        await _server.Service<BuildStore>().InsertAsync(new BuildRecord("bld-1", team, "built", "minimal", "[]", null, 1, 512, 0, 0, "hash", BuildStatuses.Success, 0, 0,
+            null, builder, "runtime-built", 0, null, null, null, "system", null, null, now.ToUnixTimeMilliseconds(), null, null), CancellationToken.None);
+        Assert.True(await catalog.SaveAsync(new TemplateRecord(team, "built", "runtime-built", 1, 512, 0, now.ToUnixTimeMilliseconds(), SourceCapsule: builder), false, CancellationToken.None));
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/e2b/sandboxes/{id}/snapshots", new { name = "taken" })).StatusCode);
+
+        Assert.Equal(["taken"], await SnapshotIdsAsync(await client.GetAsync("/e2b/snapshots")));
         await new ForkCaptureSweep(catalog, _server.Service<SnapshotTemplates>(), TimeProvider.System, NullLogger<ForkCaptureSweep>.Instance).SweepAsync(CancellationToken.None);
         Assert.Null(await catalog.GetAsync(new TeamId(team), leftOver, CancellationToken.None));
         Assert.NotNull(await catalog.GetAsync(new TeamId(team), starting, CancellationToken.None));
