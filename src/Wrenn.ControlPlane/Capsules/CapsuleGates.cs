@@ -60,10 +60,13 @@ internal sealed partial class CapsuleGates(Database database, TimeProvider time,
 
         public async Task WaitAsync(CancellationToken cancellationToken = default)
         {
-            // Waiting for another lifecycle step of the capsule is waiting on capsule work.
-            using (CapsuleWork.Measure())
+            if (!local.Wait(0, CancellationToken.None))
             {
-                await local.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // Waiting for another lifecycle step of the capsule is waiting on capsule work.
+                using (CapsuleWork.Measure())
+                {
+                    await local.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
 
             try

@@ -22,7 +22,15 @@ internal sealed partial class ForkCaptureSweep(TemplateCatalog catalog, Snapshot
         using var timer = new PeriodicTimer(Interval, time);
         do
         {
-            await SweepAsync(stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await SweepAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                // The database or a host was away: the next pass tries again, and the server runs on.
+                LogSweepFailed(logger, failure);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
@@ -43,6 +51,9 @@ internal sealed partial class ForkCaptureSweep(TemplateCatalog catalog, Snapshot
             }
         }
     }
+
+    [LoggerMessage(EventId = 4992, Level = LogLevel.Warning, Message = "Sweeping the captures stopped forks left failed; the next pass tries again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception failure);
 
     [LoggerMessage(EventId = 4991, Level = LogLevel.Information, Message = "Deleted the fork capture {Template} a stopped fork left behind")]
     private static partial void LogSwept(ILogger logger, string template);

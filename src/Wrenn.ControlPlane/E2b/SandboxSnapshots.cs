@@ -82,7 +82,7 @@ internal sealed partial class SandboxSnapshots(
             }
             catch (ApiException gone) when (gone.Code == ApiErrorCode.NotFound)
             {
-                // Deleted already by its listed name: nothing is left to do.
+                // Deleted meanwhile (by the sweep, or by a user who found its name): nothing is left to do.
             }
         }
     }

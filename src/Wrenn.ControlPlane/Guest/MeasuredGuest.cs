@@ -22,8 +22,18 @@ internal sealed class MeasuredGuest : Interceptor
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
         var piece = CapsuleWork.Measure();
-        var call = continuation(request, context);
-        return new AsyncUnaryCall<TResponse>(EndsAsync(call.ResponseAsync, piece), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
+        AsyncUnaryCall<TResponse> call;
+        try
+        {
+            call = continuation(request, context);
+        }
+        catch
+        {
+            piece.Dispose();
+            throw;
+        }
+
+        return new AsyncUnaryCall<TResponse>(Observed(EndsAsync(call.ResponseAsync, piece)), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
     public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(
@@ -32,7 +42,7 @@ internal sealed class MeasuredGuest : Interceptor
         var call = continuation(context);
         var writer = new MeasuredWriter<TRequest>(call.RequestStream);
         return new AsyncClientStreamingCall<TRequest, TResponse>(
-            writer, writer.ReplyAsync(call.ResponseAsync), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
+            writer, Observed(writer.ReplyAsync(call.ResponseAsync)), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
@@ -40,6 +50,17 @@ internal sealed class MeasuredGuest : Interceptor
     {
         var call = continuation(request, context);
         return new AsyncServerStreamingCall<TResponse>(new MeasuredReader<TResponse>(call.ResponseStream), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
+    }
+
+    /// <summary>
+    /// The wrapped reply, its failure marked as seen: a caller that gives up on a call (an upload
+    /// refused as too large) never awaits it, as it never awaited the call's own reply.
+    /// </summary>
+    private static Task<TResponse> Observed<TResponse>(Task<TResponse> reply)
+    {
+        _ = reply.ContinueWith(static failed => _ = failed.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return reply;
     }
 
     private static async Task<TResponse> EndsAsync<TResponse>(Task<TResponse> response, CapsuleWork.Piece piece)
@@ -91,7 +112,7 @@ internal sealed class MeasuredGuest : Interceptor
             {
                 if (!_replied)
                 {
-                    _awaitingReply = CapsuleWork.Measure();
+                    _awaitingReply ??= CapsuleWork.Measure();
                 }
             }
 

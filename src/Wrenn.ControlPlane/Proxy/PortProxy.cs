@@ -98,7 +98,10 @@ internal sealed partial class PortProxy(
         }
         catch (ApiException exception)
         {
-            return await RefuseAsync(context, exception).ConfigureAwait(false);
+            // Gone, or paused for good, while it was waited for: as for a capsule found so.
+            return exception.Code is ApiErrorCode.NotFound or ApiErrorCode.InvalidState
+                ? await NotRunningAsync(context, id, record, exception).ConfigureAwait(false)
+                : await RefuseAsync(context, exception).ConfigureAwait(false);
         }
 
         if (record is null or { Status: Statuses.Stopped or Statuses.Error })

@@ -31,8 +31,7 @@ internal sealed class SnapshotTemplates(TemplateCatalog catalog, TemplateMaker m
 
     /// <summary>Snapshots the team's capsule under a new fork capture name (<see cref="TemplateCatalog.ForkCapturePrefix"/>).</summary>
     public Task<TemplateRecord> CaptureForForkAsync(Caller caller, CapsuleId capsule, CancellationToken cancellationToken) =>
-        maker.SnapshotAsync(caller, capsule, TemplateCatalog.ForkCapturePrefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
-            overwrite: false, defaults: null, cancellationToken);
+        maker.SnapshotAsync(caller, capsule, TemplateCatalog.NewForkCaptureName(), overwrite: false, defaults: null, cancellationToken);
 
     /// <summary>
     /// Deletes the team's template <paramref name="name"/>: a platform template is a 403, an unknown

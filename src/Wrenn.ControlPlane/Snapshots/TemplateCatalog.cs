@@ -28,7 +28,7 @@ internal sealed record ResolvedTemplate(string RuntimeName, int? Vcpus, int? Mem
 /// The templates a team sees (spec §5): the platform's base images plus its own snapshots. Names
 /// of base images and of the reserved platform templates cannot be taken by teams.
 /// </summary>
-internal sealed class TemplateCatalog(Database database, BaseImages images)
+internal sealed partial class TemplateCatalog(Database database, BaseImages images)
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "minimal", "base-python", "code-runner-beta" };
 
@@ -103,14 +103,27 @@ internal sealed class TemplateCatalog(Database database, BaseImages images)
         return (await connection.QueryAsync<TemplateRecord>("SELECT * FROM templates WHERE team_id = @Team", new { Team = team.Value }).ConfigureAwait(false)).AsList();
     }
 
-    /// <summary>Every team's fork captures made before <paramref name="before"/> (Unix ms).</summary>
+    /// <summary>
+    /// Every team's fork captures made before <paramref name="before"/> (Unix ms): taken from a
+    /// capsule and named exactly as <see cref="NewForkCaptureName"/> names them, so that a template
+    /// a user named with the prefix before it was reserved is never taken for one.
+    /// </summary>
     public async Task<IReadOnlyList<TemplateRecord>> ForkCapturesAsync(long before, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return (await connection.QueryAsync<TemplateRecord>(
-            "SELECT * FROM templates WHERE substr(name, 1, @Length) = @Prefix AND created_at < @Before",
-            new { Length = ForkCapturePrefix.Length, Prefix = ForkCapturePrefix, Before = before }).ConfigureAwait(false)).AsList();
+                "SELECT * FROM templates WHERE substr(name, 1, @Length) = @Prefix AND created_at < @Before AND source_capsule IS NOT NULL",
+                new { Length = ForkCapturePrefix.Length, Prefix = ForkCapturePrefix, Before = before }).ConfigureAwait(false))
+            .Where(template => ForkCaptureName().IsMatch(template.Name))
+            .ToList();
     }
+
+    /// <summary>A new fork capture's name: the prefix and 16 lowercase hex digits.</summary>
+    public static string NewForkCaptureName() =>
+        ForkCapturePrefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
+    [System.Text.RegularExpressions.GeneratedRegex("^fork-capture-[0-9a-f]{16}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ForkCaptureName();
 
     /// <summary>Adds or (with <paramref name="overwrite"/>) replaces the team's template; false when the name is taken.</summary>
     public async Task<bool> SaveAsync(TemplateRecord record, bool overwrite, CancellationToken cancellationToken)
