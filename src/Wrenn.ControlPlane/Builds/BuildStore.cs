@@ -44,6 +44,14 @@ internal sealed class BuildStore(Database database, TimeProvider time)
             .ConfigureAwait(false)).AsList();
     }
 
+    /// <summary>The capsules the team's builds ran in (the templates a build made are taken from them).</summary>
+    public async Task<IReadOnlySet<string>> CapsuleIdsAsync(TeamId team, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<string>("SELECT capsule_id FROM builds WHERE team_id = @Team AND capsule_id IS NOT NULL", new { Team = team.Value })
+            .ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>Every platform build, whichever admin made it.</summary>
     public async Task<IReadOnlyList<BuildRecord>> ListPlatformAsync(CancellationToken cancellationToken)
     {

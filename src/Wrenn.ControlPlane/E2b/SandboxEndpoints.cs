@@ -73,7 +73,7 @@ internal static class SandboxEndpoints
                 context.RequestAborted).ConfigureAwait(false))
             .Where(row => Matches(row, wanted) && StartOf(row) >= startedAfter
                           && (template.Length == 0 || row.Template == template || row.Template == Sandboxes.TemplateOf(template)));
-        var rows = E2bPages.Of(context, listed, row => new E2bPages.Place(row.StartedAt ?? row.CreatedAt, row.Id), descending: order != "asc");
+        var rows = E2bPages.Of(context, listed, row => new E2bPages.Place(StartOf(row).ToUnixTimeMilliseconds(), row.Id), descending: order != "asc");
 
         return E2bJson.Reply(rows.Select(row => DetailOf(row, envdAccessToken: null) with { Lifecycle = null }).ToList());
     }

@@ -33,8 +33,7 @@ internal sealed partial class SandboxSnapshots(
     /// </summary>
     public async Task<IReadOnlyList<TemplateRecord>> ListAsync(Caller caller, string? sandboxId, string? name, CancellationToken cancellationToken)
     {
-        var built = (await builds.ListAsync(caller.Team, cancellationToken).ConfigureAwait(false))
-            .Select(build => build.CapsuleId).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var built = await builds.CapsuleIdsAsync(caller.Team, cancellationToken).ConfigureAwait(false);
         return (await catalog.ListAsync(caller.Team, cancellationToken).ConfigureAwait(false))
             .Where(template => template.SourceCapsule is { } source && !built.Contains(source) && !TemplateCatalog.IsForkCapture(template.Name)
                 && (sandboxId is null || source == sandboxId) && (name is null || template.Name == name))
